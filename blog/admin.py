@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from blog.models import DailyViews, Post, Report
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ("title", "author", "state", "published_at", "view_count")
+    list_filter = (("published_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("title", "content", "author__email")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("view_count", "created_at", "updated_at")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("author",)
+    list_select_related = ("author",)
+
+    @admin.display(description="State", ordering="published_at")
+    def state(self, post):
+        return "published" if post.is_published else "draft"
+
+
+@admin.register(DailyViews)
+class DailyViewsAdmin(admin.ModelAdmin):
+    list_display = ("post", "day", "views")
+    date_hierarchy = "day"
+    search_fields = ("post__title",)
+    readonly_fields = ("post", "day", "views")
+    list_select_related = ("post",)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("author", "day", "state", "attempts", "sent_at", "last_error")
+    list_filter = ("day", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("author__email",)
+    readonly_fields = ("author", "day", "created_at", "attempts", "sent_at", "failed_at", "last_error")
+    date_hierarchy = "day"
+    list_select_related = ("author",)
+
+    @admin.display(description="State")
+    def state(self, report):
+        return report.delivery_state
+
+    def has_add_permission(self, request):
+        return False

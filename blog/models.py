@@ -1,0 +1,143 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from site.delivery import Delivery, DeliveryQuerySet
+
+TITLE_MAX_LENGTH = 200
+CONTENT_MAX_LENGTH = 100_000
+SLUG_MAX_LENGTH = 220
+# How far back an unsent report is still worth sending.
+REPORT_OWED_DAYS = 7
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
+
+    def drafts(self):
+        return self.filter(published_at__isnull=True)
+
+    def by(self, author):
+        return self.filter(author=author)
+
+    def visible_to(self, user):
+        """Published posts for everyone, plus the user's own drafts."""
+        if user.is_authenticated:
+            return self.filter(Q(published_at__isnull=False, published_at__lte=timezone.now()) | Q(author=user))
+        return self.published()
+
+    def with_views_on(self, day):
+        return self.annotate(
+            views_on_day=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day=day)), 0)
+        )
+
+
+class Post(models.Model):
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        help_text="Made from the title; it does not change once the post is published.",
+    )
+    content = models.TextField(max_length=CONTENT_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    # New posts are published unless created as drafts (published_at=None).
+    published_at = models.DateTimeField(null=True, blank=True, default=timezone.now, db_index=True)
+    view_count = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("blog:post-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+    def save(self, *args, **kwargs):
+        # A published post keeps its address; a draft follows its title.
+        if not self.slug or (not self.is_published and self._state.adding is False and self._title_changed()):
+            self.slug = unique_slug(self.title, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def _title_changed(self):
+        stored = Post.objects.filter(pk=self.pk).values_list("title", flat=True).first()
+        return stored is not None and stored != self.title
+
+
+def unique_slug(title, *, exclude_pk=None):
+    base = slugify(title)[: SLUG_MAX_LENGTH - 12].strip("-") or "post"
+    taken = set(
+        Post.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class DailyViews(models.Model):
+    """How many times a post was viewed on one day (site time zone)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="daily_views")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name_plural = "daily views"
+        constraints = [models.UniqueConstraint(fields=["post", "day"], name="blog_dailyviews_post_day_unique")]
+
+    def __str__(self):
+        return f"{self.post} on {self.day}: {self.views}"
+
+    def get_absolute_url(self):
+        return self.post.get_absolute_url()
+
+
+class ReportQuerySet(DeliveryQuerySet):
+    def owed(self):
+        oldest = timezone.localdate() - timedelta(days=REPORT_OWED_DAYS)
+        return self.undelivered().filter(day__gte=oldest)
+
+    def for_day(self, day):
+        return self.filter(day=day)
+
+
+class Report(Delivery):
+    """The daily view report owed to one author for one day."""
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
+    day = models.DateField(help_text="The day whose views the report shows.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "author_id"]
+        constraints = [models.UniqueConstraint(fields=["author", "day"], name="blog_report_author_day_unique")]
+
+    def __str__(self):
+        return f"report for {self.author} on {self.day} ({self.delivery_state})"
+
+    def get_absolute_url(self):
+        return reverse("admin:blog_report_change", args=[self.pk])

@@ -1,0 +1,109 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, ListView
+
+from blog import services
+from blog.forms import PostForm
+from blog.models import Post, Report
+
+VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
+
+
+class PostListView(ListView):
+    template_name = "blog/post_list.html"
+    paginate_by = 10
+
+    def get_queryset(self):
+        return Post.objects.published().select_related("author")
+
+
+class PostDetailView(DetailView):
+    template_name = "blog/post_detail.html"
+
+    def get_queryset(self):
+        return Post.objects.visible_to(self.request.user).select_related("author")
+
+    def get_object(self, queryset=None):
+        post = super().get_object(queryset)
+        if post.is_published:
+            services.post_view_record(post=post)
+            post.refresh_from_db(fields=["view_count"])
+        return post
+
+
+class AuthorDetailView(ListView):
+    template_name = "blog/author_detail.html"
+    paginate_by = 10
+
+    def get_queryset(self):
+        self.author = get_object_or_404(get_user_model(), pk=self.kwargs["pk"], is_active=True)
+        return Post.objects.published().by(self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+def _own_post(request, slug):
+    return get_object_or_404(Post.objects.by(request.user), slug=slug)
+
+
+@login_required
+def post_create(request):
+    form = PostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        publish = "publish" in request.POST
+        if publish and not request.user.is_verified:
+            messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
+            publish = False
+        post = services.post_create(author=request.user, publish=publish, **form.cleaned_data)
+        messages.success(request, "Published." if publish else "Draft saved.")
+        return redirect(post)
+    return render(request, "blog/post_form.html", {"form": form})
+
+
+@login_required
+def post_edit(request, slug):
+    post = _own_post(request, slug)
+    form = PostForm(request.POST or None, instance=post)
+    if request.method == "POST" and form.is_valid():
+        post = services.post_update(post=post, **form.cleaned_data)
+        messages.success(request, "Saved.")
+        return redirect(post)
+    return render(request, "blog/post_form.html", {"form": form, "post": post})
+
+
+@login_required
+@require_POST
+def post_publish(request, slug):
+    post = _own_post(request, slug)
+    try:
+        services.post_publish(post=post)
+    except services.NotVerified:
+        messages.warning(request, VERIFY_FIRST)
+    else:
+        messages.success(request, "Published.")
+    return redirect(post)
+
+
+@login_required
+@require_POST
+def post_unpublish(request, slug):
+    post = services.post_unpublish(post=_own_post(request, slug))
+    messages.success(request, "Unpublished: only you can see it now.")
+    return redirect(post)
+
+
+@login_required
+def dashboard(request):
+    posts = Post.objects.by(request.user).order_by("-created_at")
+    totals = posts.aggregate(views=Sum("view_count"), published=Count("pk", filter=Q(published_at__isnull=False)))
+    last_report = Report.objects.filter(author=request.user).sent().order_by("-sent_at").first()
+    return render(
+        request,
+        "blog/post_dashboard.html",
+        {"posts": posts, "total_views": totals["views"] or 0, "published": totals["published"], "last_report": last_report},
+    )

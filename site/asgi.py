@@ -1,0 +1,7 @@
+"""ASGI entrypoint, for servers that speak ASGI; the shipped deployment uses WSGI."""
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")
+application = get_asgi_application()

@@ -1,0 +1,38 @@
+"""
+The task queue: Huey's SQLite storage with the durability level we chose.
+
+Huey's own `fsync` option offers only FULL (fsync every commit) or OFF (which
+can corrupt the file on power loss). In WAL mode, NORMAL is the level between:
+no corruption, and a power cut can lose only the last few enqueues, which the
+reconcilers re-create from the database's record of what mail is owed.
+"""
+from huey import SqliteHuey
+from huey.storage import SqliteStorage
+
+
+class QueueStorage(SqliteStorage):
+    synchronous = "NORMAL"
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        return conn
+
+
+class QueueHuey(SqliteHuey):
+    storage_class = QueueStorage
+
+
+def queued_first_args(task_wrapper):
+    """
+    First arguments (ids, by convention) of the tasks of one kind now waiting in
+    the queue or its schedule: the mail already in flight, which a reconciler
+    must not enqueue again.
+    """
+    huey = task_wrapper.huey
+    name = task_wrapper.name
+    return {
+        task.args[0]
+        for task in [*huey.pending(), *huey.scheduled()]
+        if task.name == name and task.args
+    }

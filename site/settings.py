@@ -1,0 +1,255 @@
+"""
+Settings for quick_publisher, read from the environment.
+
+Defaults are production-safe: debug is off unless DJANGO_DEBUG=1, and the site
+refuses to start without a secret key when it is. Everything a deployment needs
+to change is an environment variable (see the README's configuration table).
+"""
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}.")
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.")
+
+
+def env_list(name, default):
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Production (DJANGO_DEBUG=0) refuses to "
+            "start without it; generate one with: python -c \"import secrets; "
+            "print(secrets.token_urlsafe(50))\""
+        )
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+
+# Links in mails are built from SITE_URL because the consumer has no request
+# to take the host from.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+_site_url = urlsplit(SITE_URL)
+if _site_url.scheme not in {"http", "https"} or not _site_url.netloc:
+    raise ImproperlyConfigured(f"SITE_URL must look like https://blog.example.com, not {SITE_URL!r}.")
+CSRF_TRUSTED_ORIGINS = [f"{_site_url.scheme}://{_site_url.netloc}"]
+
+# Behind a reverse proxy that terminates TLS (deploy/Caddyfile) the proxy's
+# headers are the only way to know the scheme and the client address; trusting
+# them without a proxy would let any client forge both.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if _site_url.scheme == "https":
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+DATA_DIR = Path(os.environ.get("DATA_DIR", "") or BASE_DIR).resolve()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "users",
+    "blog",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "site.urls"
+WSGI_APPLICATION = "site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "site" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# WAL lets readers run while one writer writes; IMMEDIATE takes the write lock
+# at BEGIN, so a read-then-write transaction waits for the busy timeout instead
+# of failing with "database is locked" at its first write. synchronous=NORMAL
+# is durable against process crashes and cannot corrupt the file on power loss
+# in WAL mode; it may lose the last commits before a power cut.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA temp_store=MEMORY;"
+    "PRAGMA mmap_size=134217728;"
+    "PRAGMA journal_size_limit=67108864;"
+    "PRAGMA cache_size=-16000;"
+)
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "db.sqlite3",
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": SQLITE_PRAGMAS,
+        },
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "users:login"
+LOGIN_REDIRECT_URL = "blog:post-list"
+LOGOUT_REDIRECT_URL = "blog:post-list"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# A verification link stops working after this many seconds; the reconciler
+# stops owing the mail at the same moment, since the link inside would be dead.
+VERIFICATION_MAX_AGE = env_int("VERIFICATION_MAX_AGE", 3 * 24 * 60 * 60)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+_report_time = os.environ.get("REPORT_TIME", "07:00").strip()
+_match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", _report_time)
+if not _match:
+    raise ImproperlyConfigured(f"REPORT_TIME must be HH:MM in 24-hour time, not {_report_time!r}.")
+REPORT_HOUR, REPORT_MINUTE = int(_match[1]), int(_match[2])
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "") or BASE_DIR / "staticfiles")
+STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A stalled SMTP server must not pin a worker thread forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "quick_publisher <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+HUEY = {
+    "huey_class": "site.queue.QueueHuey",
+    "name": "quick_publisher",
+    "filename": str(DATA_DIR / "huey.sqlite3"),
+    # Explicit: djhuey would default this to DEBUG and send mail inside the
+    # request in development. Tests switch it on for themselves.
+    "immediate": False,
+    # Nobody reads task return values; storing them would only grow the file.
+    "results": False,
+    # Periodic tasks (the daily report) fire at wall-clock time in TIME_ZONE;
+    # Django sets the process TZ from TIME_ZONE.
+    "utc": False,
+    "timeout": 20,
+    "consumer": {
+        "workers": env_int("HUEY_WORKERS", 4),
+        "worker_type": "thread",
+        # An idle consumer polls at most every second, so a fresh mail waits
+        # about a second, not Huey's default ten.
+        "initial_delay": 0.1,
+        "backoff": 1.15,
+        "max_delay": 1.0,
+        "scheduler_interval": 1,
+        "check_worker_health": True,
+        # systemd stops services with SIGTERM: make it the graceful one, so
+        # mail in flight finishes before the consumer exits.
+        "graceful_signal": "TERM",
+        "shutdown_timeout": 60,
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"},
+    },
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+    "loggers": {
+        "django": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"), "propagate": False},
+        "huey": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}

@@ -1,0 +1,101 @@
+"""Writes with side effects for accounts: creating users, verifying them, and their mail."""
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from site.delivery import delivery_owed_not_in_flight, delivery_release_dead_claims, delivery_send
+from site.mail import mail_render
+from users.models import EmailVerification, User, email_normalize
+from users.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_make, verification_token_read
+
+
+class EmailTaken(Exception):
+    pass
+
+
+class VerificationFailed(Exception):
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason  # "invalid", "expired" or "used"
+
+
+def _verification_enqueue_on_commit(verification_id):
+    from users.tasks import verification_send_task
+
+    transaction.on_commit(lambda: verification_send_task(verification_id))
+
+
+def user_create(*, email, password, display_name=""):
+    """Create an account and owe it a verification mail, sent by the consumer after commit."""
+    email = email_normalize(email)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, display_name=display_name)
+            verification = EmailVerification.objects.create(user=user, email=user.email)
+    except IntegrityError as exc:
+        # Two signups racing on one address: the unique index lets one win.
+        raise EmailTaken(email) from exc
+    _verification_enqueue_on_commit(verification.pk)
+    return user
+
+
+def verification_request(*, user):
+    """Owe `user` a fresh verification mail (the "resend" button). Returns it, or None if verified."""
+    if user.is_verified:
+        return None
+    with transaction.atomic():
+        verification = EmailVerification.objects.owed().filter(user=user, email=user.email).first()
+        if verification is None:
+            verification = EmailVerification.objects.create(user=user, email=user.email)
+    _verification_enqueue_on_commit(verification.pk)
+    return verification
+
+
+def verification_send(*, verification_id):
+    def build(verification):
+        token = verification_token_make(user=verification.user)
+        return mail_render(
+            template="users/email/verification",
+            context={
+                "user": verification.user,
+                "verify_path": reverse("users:verify", kwargs={"token": token}),
+            },
+            to=verification.email,
+        )
+
+    return delivery_send(
+        queryset=EmailVerification.objects.owed().select_related("user"),
+        pk=verification_id,
+        build_message=build,
+    )
+
+
+def verification_reconcile(*, in_flight_ids):
+    """Re-owe what was lost: returns the verification ids to enqueue again."""
+    delivery_release_dead_claims(model=EmailVerification)
+    return delivery_owed_not_in_flight(queryset=EmailVerification.objects.owed(), in_flight_ids=in_flight_ids)
+
+
+def user_verify(*, token):
+    """Verify the account a link was made for. Raises VerificationFailed with a reason."""
+    try:
+        user_id, digest = verification_token_read(token)
+    except TokenExpired as exc:
+        raise VerificationFailed("expired") from exc
+    except TokenInvalid as exc:
+        raise VerificationFailed("invalid") from exc
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not token_matches_email(digest, user.email):
+        raise VerificationFailed("invalid")
+    updated = User.objects.filter(pk=user.pk, is_verified=False).update(
+        is_verified=True, verified_at=timezone.now()
+    )
+    if not updated:
+        raise VerificationFailed("used")
+    user.refresh_from_db()
+    return user
+
+
+def user_mark_verified(*, user):
+    """An admin vouches for the address; no mail is owed any more."""
+    User.objects.filter(pk=user.pk, is_verified=False).update(is_verified=True, verified_at=timezone.now())

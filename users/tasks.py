@@ -1,0 +1,23 @@
+"""Background work for accounts: thin wrappers that call users.services."""
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.exceptions import RetryTask
+
+from site.queue import queued_first_args
+from users import services
+
+
+@db_task()
+def verification_send_task(verification_id):
+    outcome, delay = services.verification_send(verification_id=verification_id)
+    if delay is not None:
+        raise RetryTask(f"verification {verification_id}: {outcome}", delay=delay)
+    return outcome
+
+
+# Runs every minute, and at consumer start: the scheduler enqueues periodic
+# tasks on its first pass.
+@db_periodic_task(crontab(minute="*"))
+def verification_reconcile_task():
+    for verification_id in services.verification_reconcile(in_flight_ids=queued_first_args(verification_send_task)):
+        verification_send_task(verification_id)

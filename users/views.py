@@ -1,0 +1,62 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from users import services
+from users.forms import LoginForm, SignupForm
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("blog:post-list")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_create(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+            )
+        except services.EmailTaken:
+            # Same answer as a new address, so the form does not tell who has
+            # an account here.
+            pass
+        request.session["signup_email"] = form.cleaned_data["email"]
+        return redirect("users:signup-done")
+    return render(request, "users/user_signup.html", {"form": form})
+
+
+def signup_done(request):
+    return render(request, "users/user_signup_done.html", {"email": request.session.get("signup_email", "")})
+
+
+def verify(request, token):
+    try:
+        user = services.user_verify(token=token)
+    except services.VerificationFailed as failure:
+        return render(request, "users/user_verify_failed.html", {"reason": failure.reason}, status=400)
+    messages.success(request, "Thanks, your email address is verified.")
+    return render(request, "users/user_verify_done.html", {"verified_user": user})
+
+
+@login_required
+@require_POST
+def verification_resend(request):
+    if services.verification_request(user=request.user) is None:
+        messages.info(request, "Your email address is already verified.")
+    else:
+        messages.success(request, f"We are sending a new verification link to {request.user.email}.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("blog:post-list")
+    return redirect(next_url)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "users/user_login.html"
+    redirect_authenticated_user = True
