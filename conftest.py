@@ -11,6 +11,7 @@ site.__path__ = [str(Path(__file__).resolve().parent / "site")]
 # never the developer's database or queue file.
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="qp-test-data-"))
+os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="qp-test-static-"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "site.settings"
 
 import django  # noqa: E402

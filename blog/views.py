@@ -53,7 +53,7 @@ def _own_post(request, slug):
 
 @login_required
 def post_create(request):
-    form = PostForm(request.POST or None)
+    form = PostForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         publish = "publish" in request.POST
         if publish and not request.user.is_verified:
@@ -68,7 +68,7 @@ def post_create(request):
 @login_required
 def post_edit(request, slug):
     post = _own_post(request, slug)
-    form = PostForm(request.POST or None, instance=post)
+    form = PostForm(request.POST if request.method == "POST" else None, instance=post)
     if request.method == "POST" and form.is_valid():
         post = services.post_update(post=post, **form.cleaned_data)
         messages.success(request, "Saved.")

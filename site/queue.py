@@ -30,9 +30,8 @@ def queued_first_args(task_wrapper):
     must not enqueue again.
     """
     huey = task_wrapper.huey
-    name = task_wrapper.name
     return {
         task.args[0]
         for task in [*huey.pending(), *huey.scheduled()]
-        if task.name == name and task.args
+        if isinstance(task, task_wrapper.task_class) and task.args
     }

@@ -13,7 +13,7 @@ from users.forms import LoginForm, SignupForm
 def signup(request):
     if request.user.is_authenticated:
         return redirect("blog:post-list")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_create(

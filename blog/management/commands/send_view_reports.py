@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Show who is owed a report; queue nothing.")
 
     def handle(self, *args, date=None, dry_run=False, **options):
-        day = self._parse_day(date) if date else services.report_due_day()
+        day = self._parse_day(date) if date is not None else services.report_due_day()
         if dry_run:
             authors = services.report_authors(day=day).exclude(reports__day=day, reports__sent_at__isnull=False)
             self.stdout.write(f"Would queue {authors.count()} report(s) for {day}:")

@@ -1,0 +1,52 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA_DIR ?= .
+
+.PHONY: run test test-fast example-db clean check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
+
+$(VENV)/.runtime: requirements.txt | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The site and its consumer together, in development mode (mail is printed
+# by the consumer). Ctrl-C stops both.
+run: $(VENV)/.runtime
+	@set -e; export DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DATA_DIR="$(DATA_DIR)"; \
+	mkdir -p "$(DATA_DIR)"; \
+	if [ ! -f "$(DATA_DIR)/db.sqlite3" ]; then \
+		cp db.sqlite3.example "$(DATA_DIR)/db.sqlite3"; \
+		echo "Started from the demo database: $(DATA_DIR)/db.sqlite3"; \
+	fi; \
+	$(PY) manage.py migrate --no-input; \
+	$(PY) manage.py run_huey & huey=$$!; \
+	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $${BIND:-127.0.0.1:8000}
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+# Unit tests only: no real processes.
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -m "not integration"
+
+# Rebuild the demo database from the current migrations.
+example-db: $(VENV)/.runtime
+	@set -e; tmp=$$(mktemp -d); \
+	DJANGO_DEBUG=1 DATA_DIR=$$tmp $(PY) manage.py migrate --no-input -v0; \
+	DJANGO_DEBUG=1 DATA_DIR=$$tmp $(PY) manage.py seed_demo; \
+	$(PY) -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('pragma journal_mode=delete'); c.execute('vacuum'); c.close()" $$tmp/db.sqlite3; \
+	cp $$tmp/db.sqlite3 db.sqlite3.example; rm -rf $$tmp; \
+	echo "Wrote db.sqlite3.example"
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache
