@@ -49,3 +49,36 @@ def post(author):
 def author_client(client, author):
     client.force_login(author)
     return client
+
+
+@pytest.fixture
+def smtp():
+    from tests.live import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """collectstatic once for every live site: production serves the manifest."""
+    from tests.live import LiveSite
+
+    root = tmp_path_factory.mktemp("static")
+    LiveSite(tmp_path_factory.mktemp("collect"), 25, root).manage("collectstatic", "--no-input", "-v0")
+    return root
+
+
+@pytest.fixture
+def live_site(tmp_path, smtp, static_root):
+    """A migrated, empty site with gunicorn and run_huey running; stopped afterwards."""
+    from tests.live import LiveSite
+
+    site = LiveSite(tmp_path, smtp.port, static_root)
+    site.manage("migrate", "--no-input", "-v0")
+    try:
+        site.start_web()
+        site.start_consumer()
+        yield site
+    finally:
+        site.stop_all()

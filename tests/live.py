@@ -1,0 +1,201 @@
+"""
+Real parts for the integration tests: a loopback SMTP server, the site under
+gunicorn with its run_huey consumer, and a small cookie-keeping HTTP client.
+Used by the fixtures in conftest.py.
+"""
+import asyncio
+import email
+import email.policy
+import http.cookiejar
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout, interval=0.05, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+class Inbox:
+    """aiosmtpd handler that keeps what it accepts; can be held shut, slowed or made to refuse."""
+
+    def __init__(self):
+        self.messages = []
+        self.delay = 0.0
+        self.reply = None  # e.g. "550 no such user" to refuse every message
+        self.open = threading.Event()
+        self.open.set()
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        while not self.open.is_set():
+            await asyncio.sleep(0.02)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.reply:
+            return self.reply
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address):
+        with self._lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def subjects(self):
+        with self._lock:
+            return [str(m["Subject"]) for m in self.messages]
+
+
+def text_of(message):
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+class SmtpServer:
+    def __init__(self):
+        self.inbox = Inbox()
+        self.port = free_port()
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+class LiveSite:
+    """gunicorn + run_huey on a temporary DATA_DIR, production settings, real SMTP."""
+
+    def __init__(self, tmp_path, smtp_port, static_root, extra_env=None):
+        self.data_dir = tmp_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "integration-test-secret-" + "y" * 40,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": self.url,
+            "DATA_DIR": str(tmp_path),
+            "STATIC_ROOT": str(static_root),
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            "BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": "2",
+            **(extra_env or {}),
+        }
+        self.processes = {}
+        self.logs = {}
+
+    def manage(self, *args, check=True):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=check
+        )
+
+    def _spawn(self, name, argv):
+        log = open(self.data_dir / f"{name}.log", "w")
+        self.logs[name] = self.data_dir / f"{name}.log"
+        self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_web(self):
+        self._spawn("web", [sys.executable, "-m", "gunicorn", "-c", "site/gunicorn.conf.py"])
+        wait_for(self._web_answers, 30, message=f"gunicorn on {self.url}; log:\n{self.log('web')}")
+
+    def start_consumer(self):
+        self._spawn("consumer", [sys.executable, "manage.py", "run_huey"])
+        wait_for(lambda: "consumer" in self.log("consumer").lower(), 30, message="run_huey to start")
+
+    def _web_answers(self):
+        try:
+            urllib.request.urlopen(self.url + "/", timeout=2).read()
+            return True
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return False
+
+    def stop(self, name, sig=None):
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        if sig is None:
+            process.terminate()
+        else:
+            process.send_signal(sig)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self):
+        for name in list(self.processes):
+            self.stop(name)
+
+    def log(self, name):
+        path = self.logs.get(name)
+        return path.read_text() if path and path.exists() else ""
+
+    def db(self, sql, params=()):
+        with sqlite3.connect(self.data_dir / "db.sqlite3", timeout=20) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+class Client:
+    """Just enough of a browser: cookies, CSRF tokens from forms, no redirect following."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), self._NoRedirect()
+        )
+
+    def request(self, path, data=None):
+        url = path if path.startswith("http") else self.base_url + path
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(url, data=body, headers={"Referer": self.base_url + "/"})
+        try:
+            response = self.opener.open(request, timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        return response.status, dict(response.headers), response.read().decode()
+
+    def get(self, path):
+        return self.request(path)
+
+    def post_form(self, path, fields):
+        _, _, page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        return self.request(path, {"csrfmiddlewaretoken": token, **fields})
