@@ -75,13 +75,17 @@ if _site_url.scheme == "https":
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    # The preload flag only allows submitting the domain to browsers' preload
+    # list by hand; the header alone commits nothing.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 DATA_DIR = Path(os.environ.get("DATA_DIR", "") or BASE_DIR).resolve()
+if not DATA_DIR.is_dir():
+    raise ImproperlyConfigured(f"DATA_DIR {DATA_DIR} is not a folder; create it, owned by the user the site runs as.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,3 +1,4 @@
+import os
 import sqlite3
 import subprocess
 import sys
@@ -68,3 +69,44 @@ def test_example_database_is_migrated_and_has_demo_posts(tmp_path):
     with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
         assert conn.execute("select count(*) from blog_post").fetchone()[0] >= 5
         assert conn.execute("select count(*) from users_user where password not like '!%'").fetchone()[0] == 0
+
+
+def _manage(*args, **env):
+    base = {"PATH": "/usr/bin:/bin", "DATA_DIR": os.environ["DATA_DIR"]}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _manage("check", DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_missing_data_dir_is_a_clear_error(tmp_path):
+    result = _manage("check", DJANGO_DEBUG="1", DATA_DIR=str(tmp_path / "missing"))
+    assert result.returncode != 0 and "DATA_DIR" in result.stderr and "is not a folder" in result.stderr
+
+
+def test_deploy_check_passes_with_production_settings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k" * 20 + "Zq8#p2!Lm@9vR$tX7&wYb4^nC1*sD6eF",
+        SITE_URL="https://blog.example.com",
+        DJANGO_ALLOWED_HOSTS="blog.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_createsuperuser_asks_for_email(monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "pw-long-enough-1")
+    call_command("createsuperuser", "--no-input", "--email", "Root@X.org", stdout=StringIO())
+    admin = get_user_model().objects.get(email="root@x.org")
+    assert admin.is_superuser and admin.check_password("pw-long-enough-1")

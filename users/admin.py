@@ -38,7 +38,6 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "display_name")
     ordering = ("email",)
     readonly_fields = ("verified_at", "date_joined", "last_login")
-    inlines = [EmailVerificationInline]
     actions = ["resend_verification", "mark_verified"]
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
@@ -47,6 +46,9 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def get_inlines(self, request, obj):
+        return [EmailVerificationInline] if obj else []
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("verifications")
