@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= .
 
-.PHONY: run test test-fast example-db clean check-python
+.PHONY: run test test-fast bench example-db clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -50,3 +50,7 @@ example-db: $(VENV)/.runtime
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Benchmarks on the real stack; they print their figures.
+bench: $(VENV)/.dev
+	$(PY) -m bench.signup
