@@ -111,6 +111,15 @@ def test_permanent_rejection_marks_the_mail_failed(user):
     assert EmailVerification.objects.owed().count() == 0
 
 
+def test_reconcile_owes_mail_to_accounts_made_in_the_shell(make_user):
+    shell_user = make_user(email="shell@x.org")
+    make_user(email="ok@x.org", verified=True)
+    [verification_id] = services.verification_reconcile(in_flight_ids=set())
+    assert EmailVerification.objects.get(pk=verification_id).user == shell_user
+    assert services.verification_send(verification_id=verification_id) == (Outcome.SENT, None)
+    assert mail.outbox[0].to == ["shell@x.org"]
+
+
 def test_reconcile_reowes_lost_mail_but_not_queued_or_sent(user, make_user):
     lost = EmailVerification.objects.create(user=user, email=user.email)
     queued = EmailVerification.objects.create(user=make_user(email="b@x.org"), email="b@x.org")
@@ -128,8 +137,11 @@ def test_reconcile_frees_claims_of_dead_processes(user):
     assert services.verification_reconcile(in_flight_ids=set()) == [verification.pk]
 
 
-def test_no_mail_owed_once_verified_or_expired(user, settings):
+def test_no_mail_owed_once_verified_or_expired(user, make_user, settings):
     EmailVerification.objects.create(user=user, email=user.email)
+    verified = make_user(email="v@x.org", verified=True)
+    EmailVerification.objects.create(user=verified, email=verified.email)
+    assert services.verification_reconcile(in_flight_ids=set()) == [user.verifications.get().pk]
     settings.VERIFICATION_MAX_AGE = 0
     assert services.verification_reconcile(in_flight_ids=set()) == []
 

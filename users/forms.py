@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from site.http import client_ip
+from users import throttles
 from users.models import User, email_normalize
 
 
@@ -38,6 +40,31 @@ class SignupForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
+    """Login with a cool-off: too many failures per address or per client wait out the window."""
+
     username = forms.EmailField(
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
+
+    def clean(self):
+        subjects = [
+            (throttles.LOGIN_FAILURES_PER_IP, client_ip(self.request)),
+            (throttles.LOGIN_FAILURES_PER_EMAIL, email_normalize(self.data.get("username", ""))),
+        ]
+        try:
+            for limit, subject in subjects:
+                throttles.throttle_check(limit, subject)
+        except throttles.Throttled as throttled:
+            minutes = max(1, round(throttled.retry_after / 60))
+            raise forms.ValidationError(
+                f"Too many failed attempts. Please wait {minutes} minute(s) and try again.", code="throttled"
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            for limit, subject in subjects:
+                try:
+                    throttles.throttle_hit(limit, subject)
+                except throttles.Throttled:
+                    pass  # Counted; the next attempt is refused up front.
+            raise

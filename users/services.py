@@ -1,4 +1,7 @@
 """Writes with side effects for accounts: creating users, verifying them, and their mail."""
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +42,34 @@ def user_create(*, email, password, display_name=""):
     return user
 
 
+def signup_repeat(*, email):
+    """
+    Someone signed up with an address that has an account. Its owner gets a
+    mail instead of the form showing an error, so signup reveals nothing: a
+    fresh link if the account is unverified, otherwise a note saying so.
+    """
+    user = User.objects.with_email(email).filter(is_active=True).first()
+    if user is None:
+        return
+    if not user.is_verified:
+        verification_request(user=user)
+        return
+    from users.tasks import account_exists_send_task
+
+    transaction.on_commit(lambda: account_exists_send_task(user.pk))
+
+
+def account_exists_send(*, user_id):
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    mail_render(
+        template="users/email/account_exists",
+        context={"user": user, "login_path": reverse("users:login")},
+        to=user.email,
+    ).send()
+
+
 def verification_request(*, user):
     """Owe `user` a fresh verification mail (the "resend" button). Returns it, or None if verified."""
     if user.is_verified:
@@ -71,8 +102,17 @@ def verification_send(*, verification_id):
 
 
 def verification_reconcile(*, in_flight_ids):
-    """Re-owe what was lost: returns the verification ids to enqueue again."""
+    """
+    Re-owe what was lost and return the verification ids to enqueue again.
+    Accounts made without user_create (the shell, a script) are owed a mail
+    too: every recent unverified account without one gets it here.
+    """
     delivery_release_dead_claims(model=EmailVerification)
+    oldest = timezone.now() - timedelta(seconds=settings.VERIFICATION_MAX_AGE)
+    orphans = User.objects.unverified().filter(is_active=True, date_joined__gt=oldest, verifications__isnull=True)
+    EmailVerification.objects.bulk_create(
+        [EmailVerification(user_id=pk, email=email) for pk, email in orphans.values_list("pk", "email")]
+    )
     return delivery_owed_not_in_flight(queryset=EmailVerification.objects.owed(), in_flight_ids=in_flight_ids)
 
 

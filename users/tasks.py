@@ -4,7 +4,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from huey.exceptions import RetryTask
 
 from site.queue import queued_first_args
-from users import services
+from users import services, throttles
 
 
 @db_task()
@@ -13,6 +13,17 @@ def verification_send_task(verification_id):
     if delay is not None:
         raise RetryTask(f"verification {verification_id}: {outcome}", delay=delay)
     return outcome
+
+
+@db_task(retries=5, retry_delay=60)
+def account_exists_send_task(user_id):
+    # A courtesy note, not owed state: Huey's own retries are enough.
+    services.account_exists_send(user_id=user_id)
+
+
+@db_periodic_task(crontab(minute="17"))
+def throttles_purge_task():
+    throttles.throttles_purge()
 
 
 # Runs every minute, and at consumer start: the scheduler enqueues periodic

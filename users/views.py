@@ -6,8 +6,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from users import services
+from site.http import client_ip
+from users import services, throttles
 from users.forms import LoginForm, SignupForm
+
+
+def _wait_text(throttled):
+    minutes = max(1, round(throttled.retry_after / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def signup(request):
@@ -15,17 +21,21 @@ def signup(request):
         return redirect("blog:post-list")
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            throttles.throttle_hit(throttles.SIGNUP_PER_IP, client_ip(request))
+            throttles.throttle_hit(throttles.SIGNUP_PER_EMAIL, email)
+        except throttles.Throttled as throttled:
+            form.add_error(None, f"Too many sign-ups from here. Please try again in {_wait_text(throttled)}.")
+            return render(request, "users/user_signup.html", {"form": form}, status=429)
         try:
             services.user_create(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                display_name=form.cleaned_data["display_name"],
+                email=email, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
             )
         except services.EmailTaken:
-            # Same answer as a new address, so the form does not tell who has
-            # an account here.
-            pass
-        request.session["signup_email"] = form.cleaned_data["email"]
+            # Same answer as for a new address; the owner gets a mail instead.
+            services.signup_repeat(email=email)
+        request.session["signup_email"] = email
         return redirect("users:signup-done")
     return render(request, "users/user_signup.html", {"form": form})
 
@@ -46,10 +56,16 @@ def verify(request, token):
 @login_required
 @require_POST
 def verification_resend(request):
-    if services.verification_request(user=request.user) is None:
-        messages.info(request, "Your email address is already verified.")
+    try:
+        throttles.throttle_hit(throttles.RESEND_PER_ACCOUNT, request.user.pk)
+        throttles.throttle_hit(throttles.RESEND_PER_IP, client_ip(request))
+    except throttles.Throttled as throttled:
+        messages.warning(request, f"You asked for several links already. Please try again in {_wait_text(throttled)}.")
     else:
-        messages.success(request, f"We are sending a new verification link to {request.user.email}.")
+        if services.verification_request(user=request.user) is None:
+            messages.info(request, "Your email address is already verified.")
+        else:
+            messages.success(request, f"We are sending a new verification link to {request.user.email}.")
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = reverse("blog:post-list")
