@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    # The project package, for its management commands (backup).
+    "site",
     "users",
     "blog",
 ]

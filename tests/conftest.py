@@ -70,15 +70,27 @@ def static_root(tmp_path_factory):
 
 
 @pytest.fixture
-def live_site(tmp_path, smtp, static_root):
-    """A migrated, empty site with gunicorn and run_huey running; stopped afterwards."""
+def make_live_site(tmp_path, smtp, static_root):
+    """Start a migrated, empty site (gunicorn + run_huey) with extra environment; all stopped afterwards."""
     from tests.live import LiveSite
 
-    site = LiveSite(tmp_path, smtp.port, static_root)
-    site.manage("migrate", "--no-input", "-v0")
-    try:
+    sites = []
+
+    def make(consumer=True, **extra_env):
+        site = LiveSite(tmp_path / f"site{len(sites)}", smtp.port, static_root, extra_env)
+        site.data_dir.mkdir()
+        sites.append(site)
+        site.manage("migrate", "--no-input", "-v0")
         site.start_web()
-        site.start_consumer()
-        yield site
-    finally:
+        if consumer:
+            site.start_consumer()
+        return site
+
+    yield make
+    for site in sites:
         site.stop_all()
+
+
+@pytest.fixture
+def live_site(make_live_site):
+    return make_live_site()

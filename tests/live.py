@@ -7,6 +7,7 @@ import asyncio
 import email
 import email.policy
 import http.cookiejar
+import logging
 import os
 import re
 import socket
@@ -21,6 +22,9 @@ import urllib.request
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every SMTP command at INFO; the tests assert on what arrives.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,11 +52,14 @@ class Inbox:
         self.messages = []
         self.delay = 0.0
         self.reply = None  # e.g. "550 no such user" to refuse every message
+        self.attempts = 0
         self.open = threading.Event()
         self.open.set()
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            self.attempts += 1
         while not self.open.is_set():
             await asyncio.sleep(0.02)
         if self.delay:
@@ -88,7 +95,18 @@ class SmtpServer:
         return self
 
     def __exit__(self, *exc):
-        self.controller.stop()
+        self.down()
+
+    def down(self):
+        """Stop listening: connections are refused, like a mail server that is off."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def up(self):
+        if self.controller is None:
+            self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
 
 
 class LiveSite:
@@ -115,6 +133,9 @@ class LiveSite:
         }
         self.processes = {}
         self.logs = {}
+
+    def shell(self, code):
+        return self.manage("shell", "-c", code).stdout
 
     def manage(self, *args, check=True):
         return subprocess.run(

@@ -12,6 +12,9 @@ from users.models import EmailVerification, User, email_normalize
 from users.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_make, verification_token_read
 
 
+SIGNUP_REPEAT_QUIET = timedelta(minutes=10)
+
+
 class EmailTaken(Exception):
     pass
 
@@ -52,7 +55,11 @@ def signup_repeat(*, email):
     if user is None:
         return
     if not user.is_verified:
-        verification_request(user=user)
+        # A link sent moments ago is still good; racing double-submits of the
+        # form should not each mail a new one.
+        recent = timezone.now() - SIGNUP_REPEAT_QUIET
+        if not user.verifications.filter(sent_at__gt=recent).exists():
+            verification_request(user=user)
         return
     from users.tasks import account_exists_send_task
 
