@@ -52,6 +52,12 @@ def author_client(client, author):
 
 
 @pytest.fixture
+def admin_client(client, make_user):
+    client.force_login(make_user(email="boss@x.org", verified=True, is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
 def smtp():
     from tests.live import SmtpServer
 

@@ -8,12 +8,6 @@ from users.models import EmailVerification, User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, make_user):
-    client.force_login(make_user(email="boss@x.org", verified=True, is_staff=True, is_superuser=True))
-    return client
-
-
 @pytest.mark.parametrize(
     "name",
     ["users_user", "users_emailverification", "blog_post", "blog_report", "blog_dailyviews"],

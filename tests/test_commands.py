@@ -110,3 +110,10 @@ def test_createsuperuser_asks_for_email(monkeypatch):
     call_command("createsuperuser", "--no-input", "--email", "Root@X.org", stdout=StringIO())
     admin = get_user_model().objects.get(email="root@x.org")
     assert admin.is_superuser and admin.check_password("pw-long-enough-1")
+
+
+def test_backup_refuses_to_overwrite(tmp_path):
+    (tmp_path / "db.sqlite3").write_text("old")
+    with pytest.raises(CommandError, match="choose an empty folder"):
+        call_command("backup", str(tmp_path), stdout=StringIO())
+    assert (tmp_path / "db.sqlite3").read_text() == "old"

@@ -4,6 +4,10 @@ loopback. A signup's mail travels request -> commit -> queue file -> consumer ->
 SMTP, and its link verifies the account.
 """
 import re
+import shutil
+import sqlite3
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -36,6 +40,10 @@ def test_signup_mail_goes_out_through_the_consumer_and_verifies(live_site, smtp)
     assert live_site.db("select is_verified from users_user where email = 'reader@example.org'") == [(1,)]
     assert live_site.db("select count(*) from users_emailverification where sent_at is not null") == [(1,)]
     assert "verification_send_task" in live_site.log("consumer")
+    # Both files run in WAL mode (persistent in the file once set).
+    for name in ("db.sqlite3", "huey.sqlite3"):
+        with sqlite3.connect(live_site.data_dir / name) as conn:
+            assert conn.execute("pragma journal_mode").fetchone()[0] == "wal", name
 
 
 def test_daily_report_once_per_author_with_right_counts(live_site, smtp):
@@ -72,3 +80,40 @@ def test_daily_report_once_per_author_with_right_counts(live_site, smtp):
     [mine] = [m for m in reports if str(m["To"]) == owner]
     assert f"{title}: {today_views} that day, {total} in all" in text_of(mine)
     assert live_site.db("select count(*) from blog_report where day = ? and sent_at is not null", (today,)) == [(3,)]
+
+
+def test_backup_while_running_and_restore(make_live_site, tmp_path):
+    site = make_live_site()
+    site.manage("seed_demo")
+    slug = site.db("select slug from blog_post order by id limit 1")[0][0]
+    client = Client(site.url)
+    stop = threading.Event()
+
+    def keep_reading():
+        while not stop.is_set():
+            client.get(f"/posts/{slug}/")
+
+    reader = threading.Thread(target=keep_reading)
+    reader.start()
+    try:
+        time.sleep(0.5)
+        out = site.manage("backup", str(tmp_path / "backup")).stdout
+    finally:
+        stop.set()
+        reader.join()
+    assert "db.sqlite3:" in out and "huey.sqlite3:" in out and "integrity ok" in out
+    [(views_at_backup,)] = sqlite3.connect(tmp_path / "backup" / "db.sqlite3").execute(
+        "select view_count from blog_post where slug = ?", (slug,)
+    ).fetchall()
+    assert views_at_backup > 0
+
+    # Restore as the README says: stop, put the two files back, start.
+    site.stop_all()
+    for name in ("db.sqlite3", "huey.sqlite3"):
+        for leftover in site.data_dir.glob(f"{name}-*"):
+            leftover.unlink()
+        shutil.copy(tmp_path / "backup" / name, site.data_dir / name)
+    site.start_web()
+    status, _, page = Client(site.url).get(f"/posts/{slug}/")
+    assert status == 200 and f"Viewed {views_at_backup + 1} times" in page
+    assert site.manage("migrate", "--check").returncode == 0

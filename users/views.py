@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -69,7 +70,8 @@ def verification_resend(request):
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = reverse("blog:post-list")
-    return redirect(next_url)
+    # Not redirect(): it would try a bare word like "0" as a URL name.
+    return HttpResponseRedirect(next_url)
 
 
 class LoginView(auth_views.LoginView):

@@ -1,0 +1,93 @@
+"""Property-based tests: whatever a client sends, the answer is never a 500."""
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from blog.models import Post
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+examples = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+# Unicode of every kind, control characters and NUL included; sometimes huge.
+nasty = st.one_of(
+    st.text(),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=20),
+    st.text(min_size=300, max_size=5000),
+    st.sampled_from(["", " ", "\x00", "a@b", "a@b.c", "ANN@X.ORG", "../../etc", "<script>", "%00", "日本語@例え.jp"]),
+)
+
+
+@given(email=nasty, name=nasty, password1=nasty, password2=nasty)
+@examples
+def test_signup_form(client, email, name, password1, password2):
+    before = User.objects.count()
+    response = client.post(
+        reverse("users:signup"), {"email": email, "display_name": name, "password1": password1, "password2": password2}
+    )
+    assert response.status_code in (200, 302, 429)
+    if response.status_code != 302:
+        assert User.objects.count() == before
+
+
+@given(username=nasty, password=nasty)
+@examples
+def test_login_form(client, username, password):
+    assert client.post(reverse("users:login"), {"username": username, "password": password}).status_code in (200, 302)
+
+
+@given(title=nasty, content=nasty, action=st.sampled_from(["publish", "draft", "other"]))
+@examples
+def test_post_form(client, author, title, content, action):
+    client.force_login(author)
+    before = Post.objects.count()
+    response = client.post(reverse("blog:post-create"), {"title": title, "content": content, action: "1"})
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert Post.objects.count() == before
+
+
+@given(title=nasty, content=nasty)
+@examples
+def test_post_edit_form(client, post, title, content):
+    client.force_login(post.author)
+    response = client.post(reverse("blog:post-edit", args=[post.slug]), {"title": title, "content": content})
+    assert response.status_code in (200, 302)
+    post.refresh_from_db()
+    assert post.title and post.slug == "hello-world"
+
+
+@given(value=nasty)
+@examples
+def test_url_parameters(client, post, user, value):
+    client.force_login(user)
+    part = quote(value, safe="")
+    for url in (
+        f"/posts/{part}/",
+        f"/posts/{part}/edit/",
+        f"/authors/{part}/",
+        f"/accounts/verify/{part}/",
+        f"/?page={part}",
+        f"/authors/{post.author.pk}/?page={part}",
+    ):
+        assert client.get(url).status_code in (200, 302, 400, 404), url
+    assert client.post("/accounts/verify/resend/", {"next": value}).status_code == 302
+
+
+@given(number=st.integers(min_value=-(10**30), max_value=10**30))
+@examples
+def test_numeric_ids(client, number):
+    assert client.get(f"/authors/{number}/").status_code in (200, 404)
+    assert client.get(f"/?page={number}").status_code in (200, 404)
+
+
+@given(query=nasty)
+@examples
+def test_admin_search(admin_client, query):
+    for name in ("users_user", "blog_post", "blog_report", "users_emailverification"):
+        assert admin_client.get(reverse(f"admin:{name}_changelist"), {"q": query}).status_code == 200
