@@ -192,3 +192,20 @@ def test_dashboard_lists_own_posts(author_client, post):
     response = author_client.get(reverse("blog:dashboard"))
     assert post.title in response.content.decode()
     assert "no daily report sent yet" in response.content.decode()
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_state_changes_need_a_csrf_token(author):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(author)
+    assert strict.post(reverse("blog:post-create"), {"title": "t", "content": "c", "publish": "1"}).status_code == 403
+    assert not Post.objects.exists()
