@@ -148,3 +148,29 @@ def test_concurrent_signups_with_one_address_make_one_account_and_one_mail(make_
     wait_for(lambda: smtp.inbox.to("same@x.org"), 20, message="the verification mail")
     time.sleep(3)
     assert len(smtp.inbox.to("same@x.org")) == 1
+
+
+def test_lost_queue_file_heals_at_consumer_start(make_live_site, smtp):
+    site = make_live_site(consumer=False)
+    site.shell(
+        "from users.services import user_create\n"
+        "for n in range(5): user_create(email=f'q{n}@x.org', password=None)"
+    )
+    # The queue holds the five sends; lose it, as a restore of an old backup would.
+    for path in site.data_dir.glob("huey.sqlite3*"):
+        path.unlink()
+    site.start_consumer()
+    expected = {f"q{n}@x.org" for n in range(5)}
+    wait_for(lambda: expected <= set(_addresses(smtp.inbox)), 30, message="the mails the queue lost")
+    assert sum(_addresses(smtp.inbox).values()) == 5
+
+
+def test_graceful_stop_lets_mail_in_flight_finish(make_live_site, smtp):
+    site = make_live_site()
+    smtp.inbox.delay = 2.0
+    site.shell("from users.services import user_create; user_create(email='inflight@x.org', password=None)")
+    wait_for(lambda: smtp.inbox.attempts == 1, 20, message="the SMTP conversation to start")
+    site.stop("consumer", sig=signal.SIGTERM)  # What systemctl stop sends.
+    assert smtp.inbox.to("inflight@x.org")
+    assert site.db("select sent_at is not null from users_emailverification") == [(1,)]
+    assert "Shutting down gracefully" in site.log("consumer")

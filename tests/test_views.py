@@ -209,3 +209,14 @@ def test_state_changes_need_a_csrf_token(author):
     strict.force_login(author)
     assert strict.post(reverse("blog:post-create"), {"title": "t", "content": "c", "publish": "1"}).status_code == 403
     assert not Post.objects.exists()
+
+
+def test_oversized_content_gets_a_clear_message(author_client):
+    from blog.models import CONTENT_MAX_LENGTH
+
+    response = author_client.post(
+        reverse("blog:post-create"), {"title": "Long", "content": "x" * (CONTENT_MAX_LENGTH + 1), "publish": "1"}
+    )
+    assert response.status_code == 200
+    assert "Posts are limited to 100,000 characters." in response.content.decode()
+    assert not Post.objects.exists()
