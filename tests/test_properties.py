@@ -91,3 +91,16 @@ def test_numeric_ids(client, number):
 def test_admin_search(admin_client, query):
     for name in ("users_user", "blog_post", "blog_report", "users_emailverification"):
         assert admin_client.get(reverse(f"admin:{name}_changelist"), {"q": query}).status_code == 200
+
+
+@given(email=nasty)
+@examples
+def test_password_reset_form(client, email):
+    assert client.post(reverse("users:password-reset"), {"email": email}).status_code in (200, 302, 429)
+
+
+@given(uid=nasty, token=nasty)
+@examples
+def test_password_reset_link(client, uid, token):
+    url = f"/accounts/password/reset/{quote(uid, safe='') or 'x'}/{quote(token, safe='') or 'x'}/"
+    assert client.get(url).status_code in (200, 302, 404)

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from site.http import client_ip
 from users import throttles
@@ -68,3 +68,12 @@ class LoginForm(AuthenticationForm):
                 except throttles.Throttled:
                     pass  # Counted; the next attempt is refused up front.
             raise
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, but the mail is sent by the consumer, not the request."""
+
+    def save(self, **kwargs):
+        from users import services
+
+        services.password_reset_request(email=self.cleaned_data["email"])

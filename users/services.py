@@ -2,9 +2,12 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from site.delivery import delivery_owed_not_in_flight, delivery_release_dead_claims, delivery_send
 from site.mail import mail_render
@@ -75,6 +78,28 @@ def account_exists_send(*, user_id):
         context={"user": user, "login_path": reverse("users:login")},
         to=user.email,
     ).send()
+
+
+def password_reset_request(*, email):
+    """
+    Mail a reset link to the account with this address, if there is one. The
+    caller answers the same either way; the mail goes out from the consumer.
+    """
+    from users.tasks import password_reset_send_task
+
+    for user_id in User.objects.with_email(email).filter(is_active=True).values_list("pk", flat=True):
+        transaction.on_commit(lambda user_id=user_id: password_reset_send_task(user_id))
+
+
+def password_reset_send(*, user_id):
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    path = reverse(
+        "users:password-reset-confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    mail_render(template="users/email/password_reset", context={"user": user, "reset_path": path}, to=user.email).send()
 
 
 def verification_request(*, user):

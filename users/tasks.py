@@ -21,6 +21,12 @@ def account_exists_send_task(user_id):
     services.account_exists_send(user_id=user_id)
 
 
+@db_task(retries=5, retry_delay=30)
+def password_reset_send_task(user_id):
+    # The link is short-lived and the user can ask again: Huey's retries suffice.
+    services.password_reset_send(user_id=user_id)
+
+
 @db_periodic_task(crontab(minute="17"))
 def throttles_purge_task():
     throttles.throttles_purge()

@@ -25,6 +25,8 @@ SIGNUP_PER_IP = Limit("signup:ip", 10, 3600)
 SIGNUP_PER_EMAIL = Limit("signup:email", 3, 3600)
 RESEND_PER_ACCOUNT = Limit("resend:user", 3, 3600)
 RESEND_PER_IP = Limit("resend:ip", 10, 3600)
+RESET_PER_IP = Limit("reset:ip", 10, 3600)
+RESET_PER_EMAIL = Limit("reset:email", 3, 3600)
 LOGIN_FAILURES_PER_IP = Limit("login:ip", 30, 900)
 LOGIN_FAILURES_PER_EMAIL = Limit("login:email", 10, 900)
 

@@ -10,6 +10,24 @@ urlpatterns = [
     path("signup/done/", views.signup_done, name="signup-done"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="users/password_change_done.html"),
+        name="password-change-done",
+    ),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="users/password_reset_done.html"),
+        name="password-reset-done",
+    ),
+    path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path(
+        "password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="users/password_reset_complete.html"),
+        name="password-reset-complete",
+    ),
     path("verify/resend/", views.verification_resend, name="verification-resend"),
     path("verify/<str:token>/", views.verify, name="verify"),
 ]

@@ -3,13 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from site.http import client_ip
 from users import services, throttles
-from users.forms import LoginForm, SignupForm
+from users.forms import LoginForm, PasswordResetRequestForm, SignupForm
 
 
 def _wait_text(throttled):
@@ -78,3 +78,28 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "users/user_login.html"
     redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
+    template_name = "users/password_reset_form.html"
+    success_url = reverse_lazy("users:password-reset-done")
+
+    def form_valid(self, form):
+        try:
+            throttles.throttle_hit(throttles.RESET_PER_IP, client_ip(self.request))
+            throttles.throttle_hit(throttles.RESET_PER_EMAIL, form.cleaned_data["email"].lower())
+        except throttles.Throttled as throttled:
+            form.add_error(None, f"Too many reset requests. Please try again in {_wait_text(throttled)}.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "users/password_reset_confirm.html"
+    success_url = reverse_lazy("users:password-reset-complete")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "users/password_change_form.html"
+    success_url = reverse_lazy("users:password-change-done")
