@@ -4,6 +4,7 @@ refusing, the consumer down across REPORT_TIME, concurrent views on gunicorn,
 signups racing on one address. Each states what it proves in its assertions.
 """
 import collections
+import re
 import signal
 import threading
 import time
@@ -174,3 +175,20 @@ def test_graceful_stop_lets_mail_in_flight_finish(make_live_site, smtp):
     assert smtp.inbox.to("inflight@x.org")
     assert site.db("select sent_at is not null from users_emailverification") == [(1,)]
     assert "Shutting down gracefully" in site.log("consumer")
+
+
+def test_signup_limit_holds_across_gunicorn_workers(make_live_site):
+    from users.throttles import SIGNUP_PER_IP
+
+    site = make_live_site(consumer=False, WEB_CONCURRENCY="4")
+    statuses = []
+    for n in range(SIGNUP_PER_IP.limit + 2):
+        # A new connection each time, so requests spread over the workers.
+        status, _, _ = Client(site.url).post_form(
+            "/accounts/signup/", {"email": f"w{n}@x.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
+        )
+        statuses.append(status)
+    assert statuses == [302] * SIGNUP_PER_IP.limit + [429, 429]
+    assert site.db("select count(*) from users_user") == [(SIGNUP_PER_IP.limit,)]
+    pids = set(re.findall(r"\[(\d+)\] \[INFO\] Booting worker", site.log("web")))
+    assert len(pids) == 4
