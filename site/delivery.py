@@ -6,6 +6,7 @@ The database, not the queue, says what must be sent: a row is owed until
 transaction, talks SMTP with no transaction open, then records the outcome in
 a second one, so SQLite's write lock is never held across network I/O.
 """
+import logging
 import os
 import random
 import socket
@@ -17,6 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from site.mail import smtp_error_is_permanent
+
+logger = logging.getLogger(__name__)
 
 # Longer than any SMTP conversation can take (EMAIL_TIMEOUT per step), so a
 # live claim is never mistaken for a dead one.
@@ -121,7 +124,9 @@ def delivery_send(*, queryset, pk, build_message):
             retry_at=None,
         )
     )
+    label = f"{model._meta.verbose_name} {pk}"
     if not claimed:
+        logger.info("%s: not owed or already being sent, skipped", label)
         return Outcome.SKIPPED, None
     row = model.objects.get(pk=pk)
     try:
@@ -131,16 +136,19 @@ def delivery_send(*, queryset, pk, build_message):
         release = {"claimed_until": None, "claimed_by": "", "last_error": error}
         if smtp_error_is_permanent(exc):
             model.objects.filter(pk=pk).update(failed_at=timezone.now(), **release)
+            logger.warning("%s: rejected for good on attempt %d: %s", label, row.attempts, error)
             return Outcome.FAILED, None
         delay = retry_delay(row.attempts)
         retry_at = timezone.now() + timedelta(seconds=delay)
         model.objects.filter(pk=pk).update(retry_at=retry_at, **release)
+        logger.warning("%s: attempt %d failed, retry in %.0f s: %s", label, row.attempts, delay, error)
         # Past the budget the task stops scheduling itself; the reconciler
         # takes the mail up again once retry_at has passed.
         return Outcome.RETRY, (delay if row.attempts < RETRY_BUDGET else None)
     model.objects.filter(pk=pk).update(
         sent_at=timezone.now(), claimed_until=None, claimed_by="", last_error=""
     )
+    logger.info("%s: sent on attempt %d", label, row.attempts)
     return Outcome.SENT, None
 
 

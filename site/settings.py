@@ -88,7 +88,7 @@ if not DATA_DIR.is_dir():
     raise ImproperlyConfigured(f"DATA_DIR {DATA_DIR} is not a folder; create it, owned by the user the site runs as.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "site.apps.QuickPublisherAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,8 +96,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
-    # The project package, for its management commands (backup).
-    "site",
+    # The project package: its backup command, consumer housekeeping tasks
+    # and admin templates.
+    "site.apps.SiteConfig",
     "users",
     "blog",
 ]

@@ -135,7 +135,7 @@ class LiveSite:
         self.logs = {}
 
     def shell(self, code):
-        return self.manage("shell", "-c", code).stdout
+        return self.manage("shell", "--no-imports", "-c", code).stdout
 
     def manage(self, *args, check=True):
         return subprocess.run(

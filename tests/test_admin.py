@@ -57,3 +57,27 @@ def test_post_admin_has_prepopulated_slug_and_readonly_views(admin_client, post)
     page = admin_client.get(reverse("admin:blog_post_change", args=[post.pk])).content.decode()
     assert "prepopulated" in page
     assert 'name="view_count"' not in page
+
+
+def test_queue_health_shows_consumer_state_counts_and_failures(admin_client, user):
+    from django.utils import timezone
+    from huey.contrib.djhuey import HUEY
+
+    from site.queue import heartbeat_write, task_error_record
+    from users.tasks import verification_send_task
+
+    EmailVerification.objects.create(user=user, email=user.email, last_error="SMTPDataError: 451 try later")
+    EmailVerification.objects.create(user=user, email=user.email, failed_at=timezone.now(), last_error="550 no such user")
+    HUEY.storage.delete_data("consumer:heartbeat")
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert "never seen" in page and "1 unsent (1 retrying) · 1 failed" in page
+
+    heartbeat_write(HUEY, timezone.now())
+    task_error_record(HUEY, verification_send_task.s(1), ValueError("boom"), timezone.now())
+    page = admin_client.get(reverse("admin:queue")).content.decode()
+    assert "running" in page and "1 failed" in page
+    assert "451 try later" in page and "550 no such user" in page and "ValueError: boom" in page
+
+    heartbeat_write(HUEY, timezone.now() - timezone.timedelta(minutes=10))
+    assert "silent" in admin_client.get(reverse("admin:index")).content.decode()
+    HUEY.storage.flush_all()

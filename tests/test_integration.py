@@ -40,6 +40,11 @@ def test_signup_mail_goes_out_through_the_consumer_and_verifies(live_site, smtp)
     assert live_site.db("select is_verified from users_user where email = 'reader@example.org'") == [(1,)]
     assert live_site.db("select count(*) from users_emailverification where sent_at is not null") == [(1,)]
     assert "verification_send_task" in live_site.log("consumer")
+    assert "sent on attempt 1" in live_site.log("consumer")
+    heartbeat = live_site.shell(
+        "from huey.contrib.djhuey import HUEY; from site.queue import heartbeat_read; print(heartbeat_read(HUEY)['pid'])"
+    )
+    assert int(heartbeat) == live_site.processes["consumer"].pid
     # Both files run in WAL mode (persistent in the file once set).
     for name in ("db.sqlite3", "huey.sqlite3"):
         with sqlite3.connect(live_site.data_dir / name) as conn:

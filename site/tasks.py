@@ -1,0 +1,18 @@
+"""Consumer housekeeping: a heartbeat for the admin, and a record of task errors."""
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import HUEY, periodic_task, signal
+from huey.signals import SIGNAL_ERROR
+
+from site.queue import heartbeat_write, task_error_record
+
+
+# Every minute, and at consumer start (the scheduler's first pass).
+@periodic_task(crontab(minute="*"))
+def heartbeat_task():
+    heartbeat_write(HUEY, timezone.now())
+
+
+@signal(SIGNAL_ERROR)
+def on_task_error(signal_name, task, exc=None):
+    task_error_record(HUEY, task, exc, timezone.now())
