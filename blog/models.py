@@ -33,6 +33,11 @@ class PostQuerySet(models.QuerySet):
             return self.filter(Q(published_at__isnull=False, published_at__lte=timezone.now()) | Q(author=user))
         return self.published()
 
+    def with_views_since(self, day):
+        return self.annotate(
+            views_since=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day__gte=day)), 0)
+        )
+
     def with_views_on(self, day):
         return self.annotate(
             views_on_day=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day=day)), 0)
@@ -95,12 +100,24 @@ def unique_slug(title, *, exclude_pk=None):
     return slug
 
 
+class DailyViewsQuerySet(models.QuerySet):
+    def for_author(self, author):
+        return self.filter(post__author=author)
+
+    def totals_by_day(self, since):
+        """{day: views} summed over posts, from `since` on."""
+        rows = self.filter(day__gte=since).values("day").annotate(total=Sum("views")).order_by()
+        return {row["day"]: row["total"] for row in rows}
+
+
 class DailyViews(models.Model):
     """How many times a post was viewed on one day (site time zone)."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="daily_views")
     day = models.DateField()
     views = models.PositiveIntegerField(default=0)
+
+    objects = DailyViewsQuerySet.as_manager()
 
     class Meta:
         ordering = ["-day"]

@@ -1,15 +1,20 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from blog import services
 from blog.forms import PostForm
-from blog.models import Post, Report
+from blog.charts import daily_bars
+from blog.models import DailyViews, Post, Report
 
+CHART_DAYS = 30
 VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
 
 
@@ -51,10 +56,16 @@ def _own_post(request, slug):
     return get_object_or_404(Post.objects.by(request.user), slug=slug)
 
 
+def _preview(request, form, post=None):
+    return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": form.cleaned_data})
+
+
 @login_required
 def post_create(request):
     form = PostForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            return _preview(request, form)
         publish = "publish" in request.POST
         if publish and not request.user.is_verified:
             messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
@@ -70,6 +81,9 @@ def post_edit(request, slug):
     post = _own_post(request, slug)
     form = PostForm(request.POST if request.method == "POST" else None, instance=post)
     if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            post.refresh_from_db()  # The form changed the instance; nothing is saved.
+            return _preview(request, form, post)
         post = services.post_update(post=post, **form.cleaned_data)
         messages.success(request, "Saved.")
         return redirect(post)
@@ -99,11 +113,20 @@ def post_unpublish(request, slug):
 
 @login_required
 def dashboard(request):
-    posts = Post.objects.by(request.user).order_by("-created_at")
+    today = timezone.localdate()
+    month_start = today - timedelta(days=CHART_DAYS - 1)
+    posts = Post.objects.by(request.user).with_views_since(month_start).order_by("-created_at")
     totals = posts.aggregate(views=Sum("view_count"), published=Count("pk", filter=Q(published_at__isnull=False)))
+    chart = daily_bars(DailyViews.objects.for_author(request.user).totals_by_day(month_start), end=today, days=CHART_DAYS)
     last_report = Report.objects.filter(author=request.user).sent().order_by("-sent_at").first()
     return render(
         request,
         "blog/post_dashboard.html",
-        {"posts": posts, "total_views": totals["views"] or 0, "published": totals["published"], "last_report": last_report},
+        {
+            "posts": posts,
+            "total_views": totals["views"] or 0,
+            "published": totals["published"],
+            "chart": chart,
+            "last_report": last_report,
+        },
     )

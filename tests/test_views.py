@@ -220,3 +220,12 @@ def test_oversized_content_gets_a_clear_message(author_client):
     assert response.status_code == 200
     assert "Posts are limited to 100,000 characters." in response.content.decode()
     assert not Post.objects.exists()
+
+
+def test_error_pages_are_friendly(client, author):
+    from django.test import Client
+
+    assert "There is nothing at this address" in client.get("/no/such/page/").content.decode()
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("users:login"), {"username": "a@x.org", "password": "x"})
+    assert response.status_code == 403 and "This form has expired" in response.content.decode()

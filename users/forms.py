@@ -77,3 +77,13 @@ class PasswordResetRequestForm(PasswordResetForm):
         from users import services
 
         services.password_reset_request(email=self.cleaned_data["email"])
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name"]
+        help_texts = {"display_name": "Shown as the author of your posts. Leave empty to show the part of your address before the @."}
+
+    def clean_display_name(self):
+        return " ".join(self.cleaned_data["display_name"].split())

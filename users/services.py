@@ -168,6 +168,12 @@ def user_verify(*, token):
     return user
 
 
+def user_profile_update(*, user, display_name):
+    user.display_name = display_name
+    user.save(update_fields=["display_name"])
+    return user
+
+
 def user_mark_verified(*, user):
     """An admin vouches for the address; no mail is owed any more."""
     User.objects.filter(pk=user.pk, is_verified=False).update(is_verified=True, verified_at=timezone.now())

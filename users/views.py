@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from site.http import client_ip
 from users import services, throttles
-from users.forms import LoginForm, PasswordResetRequestForm, SignupForm
+from users.forms import LoginForm, PasswordResetRequestForm, ProfileForm, SignupForm
 
 
 def _wait_text(throttled):
@@ -72,6 +72,16 @@ def verification_resend(request):
         next_url = reverse("blog:post-list")
     # Not redirect(): it would try a bare word like "0" as a URL name.
     return HttpResponseRedirect(next_url)
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
+        messages.success(request, "Profile saved.")
+        return redirect("users:profile")
+    return render(request, "users/user_profile.html", {"form": form})
 
 
 class LoginView(auth_views.LoginView):

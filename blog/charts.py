@@ -1,0 +1,19 @@
+"""A views-per-day bar chart as plain SVG geometry, drawn by the template."""
+from datetime import timedelta
+
+WIDTH, HEIGHT, GAP = 600, 120, 2
+
+
+def daily_bars(totals, *, end, days=30):
+    """Bars for the `days` days up to `end`: x, y, width, height, day, views."""
+    first = end - timedelta(days=days - 1)
+    series = [(first + timedelta(days=n), totals.get(first + timedelta(days=n), 0)) for n in range(days)]
+    peak = max((views for _, views in series), default=0) or 1
+    width = WIDTH / days
+    bars = []
+    for n, (day, views) in enumerate(series):
+        height = round(views / peak * (HEIGHT - 4), 1)
+        bars.append(
+            {"x": round(n * width, 1), "y": round(HEIGHT - height, 1), "width": round(width - GAP, 1), "height": height, "day": day, "views": views}
+        )
+    return {"bars": bars, "width": WIDTH, "height": HEIGHT, "peak": max(v for _, v in series), "total": sum(v for _, v in series)}

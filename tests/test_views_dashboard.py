@@ -1,0 +1,72 @@
+"""Author-facing pages: dashboard with its chart, profile, post preview."""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.charts import daily_bars
+from blog.models import DailyViews, Post, Report
+
+pytestmark = pytest.mark.django_db
+
+
+def test_chart_has_one_bar_per_day_scaled_to_the_peak():
+    end = timezone.localdate()
+    chart = daily_bars({end: 10, end - timedelta(days=1): 5, end - timedelta(days=40): 99}, end=end, days=30)
+    assert len(chart["bars"]) == 30
+    assert chart["bars"][-1]["day"] == end and chart["bars"][-1]["views"] == 10
+    assert chart["bars"][-2]["height"] == pytest.approx(chart["bars"][-1]["height"] / 2, abs=0.1)
+    assert chart["bars"][0]["height"] == 0 and chart["total"] == 15 and chart["peak"] == 10
+
+
+def test_dashboard_shows_views_per_day_totals_and_last_report(author_client, author, post, make_user):
+    today = timezone.localdate()
+    DailyViews.objects.create(post=post, day=today, views=4)
+    DailyViews.objects.create(post=post, day=today - timedelta(days=3), views=2)
+    DailyViews.objects.create(post=post, day=today - timedelta(days=45), views=100)
+    Post.objects.filter(pk=post.pk).update(view_count=106)
+    other = Post.objects.create(author=make_user(email="o@x.org", verified=True), title="Not mine", content="x")
+    DailyViews.objects.create(post=other, day=today, views=50)
+    Report.objects.create(author=author, day=today - timedelta(days=1), sent_at=timezone.now())
+    response = author_client.get(reverse("blog:dashboard"))
+    page = response.content.decode()
+    chart = response.context["chart"]
+    assert chart["total"] == 6 and chart["peak"] == 4
+    assert "<svg" in page and page.count('class="bar"') == 30
+    assert f"{today:%a} {today.day} {today:%b}: 4 views" in page
+    assert "Not mine" not in page
+    assert "last daily report sent" in page
+    [row] = response.context["posts"]
+    assert row.views_since == 6 and row.view_count == 106
+
+
+def test_profile_display_name_is_shown_as_author(client, author, post):
+    client.force_login(author)
+    response = client.post(reverse("users:profile"), {"display_name": "  Ada   Lovelace "})
+    assert response.status_code == 302
+    author.refresh_from_db()
+    assert author.display_name == "Ada Lovelace"
+    assert "by <a href" in client.get(post.get_absolute_url()).content.decode()
+    assert "Ada Lovelace" in client.get("/").content.decode()
+
+
+def test_profile_rejects_overlong_names(author_client, author):
+    response = author_client.post(reverse("users:profile"), {"display_name": "x" * 81})
+    assert response.status_code == 200 and response.context["form"].errors
+    author.refresh_from_db()
+    assert author.display_name == "Author"
+
+
+def test_preview_renders_without_saving(author_client, post):
+    response = author_client.post(
+        reverse("blog:post-create"), {"title": "Draft <b>bold</b>", "content": "Para one.\n\nPara two.", "preview": "1"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Preview: not saved yet" in page
+    assert "<p>Para one.</p>" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert Post.objects.count() == 1
+    edit = author_client.post(reverse("blog:post-edit", args=[post.slug]), {"title": "Changed", "content": "New", "preview": "1"})
+    assert "Changed" in edit.content.decode()
+    post.refresh_from_db()
+    assert post.title == "Hello world"
