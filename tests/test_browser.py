@@ -1,0 +1,141 @@
+"""
+End to end in a real browser (Debian's Chromium via Playwright) against
+gunicorn, a run_huey consumer and a loopback SMTP server. Screenshots of the
+main pages at desktop and phone width go to test-artifacts/screenshots/.
+"""
+import re
+
+import pytest
+
+from tests.live import text_of, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.browser]
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "pw-long-enough-1"
+
+
+def _shoot(page, screenshots, name):
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(screenshots / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+def _unlabelled_inputs(page):
+    return page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
+                 .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+                 .map(el => el.name)"""
+    )
+
+
+def _latest_link(smtp, address, pattern):
+    messages = smtp.inbox.to(address)
+    return re.search(pattern, text_of(messages[-1]))[0] if messages else None
+
+
+def _log_in(page, site, email):
+    page.goto(site.url + "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_sign_up_verify_write_publish_read_and_see_the_chart(live_site, smtp, browser, screenshots):
+    site, email = live_site, "writer@example.org"
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("response", lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+
+    page.goto(site.url + "/")
+    assert page.get_by_role("heading", name="Latest posts").is_visible()
+    _shoot(page, screenshots, "home-empty")
+
+    page.get_by_role("link", name="Sign up").click()
+    assert _unlabelled_inputs(page) == []
+    _shoot(page, screenshots, "signup")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Display name").fill("Wendy Writer")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+
+    # Logged in before verifying: the banner offers a new link.
+    _log_in(page, site, email)
+    assert page.get_by_text("Please verify your email address").is_visible()
+    _shoot(page, screenshots, "banner-unverified")
+    wait_for(lambda: smtp.inbox.to(email), 15, message="the first verification mail")
+    page.get_by_role("button", name="Send the link again").click()
+    assert page.get_by_text("We are sending a new verification link").is_visible()
+    wait_for(lambda: len(smtp.inbox.to(email)) == 2, 15, message="the second verification mail")
+
+    page.goto(_latest_link(smtp, email, r"http://\S+/accounts/verify/\S+/"))
+    assert page.get_by_role("heading", name="Your address is verified").is_visible()
+
+    page.get_by_role("link", name="Write", exact=True).click()
+    assert _unlabelled_inputs(page) == []
+    page.get_by_label("Title").fill("My first post")
+    page.get_by_label("Content").fill("Hello from a real browser.\n\nA second paragraph.")
+    page.get_by_role("button", name="Preview").click()
+    assert page.get_by_text("Preview: not saved yet").is_visible()
+    _shoot(page, screenshots, "write-preview")
+    page.get_by_role("button", name="Publish").click()
+    assert page.get_by_text("Published.").is_visible()
+    assert page.get_by_role("heading", name="My first post").is_visible()
+    assert page.get_by_text("Viewed 1 time").is_visible()  # The author's own look counts too.
+    post_url = page.url
+
+    page.get_by_role("button", name="Log out").click()
+    assert page.get_by_role("link", name="Log in").is_visible()
+
+    visitor = browser.new_context(viewport=DESKTOP).new_page()
+    visitor.goto(site.url + "/")
+    visitor.get_by_role("link", name="My first post").click()
+    assert visitor.url == post_url
+    assert visitor.get_by_text("by Wendy Writer").is_visible() or visitor.get_by_role("link", name="Wendy Writer").is_visible()
+    assert visitor.locator(".post-body p").count() == 2
+    assert visitor.get_by_text("Viewed 2 times").is_visible()
+    visitor.reload()
+    assert visitor.get_by_text("Viewed 3 times").is_visible()
+    _shoot(visitor, screenshots, "post")
+    _shoot(visitor, screenshots, "home")
+
+    _log_in(page, site, email)
+    page.get_by_role("link", name="Dashboard").click()
+    chart = page.locator(".chart svg")
+    assert chart.is_visible()
+    assert page.locator(".chart rect.bar").count() == 30
+    assert page.locator(".chart svg title").first.text_content().startswith("3 views in the last 30 days")
+    assert page.get_by_role("cell", name="My first post").is_visible()
+    _shoot(page, screenshots, "dashboard")
+
+    page.get_by_role("button", name="Log out").click()
+    assert page.get_by_role("link", name="Sign up").is_visible()
+    assert errors == []
+
+
+def test_password_reset_in_the_browser(live_site, smtp, browser, screenshots):
+    live_site.shell(
+        "from users.models import User\n"
+        f"User.objects.create_user(email='forgetful@example.org', password='old-password-123', is_verified=True)"
+    )
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(live_site.url + "/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill("forgetful@example.org")
+    page.get_by_role("button", name="Send the link").click()
+    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    wait_for(lambda: smtp.inbox.to("forgetful@example.org"), 15, message="the reset mail")
+    page.goto(_latest_link(smtp, "forgetful@example.org", r"http://\S+/accounts/password/reset/\S+/"))
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password confirmation").fill(PASSWORD)
+    _shoot(page, screenshots, "password-reset")
+    page.get_by_role("button", name="Set password").click()
+    assert page.get_by_role("heading", name="Your password is set").is_visible()
+    _log_in(page, live_site, "forgetful@example.org")
+    assert page.get_by_role("link", name="Dashboard").is_visible()
