@@ -3,10 +3,25 @@ from django.contrib import admin
 from blog.models import DailyViews, Post, Report
 
 
+class PostStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("published", "Published"), ("draft", "Draft")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "published":
+            return queryset.published()
+        if self.value() == "draft":
+            return queryset.drafts()
+        return queryset
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     list_display = ("title", "author", "state", "published_at", "view_count")
-    list_filter = (("published_at", admin.EmptyFieldListFilter), "created_at")
+    list_filter = (PostStateFilter, "created_at")
     search_fields = ("title", "content", "author__email")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("view_count", "created_at", "updated_at")

@@ -81,3 +81,14 @@ def test_queue_health_shows_consumer_state_counts_and_failures(admin_client, use
     heartbeat_write(HUEY, timezone.now() - timezone.timedelta(minutes=10))
     assert "silent" in admin_client.get(reverse("admin:index")).content.decode()
     HUEY.storage.flush_all()
+
+
+def test_post_state_filter(admin_client, post, author):
+    from blog.models import Post
+
+    Post.objects.create(author=author, title="Unfinished", content="x", published_at=None)
+    url = reverse("admin:blog_post_changelist")
+    drafts = admin_client.get(url, {"state": "draft"}).content.decode()
+    published = admin_client.get(url, {"state": "published"}).content.decode()
+    assert "Unfinished" in drafts and "Hello world" not in drafts
+    assert "Hello world" in published and "Unfinished" not in published

@@ -139,3 +139,31 @@ def test_password_reset_in_the_browser(live_site, smtp, browser, screenshots):
     assert page.get_by_role("heading", name="Your password is set").is_visible()
     _log_in(page, live_site, "forgetful@example.org")
     assert page.get_by_role("link", name="Dashboard").is_visible()
+
+
+def test_admin_sees_queue_health_and_the_report_mail_renders(live_site, smtp, browser, screenshots):
+    live_site.manage("seed_demo")
+    live_site.shell(
+        "from users.models import User\n"
+        "User.objects.create_superuser(email='admin@example.org', password='pw-long-enough-1')"
+    )
+    live_site.manage("send_view_reports")
+    wait_for(lambda: smtp.inbox.to("ada@example.com"), 20, message="a report mail")
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(live_site.url + "/admin/")
+    page.get_by_label("Email").fill("admin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    health = page.locator("#queue-health")
+    assert health.get_by_text("running").is_visible()
+    assert "report" in health.inner_text().lower()
+    _shoot(page, screenshots, "admin-index")
+    page.get_by_role("link", name="Mail queue").click()
+    assert page.get_by_role("heading", name="Recent task errors").is_visible()
+
+    report = smtp.inbox.to("ada@example.com")[-1]
+    html = report.get_body(preferencelist=("html",)).get_content()
+    page.set_content(html)
+    assert page.locator("table tr").count() >= 2
+    assert page.get_by_role("link", name="Open your dashboard").get_attribute("href").endswith("/dashboard/")
+    _shoot(page, screenshots, "report-mail")
