@@ -233,3 +233,17 @@ def test_reconcile_catches_up_a_missed_report_time(author, post, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         assert blog_services.report_reconcile(in_flight_ids=set()) == []
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_is_never_talked_to_inside_a_transaction(make_user):
+    from django.db import connection
+
+    user = make_user(email="tx@x.org")
+    verification = EmailVerification.objects.create(user=user, email=user.email)
+    seen = []
+    with mock.patch(
+        "django.core.mail.EmailMultiAlternatives.send", side_effect=lambda *a, **k: seen.append(connection.in_atomic_block)
+    ):
+        assert services.verification_send(verification_id=verification.pk) == (Outcome.SENT, None)
+    assert seen == [False]
