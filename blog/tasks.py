@@ -5,18 +5,14 @@ from django.conf import settings
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
-from huey.exceptions import RetryTask
 
 from blog import services
-from site.queue import queued_first_args
+from site.queue import queued_first_args, retry_as_asked
 
 
 @db_task()
 def report_send_task(report_id):
-    outcome, delay = services.report_send(report_id=report_id)
-    if delay is not None:
-        raise RetryTask(f"report {report_id}: {outcome}", delay=delay)
-    return outcome
+    return retry_as_asked(services.report_send(report_id=report_id), f"report {report_id}")
 
 
 @db_periodic_task(crontab(hour=settings.REPORT_HOUR, minute=settings.REPORT_MINUTE))

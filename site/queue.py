@@ -11,6 +11,7 @@ import socket
 import threading
 
 from huey import SqliteHuey
+from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
 
@@ -68,3 +69,11 @@ def task_error_record(huey, task, exc, now):
 
 def task_errors_read(huey):
     return huey.get(ERRORS_KEY, peek=True) or []
+
+
+def retry_as_asked(result, label):
+    """A send task's ending: Huey retries it after the delay delivery_send asked for."""
+    outcome, delay = result
+    if delay is not None:
+        raise RetryTask(f"{label}: {outcome}", delay=delay)
+    return outcome

@@ -1,18 +1,14 @@
 """Background work for accounts: thin wrappers that call users.services."""
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
-from huey.exceptions import RetryTask
 
-from site.queue import queued_first_args
+from site.queue import queued_first_args, retry_as_asked
 from users import services, throttles
 
 
 @db_task()
 def verification_send_task(verification_id):
-    outcome, delay = services.verification_send(verification_id=verification_id)
-    if delay is not None:
-        raise RetryTask(f"verification {verification_id}: {outcome}", delay=delay)
-    return outcome
+    return retry_as_asked(services.verification_send(verification_id=verification_id), f"verification {verification_id}")
 
 
 @db_task(retries=5, retry_delay=60)
