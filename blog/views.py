@@ -35,8 +35,7 @@ class PostDetailView(DetailView):
     def get_object(self, queryset=None):
         post = super().get_object(queryset)
         if post.is_published:
-            services.post_view_record(post=post)
-            post.refresh_from_db(fields=["view_count"])
+            post.view_count = services.post_view_record(post=post)
         return post
 
 

@@ -156,8 +156,7 @@ def test_resend_reuses_an_owed_mail(user, django_capture_on_commit_callbacks):
 
 
 def test_view_counting_adds_to_total_and_day(post):
-    for _ in range(3):
-        blog_services.post_view_record(post=post)
+    assert [blog_services.post_view_record(post=post) for _ in range(3)] == [1, 2, 3]
     post.refresh_from_db()
     assert post.view_count == 3
     assert DailyViews.objects.get(post=post, day=timezone.localdate()).views == 3
