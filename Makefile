@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= .
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-fast bench example-db clean check-python
 
@@ -51,6 +52,14 @@ example-db: $(VENV)/.runtime
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-# Benchmarks on the real stack; they print their figures.
-bench: $(VENV)/.dev
-	$(PY) -m bench.signup
+$(VENV)/.bench: requirements-bench.txt $(VENV)/.dev
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+# Huey/SQLite side by side with Celery/Redis; writes docs/benchmarks.md. Needs
+# redis-server and wrk from Debian's packages and installs them when missing.
+bench: $(VENV)/.bench
+	@command -v redis-server >/dev/null && command -v wrk >/dev/null || \
+		{ echo "Installing redis-server and wrk"; $(SUDO) apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server wrk >/dev/null; }
+	$(PY) -m bench.run

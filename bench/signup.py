@@ -1,59 +1,95 @@
 """
-Signup response time with an instant SMTP server vs one that takes 2 s per
-message, on the real stack (gunicorn + run_huey + loopback SMTP).
-
-    .venv/bin/python -m bench.signup [--signups 20]
-
-The mail is sent by the consumer, so the two medians should match: password
-hashing, not SMTP, is what a signup costs. Also checks that every mail arrives.
+Signup response time per stack and SMTP speed, and signup-to-inbox latency
+idle and under a burst. Each simulated client comes from its own address.
 """
-import argparse
+import random
 import statistics
-import tempfile
+import threading
 import time
-from pathlib import Path
 
-from tests.live import Client, LiveSite, SmtpServer, wait_for
+from tests.live import Client, SmtpServer, wait_for
 
-
-def run(delay, signups, static_root):
-    with SmtpServer() as smtp, tempfile.TemporaryDirectory() as data:
-        smtp.inbox.delay = delay
-        site = LiveSite(Path(data), smtp.port, static_root)
-        site.manage("migrate", "--no-input", "-v0")
-        try:
-            site.start_web()
-            site.start_consumer()
-            timings = []
-            for n in range(signups):
-                client = Client(site.url)
-                _, _, page = client.get("/accounts/signup/")
-                token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
-                fields = {"csrfmiddlewaretoken": token, "email": f"u{n}@bench.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
-                start = time.perf_counter()
-                status, _, _ = client.request("/accounts/signup/", fields)
-                timings.append(time.perf_counter() - start)
-                assert status == 302, status
-            wait_for(lambda: len(smtp.inbox.messages) == signups, 60 + signups * delay, message="all mails")
-            return timings
-        finally:
-            site.stop_all()
+PASSWORD = "pw-long-enough-1"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--signups", type=int, default=20)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as static_root:
-        LiveSite(Path(static_root), 25, static_root).manage("collectstatic", "--no-input", "-v0")
-        results = {delay: run(delay, args.signups, static_root) for delay in (0.0, 2.0)}
-    print(f"{'SMTP delay':>10} {'p50 ms':>8} {'p95 ms':>8}")
-    for delay, timings in results.items():
-        p95 = statistics.quantiles(timings, n=20)[-1]
-        print(f"{delay:>9.1f}s {statistics.median(timings) * 1000:>8.1f} {p95 * 1000:>8.1f}")
-    ratio = statistics.median(results[2.0]) / statistics.median(results[0.0])
-    print(f"p50 ratio, 2 s SMTP / instant SMTP: {ratio:.2f}")
+def summary(samples):
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"n": len(samples), "p50_ms": round(statistics.median(samples) * 1000, 1), "p95_ms": round(p95 * 1000, 1)}
 
 
-if __name__ == "__main__":
-    main()
+class Signups:
+    """Signs up fresh addresses against one stack; remembers when each was submitted."""
+
+    def __init__(self, stack, prefix):
+        self.stack, self.prefix = stack, prefix
+        self.submitted = {}
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def one(self):
+        with self._lock:
+            self._n += 1
+            n = self._n
+        email = f"{self.prefix}{n}@bench.example"
+        client = Client(self.stack.url, headers={"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"})
+        _, _, page = client.get("/accounts/signup/")
+        token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+        fields = {"csrfmiddlewaretoken": token, "email": email, "password1": PASSWORD, "password2": PASSWORD}
+        start_wall, start = time.time(), time.perf_counter()
+        status, _, _ = client.request("/accounts/signup/", fields)
+        took = time.perf_counter() - start
+        if status != 302:
+            raise RuntimeError(f"signup answered {status}")
+        self.submitted[email] = start_wall
+        return took
+
+
+def response_times(make_stack, smtp_delay, count, warmup=3):
+    """Sequential signups against a fresh stack whose SMTP server takes `smtp_delay` s per message."""
+    with SmtpServer() as smtp:
+        smtp.inbox.delay = smtp_delay
+        with make_stack(smtp) as stack:
+            signups = Signups(stack, "r")
+            for _ in range(warmup):
+                signups.one()
+            timings = [signups.one() for _ in range(count)]
+            sends = stack.kind not in ("nomail",)
+            if sends:
+                total = warmup + count
+                wait_for(lambda: len(smtp.inbox.messages) >= total, 60 + total * (smtp_delay + 0.5), message="every mail")
+    return summary(timings)
+
+
+def inbox_latency(make_stack, idle_count, burst_count, burst_clients=8):
+    """Submit-to-accepted-by-SMTP latency: spaced signups on an idle stack, then a burst."""
+    result = {}
+    with SmtpServer() as smtp:
+        with make_stack(smtp) as stack:
+            idle = Signups(stack, "idle")
+            rng = random.Random(7)
+            for _ in range(idle_count):
+                idle.one()
+                time.sleep(rng.uniform(0.8, 1.6))  # Let the consumer go idle between signups.
+            wait_for(lambda: len(smtp.inbox.messages) >= idle_count, 60, message="idle mails")
+            result["idle"] = summary(_latencies(smtp, idle.submitted))
+
+            burst = Signups(stack, "burst")
+            per_client = burst_count // burst_clients
+            threads = [threading.Thread(target=lambda: [burst.one() for _ in range(per_client)]) for _ in range(burst_clients)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wait_for(lambda: len(smtp.inbox.messages) >= idle_count + per_client * burst_clients, 300, message="burst mails")
+            result["burst"] = summary(_latencies(smtp, burst.submitted))
+            result["burst"]["signups_per_s"] = round(per_client * burst_clients / (time.perf_counter() - started), 1)
+    return result
+
+
+def _latencies(smtp, submitted):
+    arrived = {}
+    for address, at in smtp.inbox.arrivals:
+        arrived.setdefault(address, at)
+    return [arrived[email] - at for email, at in submitted.items()]

@@ -53,6 +53,7 @@ class Inbox:
         self.delay = 0.0
         self.reply = None  # e.g. "550 no such user" to refuse every message
         self.attempts = 0
+        self.arrivals = []  # (recipient, wall-clock time accepted), in order
         self.open = threading.Event()
         self.open.set()
         self._lock = threading.Lock()
@@ -69,6 +70,7 @@ class Inbox:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)
+            self.arrivals.append((str(message["To"]), time.time()))
         return "250 OK"
 
     def to(self, address):
@@ -142,17 +144,18 @@ class LiveSite:
             [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=check
         )
 
-    def _spawn(self, name, argv):
+    def spawn(self, name, argv):
         log = open(self.data_dir / f"{name}.log", "w")
         self.logs[name] = self.data_dir / f"{name}.log"
         self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
-    def start_web(self):
-        self._spawn("web", [sys.executable, "-m", "gunicorn", "-c", "site/gunicorn.conf.py"])
+    def start_web(self, app=None):
+        """gunicorn as deployed; `app` names another WSGI app (the benchmarks' modes)."""
+        self.spawn("web", [sys.executable, "-m", "gunicorn", "-c", "site/gunicorn.conf.py", *([app] if app else [])])
         wait_for(self._web_answers, 30, message=f"gunicorn on {self.url}; log:\n{self.log('web')}")
 
     def start_consumer(self):
-        self._spawn("consumer", [sys.executable, "manage.py", "run_huey"])
+        self.spawn("consumer", [sys.executable, "manage.py", "run_huey"])
         wait_for(lambda: "consumer" in self.log("consumer").lower(), 30, message="run_huey to start")
 
     def _web_answers(self):
@@ -196,8 +199,9 @@ class Client:
         def redirect_request(self, *args, **kwargs):
             return None
 
-    def __init__(self, base_url):
+    def __init__(self, base_url, headers=None):
         self.base_url = base_url
+        self.headers = headers or {}
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.cookies), self._NoRedirect()
@@ -206,7 +210,7 @@ class Client:
     def request(self, path, data=None):
         url = path if path.startswith("http") else self.base_url + path
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body, headers={"Referer": self.base_url + "/"})
+        request = urllib.request.Request(url, data=body, headers={"Referer": self.base_url + "/", **self.headers})
         try:
             response = self.opener.open(request, timeout=30)
         except urllib.error.HTTPError as error:

@@ -1,0 +1,96 @@
+"""
+The Celery + Redis side of the comparison: a small adapter that runs the
+product's own services (verification mail, daily report) as Celery tasks.
+Lives here, never in the product.
+
+    celery -A bench.celery_app worker     # the worker
+    celery -A bench.celery_app beat       # the scheduler (reconcilers, daily report)
+"""
+import os
+import site
+from pathlib import Path
+
+# See manage.py: make the project package importable before Django loads.
+site.__path__ = [str(Path(__file__).resolve().parent.parent / "site")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import redis  # noqa: E402
+from celery import Celery  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
+
+from blog import services as blog_services  # noqa: E402
+from users import services as user_services  # noqa: E402
+
+BROKER = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+app = Celery("quick_publisher_bench", broker=BROKER)
+app.conf.update(
+    broker_connection_retry_on_startup=True,
+    task_ignore_result=True,
+    worker_hijack_root_logger=False,
+    beat_schedule={
+        "verification-reconcile": {"task": "verification_reconcile", "schedule": 60.0},
+        "report-reconcile": {"task": "report_reconcile", "schedule": 60.0},
+    },
+)
+
+
+def _with_db(fn):
+    def run(*args):
+        close_old_connections()
+        try:
+            return fn(*args)
+        finally:
+            close_old_connections()
+
+    return run
+
+
+@app.task(name="verification_send", bind=True, max_retries=None)
+def verification_send(self, verification_id):
+    outcome, delay = _with_db(lambda: user_services.verification_send(verification_id=verification_id))()
+    if delay is not None:
+        raise self.retry(countdown=delay)
+    return outcome
+
+
+@app.task(name="report_send", bind=True, max_retries=None)
+def report_send(self, report_id):
+    outcome, delay = _with_db(lambda: blog_services.report_send(report_id=report_id))()
+    if delay is not None:
+        raise self.retry(countdown=delay)
+    return outcome
+
+
+@app.task(name="verification_reconcile")
+def verification_reconcile():
+    for pk in _with_db(lambda: user_services.verification_reconcile(in_flight_ids=set()))():
+        verification_send.delay(pk)
+
+
+@app.task(name="report_reconcile")
+def report_reconcile():
+    for pk in _with_db(lambda: blog_services.report_reconcile(in_flight_ids=set()))():
+        report_send.delay(pk)
+
+
+_counter = None
+
+
+@app.task(name="noop")
+def noop():
+    """The queue-throughput task: count itself in Redis, as the Huey one counts in SQLite."""
+    global _counter
+    if _counter is None:
+        _counter = redis.Redis.from_url(BROKER)
+    _counter.incr("bench:done")
+
+
+
+# Services called in this worker enqueue through Celery too.
+from bench import modes  # noqa: E402
+
+modes.apply("celery")

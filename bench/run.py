@@ -1,0 +1,85 @@
+"""
+Run every benchmark and write docs/benchmarks.md and docs/benchmarks.json.
+
+    .venv/bin/python -m bench.run                 # what `make bench` runs
+    .venv/bin/python -m bench.run --only signup   # one section, printed, nothing written
+"""
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from bench import environment, report_scale, signup, throughput, views
+from bench.stacks import Stack, collectstatic, footprint
+from bench.write import write_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run just these sections; write nothing")
+    parser.add_argument("--signups", type=int, default=30, help="signups per response-time sample")
+    parser.add_argument("--authors", type=int, default=10_000, help="authors in the report-at-scale run")
+    args = parser.parse_args()
+    sections = args.only or SECTIONS
+    results = {"environment": environment.describe(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    with tempfile.TemporaryDirectory(prefix="qp-bench-") as tmp:
+        tmp = Path(tmp)
+        static_root = tmp / "static"
+        collectstatic(static_root)
+        counter = iter(range(1000))
+
+        def make_stack(kind, **kw):
+            return lambda smtp: Stack(kind, tmp / f"stack{next(counter)}", smtp.port, static_root, **kw)
+
+        if "signup" in sections:
+            rows = {"nomail": signup.response_times(make_stack("nomail"), 0.0, args.signups)}
+            for kind in ("inline", "huey", "celery"):
+                for delay in (0.0, 1.0):
+                    rows[f"{kind}@{delay:g}s"] = signup.response_times(make_stack(kind), delay, args.signups)
+                    print(kind, delay, rows[f"{kind}@{delay:g}s"], flush=True)
+            results["signup"] = {"rows": rows, "hashing": environment.password_hashing()}
+        if "latency" in sections:
+            results["latency"] = {kind: signup.inbox_latency(make_stack(kind), 20, 200) for kind in ("huey", "celery")}
+            print(results["latency"], flush=True)
+        if "footprint" in sections:
+            results["footprint"] = footprint_section(make_stack)
+            print(results["footprint"], flush=True)
+        if "throughput" in sections:
+            results["throughput"] = throughput.run(tmp / "throughput")
+            print(results["throughput"], flush=True)
+        if "views" in sections:
+            results["views"] = views.run(tmp / "views", static_root)
+            print(results["views"], flush=True)
+        if "report" in sections:
+            results["report"] = report_scale.run(tmp / "report", static_root, authors=args.authors)
+            print(results["report"], flush=True)
+    if args.only:
+        print(json.dumps(results, indent=2, default=str))
+        return
+    (ROOT / "docs").mkdir(exist_ok=True)
+    (ROOT / "docs" / "benchmarks.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    print("Wrote docs/benchmarks.md and docs/benchmarks.json")
+
+
+def footprint_section(make_stack):
+    from tests.live import SmtpServer
+
+    result = {}
+    for kind in ("huey", "celery"):
+        with SmtpServer() as smtp, make_stack(kind)(smtp) as stack:
+            run = signup.Signups(stack, "f")
+            for _ in range(10):  # Warm: every process has done real work.
+                run.one()
+            time.sleep(2)
+            result[kind] = footprint(stack)
+    result["install"] = environment.install_sizes()
+    return result
+
+
+if __name__ == "__main__":
+    main()

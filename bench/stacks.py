@@ -1,0 +1,112 @@
+"""
+The stacks under comparison, started on loopback in a temporary folder:
+
+- huey:   gunicorn + `manage.py run_huey` (the product)
+- celery: gunicorn + redis-server + Celery worker + Celery beat
+- inline, nomail: gunicorn alone, mail sent in the request or not at all
+"""
+import os
+import sys
+from pathlib import Path
+
+from tests.live import LiveSite, free_port, wait_for
+
+
+class Stack:
+    def __init__(self, kind, data_dir, smtp_port, static_root, counting=True, **env):
+        self.kind = kind
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.redis_port = free_port()
+        self.site = LiveSite(
+            data_dir,
+            smtp_port,
+            static_root,
+            {
+                "BENCH_MODE": kind,
+                "BENCH_VIEW_COUNTING": "1" if counting else "0",
+                # Each simulated client has its own address, as on the
+                # internet, so the per-address signup limit does not bite.
+                "DJANGO_BEHIND_PROXY": "1",
+                "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+                "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+                **env,
+            },
+        )
+
+    @property
+    def url(self):
+        return self.site.url
+
+    def start(self):
+        self.site.manage("migrate", "--no-input", "-v0")
+        if self.kind == "celery":
+            self.site.spawn(
+                "redis",
+                ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(self.site.data_dir)],
+            )
+            wait_for(lambda: "Ready to accept connections" in self.site.log("redis"), 20, message="redis-server")
+            celery = [sys.executable, "-m", "celery", "-A", "bench.celery_app"]
+            self.site.spawn("worker", [*celery, "worker", "--loglevel", "INFO"])
+            self.site.spawn("beat", [*celery, "beat", "--loglevel", "INFO", "-s", str(self.site.data_dir / "beat")])
+            wait_for(lambda: " ready." in self.site.log("worker"), 60, message=f"celery worker:\n{self.site.log('worker')}")
+        elif self.kind == "huey":
+            self.site.start_consumer()
+        self.site.start_web("bench.wsgi:application")
+        return self
+
+    def stop(self):
+        self.site.stop_all()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def services(self):
+        """{service name: root pid} of what this stack runs."""
+        return {name: process.pid for name, process in self.site.processes.items()}
+
+
+def process_tree(root):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def memory_kib(pid):
+    """(RSS, PSS) of one process in KiB; PSS shares pages fairly between forked workers."""
+    try:
+        rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:"))
+        pss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0, 0
+    return rss, pss
+
+
+def footprint(stack):
+    """Per service: OS processes, RSS and PSS in MiB."""
+    result = {}
+    for name, pid in stack.services().items():
+        pids = process_tree(pid)
+        rss, pss = map(sum, zip(*(memory_kib(p) for p in pids)))
+        result[name] = {"processes": len(pids), "rss_mib": round(rss / 1024, 1), "pss_mib": round(pss / 1024, 1)}
+    return result
+
+
+def collectstatic(static_root):
+    Path(static_root).mkdir(parents=True, exist_ok=True)
+    LiveSite(Path(static_root), 25, static_root).manage("collectstatic", "--no-input", "-v0")
+
+

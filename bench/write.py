@@ -1,0 +1,156 @@
+"""docs/benchmarks.md from the results of one run."""
+
+
+def _row(*cells):
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _ratio(a, b):
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def _target(ok):
+    return "met" if ok else "**missed**"
+
+
+def write_markdown(r, path):
+    env = r["environment"]
+    s, lat, fp, tp, v, rep = (r.get(k) for k in ("signup", "latency", "footprint", "throughput", "views", "report"))
+    rows = s["rows"]
+    floor = rows["nomail"]["p50_ms"]
+    huey_slow, celery_slow = rows["huey@1s"]["p50_ms"], rows["celery@1s"]["p50_ms"]
+    huey_mem = sum(x["pss_mib"] for x in fp["huey"].values())
+    celery_mem = sum(x["pss_mib"] for x in fp["celery"].values())
+    huey_rss = sum(x["rss_mib"] for x in fp["huey"].values())
+    celery_rss = sum(x["rss_mib"] for x in fp["celery"].values())
+    lines = [
+        "# Benchmarks: Huey on SQLite vs Celery on Redis",
+        "",
+        f"Written by `make bench` on {r['started']}. Every figure below comes from that one run on one machine; "
+        "ratios compare figures measured minutes apart on the same box. The raw numbers are in `benchmarks.json`.",
+        "",
+        f"Machine: {env['cpu']}, {env['cores']} cores, {env['memory_gib']} GiB, Linux {env['kernel']}. "
+        f"Python {env['python']}, SQLite {env['sqlite']}, Django {env['Django']}, huey {env['huey']}, gunicorn {env['gunicorn']}, "
+        f"celery {env['celery']}, kombu {env['kombu']}, redis-py {env['redis']}, {env['redis_server']}, {env['wrk']}.",
+        "",
+        "The Celery stack runs the product's own services (verification mail, report) through `bench/celery_app.py`; "
+        "the web side is the same gunicorn and views in every stack, with only the hand-off swapped (`bench/modes.py`). "
+        "SMTP is an aiosmtpd server on loopback that can wait a fixed time per message.",
+        "",
+        "## Targets",
+        "",
+        _row("target", "measured", ""),
+        _row("---", "---", "---"),
+        _row("signup p50 with 1 s SMTP within 1.1x of the no-mail floor", _ratio(huey_slow, floor), _target(huey_slow <= 1.1 * floor)),
+        _row("signup p50 with 1 s SMTP within 1.1x of Celery/Redis", _ratio(huey_slow, celery_slow), _target(huey_slow <= 1.1 * celery_slow)),
+        _row("signup-to-inbox p50, idle, under 1.5 s", f"{lat['huey']['idle']['p50_ms']:.0f} ms", _target(lat["huey"]["idle"]["p50_ms"] < 1500)),
+        _row("footprint at most half of Celery/Redis (PSS)", _ratio(huey_mem, celery_mem), _target(huey_mem <= 0.5 * celery_mem)),
+        _row("queue throughput at least 1,000 tasks/s (product's sync level)", f"{tp['huey_normal']['end_to_end_per_s']}/s", _target(tp["huey_normal"]["end_to_end_per_s"] >= 1000)),
+        _row("view counting costs at most 30% of page throughput", f"{v['cost_of_counting']:.0%}", _target(v["cost_of_counting"] <= 0.30)),
+        _row(f"report to {rep['authors']:,} authors within 10 minutes", f"{rep['all_mails_seconds']:.0f} s", _target(rep["all_mails_seconds"] <= 600)),
+        _row("consumer peak memory under 200 MB during the report", f"{rep['consumer_peak_rss_mib']} MiB", _target(rep["consumer_peak_rss_mib"] < 190.7)),
+        _row("queries per author constant in the number of posts", ", ".join(f"{k} posts: {n}" for k, n in rep["queries_per_author_by_posts"].items()), _target(len(set(rep["queries_per_author_by_posts"].values())) == 1)),
+        "",
+        "## 1. Signup response time",
+        "",
+        f"{rows['nomail']['n']} sequential signups per line after 3 warm-ups, each from its own client address, "
+        "production password hashing, gunicorn with 3 workers.",
+        "",
+        _row("stack", "SMTP", "p50 ms", "p95 ms", "p50 vs floor"),
+        _row("---", "---", "---:", "---:", "---:"),
+        _row("no mail (floor)", "-", floor, rows["nomail"]["p95_ms"], "1.00x"),
+    ]
+    for kind, label in (("inline", "mail sent in the request"), ("huey", "Huey / SQLite"), ("celery", "Celery / Redis")):
+        for delay in ("0", "1"):
+            row = rows[f"{kind}@{delay}s"]
+            lines.append(_row(label, "instant" if delay == "0" else "1 s per message", row["p50_ms"], row["p95_ms"], _ratio(row["p50_ms"], floor)))
+    lines += [
+        "",
+        f"One production password hash takes {s['hashing']['p50_ms']} ms (median of 10): "
+        f"{s['hashing']['p50_ms'] / floor:.0%} of the no-mail signup.",
+        "",
+        "## 2. Signup-to-inbox latency",
+        "",
+        "From submitting the form to the SMTP server accepting the mail. Idle: 20 signups 0.8-1.6 s apart. "
+        "Burst: 200 signups from 8 concurrent clients.",
+        "",
+        _row("stack", "idle p50 ms", "idle p95 ms", "burst p50 ms", "burst p95 ms", "burst signups/s"),
+        _row("---", "---:", "---:", "---:", "---:", "---:"),
+    ]
+    for kind, label in (("huey", "Huey / SQLite"), ("celery", "Celery / Redis")):
+        x = lat[kind]
+        lines.append(_row(label, x["idle"]["p50_ms"], x["idle"]["p95_ms"], x["burst"]["p50_ms"], x["burst"]["p95_ms"], x["burst"]["signups_per_s"]))
+    lines += [
+        "",
+        "An idle Huey consumer polls the SQLite queue with backoff up to `max_delay` = 1 s, so a mail waits about half a "
+        "second on average; a Celery worker blocks on Redis and wakes at once.",
+        "",
+        "## 3. Footprint",
+        "",
+        "Resident memory after 10 signups, per service (all its processes). PSS shares pages between forked processes "
+        "fairly; RSS counts shared pages once per process.",
+        "",
+        _row("stack", "service", "processes", "RSS MiB", "PSS MiB"),
+        _row("---", "---", "---:", "---:", "---:"),
+    ]
+    for kind, label in (("huey", "Huey / SQLite"), ("celery", "Celery / Redis")):
+        for name, x in fp[kind].items():
+            lines.append(_row(label, name, x["processes"], x["rss_mib"], x["pss_mib"]))
+        total = fp[kind].values()
+        lines.append(_row(f"**{label}**", f"**{len(fp[kind])} services**", sum(x["processes"] for x in total), round(sum(x["rss_mib"] for x in total), 1), round(sum(x["pss_mib"] for x in total), 1)))
+    inst = fp["install"]
+    lines += [
+        "",
+        f"Memory ratio Huey/Celery: {_ratio(huey_mem, celery_mem)} by PSS, {_ratio(huey_rss, celery_rss)} by RSS.",
+        "",
+        f"Install size: the product's Python packages take {inst['product_mib']} MiB; Celery with Redis support adds "
+        f"{inst['celery_python_mib']} MiB of Python packages ({', '.join(inst['celery_packages'])}) and the Redis server "
+        f"{inst['redis_debian_mib']} MiB of Debian packages.",
+        "",
+        "## 4. Queue throughput",
+        "",
+        f"Enqueue {tp['tasks']:,} tiny tasks from one process while the consumer runs; each task increments a counter "
+        "in its own store (SQLite or Redis). Huey: the product's consumer settings (4 threads). Celery: a default "
+        "prefork worker (one child per core).",
+        "",
+        _row("queue", "enqueue/s", "enqueue + process/s", "seconds"),
+        _row("---", "---:", "---:", "---:"),
+    ]
+    for key, label in (("huey_normal", "Huey / SQLite, synchronous=NORMAL (the product)"), ("huey_full", "Huey / SQLite, synchronous=FULL"), ("celery_redis", "Celery / Redis")):
+        x = tp[key]
+        lines.append(_row(label, x["enqueue_per_s"], x["end_to_end_per_s"], x["seconds"]))
+    lines += [
+        "",
+        "NORMAL is the fastest level that cannot corrupt a WAL database on power loss (OFF can); FULL fsyncs every "
+        "commit. What a power cut can lose at NORMAL is in the README's *What can go wrong*.",
+        "",
+        "## 5. Post page throughput and the cost of counting",
+        "",
+        f"wrk, {v['clients']} connections, {v['seconds']} s, median of {v['rounds']} alternating rounds, gunicorn with 3 workers.",
+        "",
+        _row("post page", "requests/s", "p50 ms"),
+        _row("---", "---:", "---:"),
+        _row("counting views", v["counting_per_s"], v["counting_p50_ms"]),
+        _row("counting switched off", v["not_counting_per_s"], v["not_counting_p50_ms"]),
+        "",
+        f"Cost of counting: {v['cost_of_counting']:.0%} of throughput. Failed requests: {v['failed_requests']}.",
+        "",
+        "Counter checks (a fixed batch of requests after each counting round, since wrk stops mid-request): "
+        + "; ".join(f"{c['exact_ok']} of {c['exact_requests']} answered 200, counter +{c['exact_counted']}" for c in v["counter_checks"])
+        + ".",
+        "",
+        "## 6. The daily report at scale",
+        "",
+        f"{rep['authors']:,} authors, {rep['posts']:,} posts, {rep['daily_view_rows']:,} per-day tallies. The consumer "
+        "starts after REPORT_TIME, so its reconciler plans the day and fans out one task per author.",
+        "",
+        _row("measure", "value"),
+        _row("---", "---:"),
+        _row("time until every report is accepted by SMTP", f"{rep['all_mails_seconds']} s"),
+        _row("mails per second", rep["mails_per_s"]),
+        _row("report mails received / duplicates", f"{rep['mails']} / {rep['duplicates']}"),
+        _row("consumer peak RSS", f"{rep['consumer_peak_rss_mib']} MiB"),
+        _row("queries per report, author with 1 / 10 / 50 posts", " / ".join(str(n) for n in rep["queries_per_author_by_posts"].values())),
+        "",
+    ]
+    path.write_text("\n".join(lines))
