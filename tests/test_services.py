@@ -246,3 +246,20 @@ def test_smtp_is_never_talked_to_inside_a_transaction(make_user):
     ):
         assert services.verification_send(verification_id=verification.pk) == (Outcome.SENT, None)
     assert seen == [False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signup_hashes_the_password_outside_the_write_transaction():
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    seen = []
+
+    def hashing(password, *args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return make_password(password, *args, **kwargs)
+
+    with mock.patch("django.contrib.auth.base_user.make_password", side_effect=hashing):
+        user = services.user_create(email="hash@x.org", password="pw-long-enough-1")
+    assert seen == [False]
+    assert user.check_password("pw-long-enough-1")
