@@ -27,6 +27,7 @@ class Stack:
                 # Each simulated client has its own address, as on the
                 # internet, so the per-address signup limit does not bite.
                 "DJANGO_BEHIND_PROXY": "1",
+                "WEB_CONCURRENCY": "3",  # The product's default (site/gunicorn.conf.py).
                 "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
                 "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
                 **env,
