@@ -13,8 +13,21 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # keep a small box busy without piling up lock waits.
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "sync"
+# Load Django once in the master and fork the workers from it: they share the
+# loaded code copy-on-write, which on a small box saves tens of MB per worker.
+preload_app = True
 timeout = 30
 graceful_timeout = 30
 accesslog = "-"
 errorlog = "-"
 chdir = str(Path(__file__).resolve().parent.parent)
+
+
+def post_fork(server, worker):
+    # Nothing opened in the master may be shared with a worker: SQLite
+    # connections must not cross a fork. Both are opened lazily again.
+    from django.db import connections
+    from huey.contrib.djhuey import HUEY
+
+    connections.close_all()
+    HUEY.storage.close()
