@@ -23,7 +23,11 @@ def main():
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run just these sections; write nothing")
     parser.add_argument("--signups", type=int, default=30, help="signups per response-time sample")
     parser.add_argument("--authors", type=int, default=10_000, help="authors in the report-at-scale run")
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite docs/benchmarks.md from docs/benchmarks.json")
     args = parser.parse_args()
+    if args.rewrite:
+        write_markdown(json.loads((ROOT / "docs" / "benchmarks.json").read_text()), ROOT / "docs" / "benchmarks.md")
+        return
     sections = args.only or SECTIONS
     results = {"environment": environment.describe(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     with tempfile.TemporaryDirectory(prefix="qp-bench-") as tmp:
