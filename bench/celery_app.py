@@ -49,20 +49,21 @@ def _with_db(fn):
     return run
 
 
-@app.task(name="verification_send", bind=True, max_retries=None)
-def verification_send(self, verification_id):
-    outcome, delay = _with_db(lambda: user_services.verification_send(verification_id=verification_id))()
-    if delay is not None:
-        raise self.retry(countdown=delay)
-    return outcome
+def _send_task(name, send):
+    """A Celery task around one of the product's send services, retrying as it asks."""
+
+    @app.task(name=name, bind=True, max_retries=None)
+    def task(self, pk):
+        outcome, delay = _with_db(lambda: send(pk))()
+        if delay is not None:
+            raise self.retry(countdown=delay)
+        return outcome
+
+    return task
 
 
-@app.task(name="report_send", bind=True, max_retries=None)
-def report_send(self, report_id):
-    outcome, delay = _with_db(lambda: blog_services.report_send(report_id=report_id))()
-    if delay is not None:
-        raise self.retry(countdown=delay)
-    return outcome
+verification_send = _send_task("verification_send", lambda pk: user_services.verification_send(verification_id=pk))
+report_send = _send_task("report_send", lambda pk: blog_services.report_send(report_id=pk))
 
 
 @app.task(name="verification_reconcile")
