@@ -19,7 +19,11 @@ REPORT_OWED_DAYS = 7
 
 class PostQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
+        return self.filter(self._published_q())
+
+    @staticmethod
+    def _published_q():
+        return Q(published_at__isnull=False, published_at__lte=timezone.now())
 
     def drafts(self):
         return self.filter(published_at__isnull=True)
@@ -30,7 +34,7 @@ class PostQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Published posts for everyone, plus the user's own drafts."""
         if user.is_authenticated:
-            return self.filter(Q(published_at__isnull=False, published_at__lte=timezone.now()) | Q(author=user))
+            return self.filter(self._published_q() | Q(author=user))
         return self.published()
 
     def with_views_since(self, day):

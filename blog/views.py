@@ -45,7 +45,7 @@ class AuthorDetailView(ListView):
 
     def get_queryset(self):
         self.author = get_object_or_404(get_user_model(), pk=self.kwargs["pk"], is_active=True)
-        return Post.objects.published().by(self.author)
+        return Post.objects.published().by(self.author).select_related("author")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
