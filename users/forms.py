@@ -55,9 +55,8 @@ class LoginForm(AuthenticationForm):
             for limit, subject in subjects:
                 throttles.throttle_check(limit, subject)
         except throttles.Throttled as throttled:
-            minutes = max(1, round(throttled.retry_after / 60))
             raise forms.ValidationError(
-                f"Too many failed attempts. Please wait {minutes} minute(s) and try again.", code="throttled"
+                f"Too many failed attempts. Please wait {throttled.wait_text} and try again.", code="throttled"
             )
         try:
             return super().clean()

@@ -1,5 +1,5 @@
 """
-Rate limits for signup, resend and login, counted in the database.
+Rate limits for signup, resend, password reset and login, counted in the database.
 
 Fixed windows: a key may be hit `limit` times per `window` seconds; once it is
 over, it cools off until the window ends. No permanent lock-out anywhere.
@@ -7,8 +7,7 @@ over, it cools off until the window ends. No permanent lock-out anywhere.
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from users.models import RateLimitCounter
@@ -36,6 +35,12 @@ class Throttled(Exception):
         super().__init__(f"rate limited, retry after {retry_after} s")
         self.retry_after = retry_after
 
+    @property
+    def wait_text(self):
+        """How long to wait, for a message to the person: "1 minute", "15 minutes"."""
+        minutes = max(1, round(self.retry_after / 60))
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
 
 def _window(limit, now):
     start = int(now.timestamp()) // limit.window * limit.window
@@ -46,31 +51,34 @@ def _key(limit, subject):
     return f"{limit.name}:{subject}"[:200]
 
 
+def _throttled(limit, window, now):
+    return Throttled(retry_after=int((window + timedelta(seconds=limit.window) - now).total_seconds()) + 1)
+
+
 def throttle_check(limit, subject, now=None):
     """Raise Throttled if `subject` is over `limit`, without counting a hit."""
     now = now or timezone.now()
     window = _window(limit, now)
     hits = RateLimitCounter.objects.filter(key=_key(limit, subject), window_start=window).values_list("hits", flat=True).first()
     if hits is not None and hits >= limit.limit:
-        raise Throttled(retry_after=int((window + timedelta(seconds=limit.window) - now).total_seconds()) + 1)
+        raise _throttled(limit, window, now)
 
 
 def throttle_hit(limit, subject, now=None):
     """Count one hit; raise Throttled if that goes over the limit."""
     now = now or timezone.now()
-    window, key = _window(limit, now), _key(limit, subject)
-    # IMMEDIATE transaction: the write lock is held from BEGIN, so the
-    # update-or-create cannot race another worker.
-    with transaction.atomic():
-        if not RateLimitCounter.objects.filter(key=key, window_start=window).update(hits=F("hits") + 1):
-            RateLimitCounter.objects.create(key=key, window_start=window, hits=1)
-        hits = RateLimitCounter.objects.get(key=key, window_start=window).hits
+    window = _window(limit, now)
+    # One upsert with RETURNING, as for view counts: no read-then-create to
+    # race another worker, and one statement under SQLite's write lock.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RateLimitCounter._meta.db_table} (key, window_start, hits) VALUES (%s, %s, 1) "
+            "ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",
+            [_key(limit, subject), connection.ops.adapt_datetimefield_value(window)],
+        )
+        hits = cursor.fetchone()[0]
     if hits > limit.limit:
-        raise Throttled(retry_after=int((window + timedelta(seconds=limit.window) - now).total_seconds()) + 1)
-
-
-def throttle_reset(limit, subject):
-    RateLimitCounter.objects.filter(key=_key(limit, subject)).delete()
+        raise _throttled(limit, window, now)
 
 
 def throttles_purge(*, older_than=timedelta(days=1)):

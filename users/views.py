@@ -12,11 +12,6 @@ from users import services, throttles
 from users.forms import LoginForm, PasswordResetRequestForm, ProfileForm, SignupForm
 
 
-def _wait_text(throttled):
-    minutes = max(1, round(throttled.retry_after / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
 def signup(request):
     if request.user.is_authenticated:
         return redirect("blog:post-list")
@@ -27,7 +22,7 @@ def signup(request):
             throttles.throttle_hit(throttles.SIGNUP_PER_IP, client_ip(request))
             throttles.throttle_hit(throttles.SIGNUP_PER_EMAIL, email)
         except throttles.Throttled as throttled:
-            form.add_error(None, f"Too many sign-ups from here. Please try again in {_wait_text(throttled)}.")
+            form.add_error(None, f"Too many sign-ups from here. Please try again in {throttled.wait_text}.")
             return render(request, "users/user_signup.html", {"form": form}, status=429)
         try:
             services.user_create(
@@ -61,7 +56,7 @@ def verification_resend(request):
         throttles.throttle_hit(throttles.RESEND_PER_ACCOUNT, request.user.pk)
         throttles.throttle_hit(throttles.RESEND_PER_IP, client_ip(request))
     except throttles.Throttled as throttled:
-        messages.warning(request, f"You asked for several links already. Please try again in {_wait_text(throttled)}.")
+        messages.warning(request, f"You asked for several links already. Please try again in {throttled.wait_text}.")
     else:
         if services.verification_request(user=request.user) is None:
             messages.info(request, "Your email address is already verified.")
@@ -100,7 +95,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             throttles.throttle_hit(throttles.RESET_PER_IP, client_ip(self.request))
             throttles.throttle_hit(throttles.RESET_PER_EMAIL, form.cleaned_data["email"].lower())
         except throttles.Throttled as throttled:
-            form.add_error(None, f"Too many reset requests. Please try again in {_wait_text(throttled)}.")
+            form.add_error(None, f"Too many reset requests. Please try again in {throttled.wait_text}.")
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
 
