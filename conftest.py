@@ -1,8 +1,9 @@
 """Root conftest: make the `site` package importable and start Django for pytest."""
 import os
-import site
 import tempfile
 from pathlib import Path
+
+import site
 
 # See manage.py for why the stdlib `site` module gets a __path__.
 site.__path__ = [str(Path(__file__).resolve().parent / "site")]

@@ -14,7 +14,7 @@ import site
 site.__path__ = [str(Path(__file__).resolve().parent / "site")]
 
 
-def main():
+def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")
     from django.core.management import execute_from_command_line
 

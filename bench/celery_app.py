@@ -7,8 +7,9 @@ Lives here, never in the product.
     celery -A bench.celery_app beat       # the scheduler (reconcilers, daily report)
 """
 import os
-import site
 from pathlib import Path
+
+import site
 
 # See manage.py: make the project package importable before Django loads.
 site.__path__ = [str(Path(__file__).resolve().parent.parent / "site")]
@@ -22,8 +23,8 @@ import redis  # noqa: E402
 from celery import Celery  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 
-from blog import services as blog_services  # noqa: E402
-from users import services as user_services  # noqa: E402
+from blog import reports  # noqa: E402
+from users import mailings  # noqa: E402
 
 BROKER = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 app = Celery("quick_publisher_bench", broker=BROKER)
@@ -54,27 +55,29 @@ def _send_task(name, send):
 
     @app.task(name=name, bind=True, max_retries=None)
     def task(self, pk):
-        outcome, delay = _with_db(lambda: send(pk))()
-        if delay is not None:
-            raise self.retry(countdown=delay)
-        return outcome
+        result = _with_db(lambda: send(pk))()
+        if result.retry_in is not None:
+            raise self.retry(countdown=result.retry_in)
+        return result.outcome.value
 
     return task
 
 
-verification_send = _send_task("verification_send", lambda pk: user_services.verification_send(verification_id=pk))
-report_send = _send_task("report_send", lambda pk: blog_services.report_send(report_id=pk))
+verification_send = _send_task("verification_send", lambda pk: mailings.verification_send(verification_id=pk))
+report_send = _send_task("report_send", lambda pk: reports.report_send(report_id=pk))
+# The product's task names (what services hand off) to the Celery tasks that do the same work.
+TASKS = {"verification_send_task": verification_send, "report_send_task": report_send}
 
 
 @app.task(name="verification_reconcile")
 def verification_reconcile():
-    for pk in _with_db(lambda: user_services.verification_reconcile(in_flight_ids=set()))():
+    for pk in _with_db(lambda: mailings.verification_reconcile(in_flight_ids=set()))():
         verification_send.delay(pk)
 
 
 @app.task(name="report_reconcile")
 def report_reconcile():
-    for pk in _with_db(lambda: blog_services.report_reconcile(in_flight_ids=set()))():
+    for pk in _with_db(lambda: reports.report_reconcile(in_flight_ids=set()))():
         report_send.delay(pk)
 
 

@@ -7,8 +7,9 @@ on Huey's SQLite storage at a chosen durability level.
 (Not `python -m`: the task must be registered under this module's name, not __main__.)
 """
 import os
-import site
 from pathlib import Path
+
+import site
 
 site.__path__ = [str(Path(__file__).resolve().parent.parent / "site")]
 

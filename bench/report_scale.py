@@ -10,7 +10,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 from bench.stacks import Stack, memory_kib, process_tree
-from tests.live import SmtpServer, wait_for
+from harness.live import SmtpServer, wait_for
 
 POSTS_PER_AUTHOR = 10
 DAYS = 30
@@ -23,7 +23,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from blog.models import Post, Report
-from blog.services import report_send
+from blog.reports import report_send
 from users.models import User
 day = timezone.localdate() - timedelta(days=3)
 counts = {}

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 from bench import environment, report_scale, signup, throughput, views
-from bench.stacks import Stack, collectstatic, footprint
+from bench.stacks import Stack, footprint
 from bench.write import write_markdown
+from harness.live import SmtpServer, collectstatic
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report")
@@ -71,8 +72,6 @@ def main():
 
 
 def footprint_section(make_stack):
-    from tests.live import SmtpServer
-
     result = {}
     for kind in ("huey", "celery"):
         with SmtpServer() as smtp, make_stack(kind)(smtp) as stack:

@@ -7,7 +7,7 @@ import statistics
 import threading
 import time
 
-from tests.live import Client, SmtpServer, wait_for
+from harness.live import Client, SmtpServer, wait_for
 
 PASSWORD = "pw-long-enough-1"
 

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from tests.live import LiveSite, free_port, wait_for
+from harness.live import LiveSite, free_port, wait_for
 
 
 class Stack:
@@ -39,7 +39,7 @@ class Stack:
         return self.site.url
 
     def start(self):
-        self.site.manage("migrate", "--no-input", "-v0")
+        self.site.migrate()
         if self.kind == "celery":
             self.site.spawn(
                 "redis",
@@ -101,13 +101,6 @@ def footprint(stack):
     result = {}
     for name, pid in stack.services().items():
         pids = process_tree(pid)
-        rss, pss = map(sum, zip(*(memory_kib(p) for p in pids)))
+        rss, pss = map(sum, zip(*(memory_kib(p) for p in pids), strict=True))
         result[name] = {"processes": len(pids), "rss_mib": round(rss / 1024, 1), "pss_mib": round(pss / 1024, 1)}
     return result
-
-
-def collectstatic(static_root):
-    Path(static_root).mkdir(parents=True, exist_ok=True)
-    LiveSite(Path(static_root), 25, static_root).manage("collectstatic", "--no-input", "-v0")
-
-

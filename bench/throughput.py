@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.live import free_port, wait_for
+from harness.live import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS = 10_000

@@ -6,7 +6,7 @@ import threading
 import time
 
 from bench.stacks import Stack
-from tests.live import Client, SmtpServer, wait_for
+from harness.live import Client, SmtpServer, wait_for
 
 ROUNDS = 3
 SECONDS = 10

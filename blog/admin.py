@@ -30,7 +30,7 @@ class PostAdmin(admin.ModelAdmin):
     list_select_related = ("author",)
 
     @admin.display(description="State", ordering="published_at")
-    def state(self, post):
+    def state(self, post) -> str:
         return "published" if post.is_published else "draft"
 
 
@@ -42,7 +42,7 @@ class DailyViewsAdmin(admin.ModelAdmin):
     readonly_fields = ("post", "day", "views")
     list_select_related = ("post",)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request) -> bool:
         return False
 
 
@@ -59,5 +59,5 @@ class ReportAdmin(admin.ModelAdmin):
     def state(self, report):
         return report.delivery_state
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request) -> bool:
         return False

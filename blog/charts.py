@@ -1,10 +1,10 @@
 """A views-per-day bar chart as plain SVG geometry, drawn by the template."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 WIDTH, HEIGHT, GAP = 600, 120, 2
 
 
-def daily_bars(totals, *, end, days=30):
+def daily_bars(totals: dict[date, int], *, end: date, days: int = 30) -> dict:
     """Bars for the `days` days up to `end`: x, y, width, height, day, views."""
     first = end - timedelta(days=days - 1)
     series = [(first + timedelta(days=n), totals.get(first + timedelta(days=n), 0)) for n in range(days)]

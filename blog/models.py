@@ -1,4 +1,6 @@
-from datetime import timedelta
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -17,35 +19,37 @@ SLUG_MAX_LENGTH = 220
 REPORT_OWED_DAYS = 7
 
 
+def published_q(*, at: datetime | None = None, prefix: str = "") -> Q:
+    """
+    The one definition of "published": a publish time that has come by `at`
+    (now by default). `prefix` reaches posts from another model ("posts__"),
+    and the Q serves as an aggregate's filter too.
+    """
+    return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}published_at__lte": at or timezone.now()})
+
+
 class PostQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(self._published_q())
+    def published(self) -> PostQuerySet:
+        return self.filter(published_q())
 
-    @staticmethod
-    def _published_q():
-        return Q(published_at__isnull=False, published_at__lte=timezone.now())
+    def drafts(self) -> PostQuerySet:
+        """Not published: never published, or scheduled for later."""
+        return self.exclude(published_q())
 
-    def drafts(self):
-        return self.filter(published_at__isnull=True)
-
-    def by(self, author):
+    def by(self, author: models.Model) -> PostQuerySet:
         return self.filter(author=author)
 
-    def visible_to(self, user):
+    def visible_to(self, user: models.Model) -> PostQuerySet:
         """Published posts for everyone, plus the user's own drafts."""
         if user.is_authenticated:
-            return self.filter(self._published_q() | Q(author=user))
+            return self.filter(published_q() | Q(author=user))
         return self.published()
 
-    def with_views_since(self, day):
-        return self.annotate(
-            views_since=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day__gte=day)), 0)
-        )
+    def with_views_since(self, day: date) -> PostQuerySet:
+        return self.annotate(views_since=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day__gte=day)), 0))
 
-    def with_views_on(self, day):
-        return self.annotate(
-            views_on_day=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day=day)), 0)
-        )
+    def with_views_on(self, day: date) -> PostQuerySet:
+        return self.annotate(views_on_day=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day=day)), 0))
 
 
 class Post(models.Model):
@@ -69,28 +73,28 @@ class Post(models.Model):
     class Meta:
         ordering = ["-published_at", "-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self):
-        return reverse("blog:post-detail", kwargs={"slug": self.slug})
-
-    @property
-    def is_published(self):
-        return self.published_at is not None and self.published_at <= timezone.now()
-
-    def save(self, *args, **kwargs):
+    def save(self, *args, **kwargs) -> None:
         # A published post keeps its address; a draft follows its title.
         if not self.slug or (not self.is_published and self._state.adding is False and self._title_changed()):
             self.slug = unique_slug(self.title, exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
-    def _title_changed(self):
+    def get_absolute_url(self) -> str:
+        return reverse("blog:post-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+    def _title_changed(self) -> bool:
         stored = Post.objects.filter(pk=self.pk).values_list("title", flat=True).first()
         return stored is not None and stored != self.title
 
 
-def unique_slug(title, *, exclude_pk=None):
+def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(title)[: SLUG_MAX_LENGTH - 12].strip("-") or "post"
     taken = set(
         Post.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
@@ -105,10 +109,10 @@ def unique_slug(title, *, exclude_pk=None):
 
 
 class DailyViewsQuerySet(models.QuerySet):
-    def for_author(self, author):
+    def for_author(self, author: models.Model) -> DailyViewsQuerySet:
         return self.filter(post__author=author)
 
-    def totals_by_day(self, since):
+    def totals_by_day(self, since: date) -> dict[date, int]:
         """{day: views} summed over posts, from `since` on."""
         rows = self.filter(day__gte=since).values("day").annotate(total=Sum("views")).order_by()
         return {row["day"]: row["total"] for row in rows}
@@ -128,20 +132,23 @@ class DailyViews(models.Model):
         verbose_name_plural = "daily views"
         constraints = [models.UniqueConstraint(fields=["post", "day"], name="blog_dailyviews_post_day_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.post} on {self.day}: {self.views}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return self.post.get_absolute_url()
 
 
 class ReportQuerySet(DeliveryQuerySet):
-    def owed(self):
+    def owed(self) -> ReportQuerySet:
         oldest = timezone.localdate() - timedelta(days=REPORT_OWED_DAYS)
         return self.undelivered().filter(day__gte=oldest)
 
-    def for_day(self, day):
+    def for_day(self, day: date) -> ReportQuerySet:
         return self.filter(day=day)
+
+    def for_author(self, author: models.Model) -> ReportQuerySet:
+        return self.filter(author=author)
 
 
 class Report(Delivery):
@@ -157,8 +164,5 @@ class Report(Delivery):
         ordering = ["-day", "author_id"]
         constraints = [models.UniqueConstraint(fields=["author", "day"], name="blog_report_author_day_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"report for {self.author} on {self.day} ({self.delivery_state})"
-
-    def get_absolute_url(self):
-        return reverse("admin:blog_report_change", args=[self.pk])

@@ -1,52 +1,55 @@
-"""Writes with side effects for the blog: posts, view counting and the daily report."""
-from datetime import datetime, timedelta
+"""Writes with side effects for the blog: posts, view counting, and planning the daily report."""
+from datetime import date
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from blog import reports, tasks
 from blog.models import DailyViews, Post, Report
-from site.delivery import delivery_owed_not_in_flight, delivery_release_dead_claims, delivery_send
-from site.mail import mail_render
+from site.queue import enqueue_on_commit
 
 
 class NotVerified(Exception):
     """Publishing needs a verified address."""
 
 
-def post_create(*, author, title, content, publish=False):
-    if publish and not author.is_verified:
+def _publish_check(author: AbstractBaseUser) -> None:
+    if not author.is_verified:
         raise NotVerified
+
+
+def post_create(*, author: AbstractBaseUser, title: str, content: str, publish: bool = False) -> Post:
+    """Write a post, as a draft or published. Raises NotVerified, before writing anything, to publish unverified."""
+    if publish:
+        _publish_check(author)
     return Post.objects.create(
         author=author, title=title, content=content, published_at=timezone.now() if publish else None
     )
 
 
-def post_update(*, post, title, content):
+def post_update(*, post: Post, title: str, content: str) -> Post:
     post.title = title
     post.content = content
     post.save()
     return post
 
 
-def post_publish(*, post):
-    if not post.author.is_verified:
-        raise NotVerified
+def post_publish(*, post: Post) -> Post:
+    _publish_check(post.author)
     if not post.is_published:
         post.published_at = timezone.now()
         post.save(update_fields=["published_at", "updated_at"])
     return post
 
 
-def post_unpublish(*, post):
+def post_unpublish(*, post: Post) -> Post:
     post.published_at = None
     post.save(update_fields=["published_at", "updated_at"])
     return post
 
 
-def post_view_record(*, post):
+def post_view_record(*, post: Post) -> int:
     """
     Count one view, in the total and in today's tally, and return the new total.
 
@@ -67,74 +70,17 @@ def post_view_record(*, post):
         return cursor.fetchone()[0]
 
 
-def report_due_day(now=None):
-    """The latest day whose report should have gone out by `now` (site time)."""
-    now = timezone.localtime(now)
-    today = now.date()
-    sent_today_at = now.replace(hour=settings.REPORT_HOUR, minute=settings.REPORT_MINUTE, second=0, microsecond=0)
-    return today - timedelta(days=1) if now >= sent_today_at else today - timedelta(days=2)
-
-
-def report_authors(*, day):
-    """Authors owed a report for `day`: everyone with a post published by then."""
-    end_of_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, posts__published_at__lt=end_of_day)
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def _report_enqueue_on_commit(report_ids):
-    from blog.tasks import report_send_task
-
-    transaction.on_commit(lambda: [report_send_task(report_id) for report_id in report_ids])
-
-
-def report_plan(*, day, in_flight_ids=frozenset()):
+def report_plan(*, day: date, dry_run: bool = False) -> list[Report]:
     """
-    Owe every author a report for `day` and queue the sends. Idempotent: a
-    report already sent is not owed again, so a second run queues nothing.
-    Returns the owed reports it queued.
+    Owe every author a report for `day` (a day that is over) and queue the
+    sends. A dry run does the same work and rolls it back, so it shows exactly
+    what a real run would queue. Raises reports.ReportDayNotOver.
     """
     with transaction.atomic():
-        Report.objects.bulk_create(
-            [Report(author_id=author_id, day=day) for author_id in report_authors(day=day).values_list("pk", flat=True)],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
-        owed = list(Report.objects.owed().for_day(day).exclude(pk__in=in_flight_ids).select_related("author"))
-    _report_enqueue_on_commit([report.pk for report in owed])
+        owed = reports.report_owe(day=day)
+        if dry_run:
+            transaction.set_rollback(True)
+            return owed
+    for report in owed:
+        enqueue_on_commit(tasks.report_send_task, report.pk)
     return owed
-
-
-def report_send(*, report_id):
-    def build(report):
-        posts = Post.objects.published().by(report.author).with_views_on(report.day).order_by("-view_count", "title")
-        return mail_render(
-            template="blog/email/report",
-            context={
-                "author": report.author,
-                "day": report.day,
-                "posts": list(posts.only("title", "slug", "view_count")),
-                "dashboard_path": reverse("blog:dashboard"),
-            },
-            to=report.author.email,
-        )
-
-    return delivery_send(queryset=Report.objects.owed().select_related("author"), pk=report_id, build_message=build)
-
-
-def report_reconcile(*, in_flight_ids, now=None):
-    """
-    Catch up a missed schedule and re-owe lost sends: plan the due day if no
-    run planned it (the consumer was down at REPORT_TIME), and return the ids
-    of owed reports that nothing in the queue covers.
-    """
-    delivery_release_dead_claims(model=Report)
-    due = report_due_day(now)
-    if not Report.objects.for_day(due).exists():
-        report_plan(day=due, in_flight_ids=in_flight_ids)
-        in_flight_ids = set(in_flight_ids) | set(Report.objects.owed().for_day(due).values_list("pk", flat=True))
-    return delivery_owed_not_in_flight(queryset=Report.objects.owed(), in_flight_ids=in_flight_ids)

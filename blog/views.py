@@ -3,16 +3,17 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from blog import services
-from blog.forms import PostForm
 from blog.charts import daily_bars
-from blog.models import DailyViews, Post, Report
+from blog.forms import PostForm
+from blog.models import DailyViews, Post, Report, published_q
 
 CHART_DAYS = 30
 VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
@@ -51,32 +52,34 @@ class AuthorDetailView(ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
-def _own_post(request, slug):
+def _own_post(request: HttpRequest, slug: str) -> Post:
     return get_object_or_404(Post.objects.by(request.user), slug=slug)
 
 
-def _preview(request, form, post=None):
+def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> HttpResponse:
     return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": form.cleaned_data})
 
 
 @login_required
-def post_create(request):
+def post_create(request: HttpRequest) -> HttpResponse:
     form = PostForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             return _preview(request, form)
         publish = "publish" in request.POST
-        if publish and not request.user.is_verified:
+        try:
+            post = services.post_create(author=request.user, publish=publish, **form.cleaned_data)
+        except services.NotVerified:
+            post = services.post_create(author=request.user, publish=False, **form.cleaned_data)
             messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
-            publish = False
-        post = services.post_create(author=request.user, publish=publish, **form.cleaned_data)
-        messages.success(request, "Published." if publish else "Draft saved.")
+        else:
+            messages.success(request, "Published." if publish else "Draft saved.")
         return redirect(post)
     return render(request, "blog/post_form.html", {"form": form})
 
 
 @login_required
-def post_edit(request, slug):
+def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
     post = _own_post(request, slug)
     form = PostForm(request.POST if request.method == "POST" else None, instance=post)
     if request.method == "POST" and form.is_valid():
@@ -91,7 +94,7 @@ def post_edit(request, slug):
 
 @login_required
 @require_POST
-def post_publish(request, slug):
+def post_publish(request: HttpRequest, slug: str) -> HttpResponse:
     post = _own_post(request, slug)
     try:
         services.post_publish(post=post)
@@ -104,20 +107,20 @@ def post_publish(request, slug):
 
 @login_required
 @require_POST
-def post_unpublish(request, slug):
+def post_unpublish(request: HttpRequest, slug: str) -> HttpResponse:
     post = services.post_unpublish(post=_own_post(request, slug))
     messages.success(request, "Unpublished: only you can see it now.")
     return redirect(post)
 
 
 @login_required
-def dashboard(request):
+def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     month_start = today - timedelta(days=CHART_DAYS - 1)
     posts = Post.objects.by(request.user).with_views_since(month_start).order_by("-created_at")
-    totals = posts.aggregate(views=Sum("view_count"), published=Count("pk", filter=Q(published_at__isnull=False)))
+    totals = posts.aggregate(views=Sum("view_count"), published=Count("pk", filter=published_q()))
     chart = daily_bars(DailyViews.objects.for_author(request.user).totals_by_day(month_start), end=today, days=CHART_DAYS)
-    last_report = Report.objects.filter(author=request.user).sent().order_by("-sent_at").first()
+    last_report = Report.objects.for_author(request.user).sent().order_by("-sent_at").first()
     return render(
         request,
         "blog/post_dashboard.html",

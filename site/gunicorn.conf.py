@@ -1,7 +1,8 @@
 """gunicorn configuration: `gunicorn -c site/gunicorn.conf.py`."""
 import os
-import site
 from pathlib import Path
+
+import site
 
 # See manage.py: the stdlib owns the name `site`, so point it at our folder
 # before gunicorn imports site.wsgi.
@@ -23,7 +24,7 @@ errorlog = "-"
 chdir = str(Path(__file__).resolve().parent.parent)
 
 
-def post_fork(server, worker):
+def post_fork(server, worker) -> None:
     # Nothing opened in the master may be shared with a worker: SQLite
     # connections must not cross a fork. Both are opened lazily again.
     from django.db import connections

@@ -5,7 +5,9 @@ heartbeat, unsent and failed mail, and recent task errors.
 from datetime import timedelta
 
 from django.apps import apps
+from django.db import models
 from django.utils import timezone
+from huey import Huey
 
 from site.delivery import Delivery
 from site.queue import heartbeat_read, task_errors_read
@@ -14,12 +16,12 @@ from site.queue import heartbeat_read, task_errors_read
 HEARTBEAT_STALE = timedelta(minutes=3)
 
 
-def delivery_models():
+def delivery_models() -> list[type[models.Model]]:
     """Every kind of owed mail: the concrete models built on Delivery."""
     return [model for model in apps.get_models() if issubclass(model, Delivery)]
 
 
-def queue_health(huey):
+def queue_health(huey: Huey) -> dict:
     now = timezone.now()
     beat = heartbeat_read(huey)
     age = (now - beat["at"]) if beat else None

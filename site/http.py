@@ -1,8 +1,9 @@
 """Request helpers shared by both apps."""
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def client_ip(request):
+def client_ip(request: HttpRequest) -> str:
     """
     The client's address. Behind the configured reverse proxy that is the
     last X-Forwarded-For entry (the one our proxy appended; anything left of

@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
-def mail_render(*, template, context, to):
+def mail_render(*, template: str, context: dict, to: str) -> EmailMultiAlternatives:
     """Build a text+HTML mail from <template>_subject.txt, .txt and .html."""
     context = {"site_url": settings.SITE_URL, **context}
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -20,7 +20,7 @@ def mail_render(*, template, context, to):
     return message
 
 
-def smtp_error_is_permanent(exc):
+def smtp_error_is_permanent(exc: BaseException) -> bool:
     """
     True when the server rejected this message or recipient for good (5xx).
 

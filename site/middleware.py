@@ -1,4 +1,7 @@
 """Security headers Django 5.2 does not set by itself."""
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
 
 # Pages use only our own stylesheet and no scripts; the admin's scripts are
 # files too. Inline style attributes stay allowed for the dashboard's SVG.
@@ -16,8 +19,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def security_headers(get_response):
-    def middleware(request):
+def security_headers(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

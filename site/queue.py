@@ -6,19 +6,29 @@ can corrupt the file on power loss). In WAL mode, NORMAL is the level between:
 no corruption, and a power cut can lose only the last few enqueues, which the
 reconcilers re-create from the database's record of what mail is owed.
 """
+from __future__ import annotations
+
 import os
 import socket
+import sqlite3
 import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from huey import SqliteHuey
+from django.db import transaction
+from huey import Huey, SqliteHuey
+from huey.api import Task, TaskWrapper
 from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
+
+from site.outbox import Outcome, SendResult
 
 
 class QueueStorage(SqliteStorage):
     synchronous = "NORMAL"
 
-    def _create_connection(self):
+    def _create_connection(self) -> sqlite3.Connection:
         conn = super()._create_connection()
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         return conn
@@ -28,7 +38,7 @@ class QueueHuey(SqliteHuey):
     storage_class = QueueStorage
 
 
-def queued_first_args(task_wrapper):
+def queued_first_args(task_wrapper: TaskWrapper) -> set[Any]:
     """
     First arguments (ids, by convention) of the tasks of one kind now waiting in
     the queue or its schedule: the mail already in flight, which a reconciler
@@ -47,11 +57,11 @@ ERRORS_KEY = "consumer:errors"
 ERRORS_KEPT = 20
 
 
-def heartbeat_write(huey, now):
+def heartbeat_write(huey: Huey, now: datetime) -> None:
     huey.put(HEARTBEAT_KEY, {"at": now, "pid": os.getpid(), "host": socket.gethostname()})
 
 
-def heartbeat_read(huey):
+def heartbeat_read(huey: Huey) -> dict | None:
     """The consumer's last sign of life, or None if it never ran on this queue."""
     return huey.get(HEARTBEAT_KEY, peek=True)
 
@@ -59,7 +69,7 @@ def heartbeat_read(huey):
 _errors_lock = threading.Lock()
 
 
-def task_error_record(huey, task, exc, now):
+def task_error_record(huey: Huey, task: Task, exc: BaseException | None, now: datetime) -> None:
     """Keep the last few unexpected task errors where the admin can read them."""
     with _errors_lock:
         errors = huey.get(ERRORS_KEY, peek=True) or []
@@ -67,13 +77,36 @@ def task_error_record(huey, task, exc, now):
         huey.put(ERRORS_KEY, errors[:ERRORS_KEPT])
 
 
-def task_errors_read(huey):
+def task_errors_read(huey: Huey) -> list[dict]:
     return huey.get(ERRORS_KEY, peek=True) or []
 
 
-def retry_as_asked(result, label):
-    """A send task's ending: Huey retries it after the delay delivery_send asked for."""
-    outcome, delay = result
-    if delay is not None:
-        raise RetryTask(f"{label}: {outcome}", delay=delay)
-    return outcome
+def retry_as_asked(result: SendResult, label: str) -> Outcome:
+    """A send task's ending: Huey retries it after the delay the send asked for."""
+    if result.outcome is Outcome.RETRY:
+        raise RetryTask(f"{label}: retry", delay=result.retry_in)
+    return result.outcome
+
+
+# How a service hands a task to the queue once its transaction commits. The
+# benchmarks (bench/modes.py) set another hand-off, to run the same services
+# over Celery or inline; the product never does.
+Handoff = Callable[..., object]
+
+
+def _handoff_to_huey(task: TaskWrapper, *args: object) -> object:
+    return task(*args)
+
+
+_handoff: Handoff = _handoff_to_huey
+
+
+def handoff_set(handoff: Handoff | None) -> None:
+    """Replace the hand-off: `handoff(task, *args)`; None restores the queue."""
+    global _handoff
+    _handoff = handoff or _handoff_to_huey
+
+
+def enqueue_on_commit(task: TaskWrapper, *args: object) -> None:
+    """Queue `task(*args)` once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: _handoff(task, *args))

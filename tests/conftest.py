@@ -1,7 +1,15 @@
+import os
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from blog.models import Post
+from harness.live import LiveSite, SmtpServer, collectstatic
+from users.models import EmailVerification
 
 PASSWORD = "a-long-enough-passphrase-42"
 
@@ -41,8 +49,54 @@ def author(make_user):
 
 
 @pytest.fixture
-def post(author):
-    return Post.objects.create(author=author, title="Hello world", content="First paragraph.\n\nSecond one.")
+def make_post(author):
+    """A post by `author` (the fixture's by default), published now unless told otherwise.
+
+    `days_ago=N` publishes it N days back; `published_at=None` makes a draft.
+    """
+
+    def make(title="Hello world", content="First paragraph.\n\nSecond one.", days_ago=None, **fields):
+        fields.setdefault("author", author)
+        if days_ago is not None:
+            fields["published_at"] = timezone.now() - timedelta(days=days_ago)
+        return Post.objects.create(title=title, content=content, **fields)
+
+    return make
+
+
+@pytest.fixture
+def post(make_post):
+    return make_post()
+
+
+@pytest.fixture
+def owed_verification(user):
+    """A verification mail owed to `user` (the fixture's by default), as signup leaves it."""
+
+    def make(owner=None, **fields):
+        owner = owner or user
+        return EmailVerification.objects.create(user=owner, email=owner.email, **fields)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def huey_inline():
+    """Unit tests run tasks inline (root conftest.py); drop whatever they scheduled, whatever happens."""
+    yield HUEY
+    HUEY.flush()
+
+
+@pytest.fixture
+def huey_queue():
+    """The real queue file (in the test DATA_DIR) instead of inline tasks; emptied before and after."""
+    HUEY.immediate = False
+    HUEY.flush()
+    try:
+        yield HUEY
+    finally:
+        HUEY.flush()
+        HUEY.immediate = True
 
 
 @pytest.fixture
@@ -59,8 +113,6 @@ def admin_client(client, make_user):
 
 @pytest.fixture
 def smtp():
-    from tests.live import SmtpServer
-
     with SmtpServer() as server:
         yield server
 
@@ -68,25 +120,18 @@ def smtp():
 @pytest.fixture(scope="session")
 def static_root(tmp_path_factory):
     """collectstatic once for every live site: production serves the manifest."""
-    from tests.live import LiveSite
-
-    root = tmp_path_factory.mktemp("static")
-    LiveSite(tmp_path_factory.mktemp("collect"), 25, root).manage("collectstatic", "--no-input", "-v0")
-    return root
+    return collectstatic(tmp_path_factory.mktemp("static"))
 
 
 @pytest.fixture
 def make_live_site(tmp_path, smtp, static_root):
     """Start a migrated, empty site (gunicorn + run_huey) with extra environment; all stopped afterwards."""
-    from tests.live import LiveSite
-
     sites = []
 
     def make(consumer=True, **extra_env):
         site = LiveSite(tmp_path / f"site{len(sites)}", smtp.port, static_root, extra_env)
-        site.data_dir.mkdir()
         sites.append(site)
-        site.manage("migrate", "--no-input", "-v0")
+        site.migrate()
         site.start_web()
         if consumer:
             site.start_consumer()
@@ -116,8 +161,6 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    import os
-
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run should have installed Debian's chromium package")
@@ -132,8 +175,6 @@ def browser():
 
 @pytest.fixture(scope="session")
 def screenshots():
-    from pathlib import Path
-
     folder = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -25,7 +25,7 @@ class EmailVerificationInline(admin.TabularInline):
     fields = ("email", "created_at", "attempts", "sent_at", "failed_at", "last_error")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -58,7 +58,7 @@ class UserAdmin(BaseUserAdmin):
         latest = next(iter(user.verifications.all()), None)
         return latest.delivery_state if latest else "none"
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         # An account made here is owed a mail like any other; the consumer's
         # reconciler would find it too, this only makes it prompt.
@@ -66,12 +66,12 @@ class UserAdmin(BaseUserAdmin):
             services.verification_request(user=obj)
 
     @admin.action(description="Resend verification mail")
-    def resend_verification(self, request, queryset):
+    def resend_verification(self, request, queryset) -> None:
         sent = sum(services.verification_request(user=user) is not None for user in queryset)
         self.message_user(request, f"Queued {sent} verification mail(s); verified users were skipped.", messages.SUCCESS)
 
     @admin.action(description="Mark as verified")
-    def mark_verified(self, request, queryset):
+    def mark_verified(self, request, queryset) -> None:
         for user in queryset:
             services.user_mark_verified(user=user)
         self.message_user(request, f"Marked {queryset.count()} user(s) verified.", messages.SUCCESS)
@@ -89,5 +89,5 @@ class EmailVerificationAdmin(admin.ModelAdmin):
     def state(self, verification):
         return verification.delivery_state
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request) -> bool:
         return False

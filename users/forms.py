@@ -1,9 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm
 
-from site.http import client_ip
-from users import throttles
 from users.models import User, email_normalize
 
 
@@ -40,42 +38,10 @@ class SignupForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    """Login with a cool-off: too many failures per address or per client wait out the window."""
-
+    # The cool-off after failed attempts is the view's: a form does not write.
     username = forms.EmailField(
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
-
-    def clean(self):
-        subjects = [
-            (throttles.LOGIN_FAILURES_PER_IP, client_ip(self.request)),
-            (throttles.LOGIN_FAILURES_PER_EMAIL, email_normalize(self.data.get("username", ""))),
-        ]
-        try:
-            for limit, subject in subjects:
-                throttles.throttle_check(limit, subject)
-        except throttles.Throttled as throttled:
-            raise forms.ValidationError(
-                f"Too many failed attempts. Please wait {throttled.wait_text} and try again.", code="throttled"
-            )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            for limit, subject in subjects:
-                try:
-                    throttles.throttle_hit(limit, subject)
-                except throttles.Throttled:
-                    pass  # Counted; the next attempt is refused up front.
-            raise
-
-
-class PasswordResetRequestForm(PasswordResetForm):
-    """Django's reset form, but the mail is sent by the consumer, not the request."""
-
-    def save(self, **kwargs):
-        from users import services
-
-        services.password_reset_request(email=self.cleaned_data["email"])
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,4 +1,6 @@
-from datetime import timedelta
+from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -10,26 +12,35 @@ from django.utils import timezone
 from site.delivery import Delivery, DeliveryQuerySet
 
 
-def email_normalize(email):
+def email_normalize(email: str | None) -> str:
     """One address, one account: compare and store addresses in lower case."""
     return (email or "").strip().lower()
 
 
+def verification_cutoff(now: datetime | None = None) -> datetime:
+    """Links made before this moment have expired, so no mail carrying one is owed."""
+    return (now or timezone.now()) - timedelta(seconds=settings.VERIFICATION_MAX_AGE)
+
+
 class UserQuerySet(models.QuerySet):
-    def verified(self):
+    def verified(self) -> UserQuerySet:
         return self.filter(is_verified=True)
 
-    def unverified(self):
+    def unverified(self) -> UserQuerySet:
         return self.filter(is_verified=False)
 
-    def with_email(self, email):
+    def awaiting_verification(self) -> UserQuerySet:
+        """Active, unverified accounts young enough for a verification link to still work."""
+        return self.unverified().filter(is_active=True, date_joined__gt=verification_cutoff())
+
+    def with_email(self, email: str) -> UserQuerySet:
         return self.filter(email=email_normalize(email))
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
-    def _create_user(self, email, password, **extra_fields):
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=email_normalize(email), **extra_fields)
@@ -37,12 +48,12 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> User:
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def create_superuser(self, email, password=None, **extra_fields):
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         extra_fields.setdefault("is_verified", True)
@@ -50,7 +61,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
             raise ValueError("A superuser must have is_staff and is_superuser set.")
         return self._create_user(email, password, **extra_fields)
 
-    def get_by_natural_key(self, email):
+    def get_by_natural_key(self, email: str) -> User:
         return self.get(email=email_normalize(email))
 
 
@@ -79,27 +90,26 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(Lower("email"), name="users_user_email_ci_unique"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.email
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, **kwargs) -> None:
         self.email = email_normalize(self.email)
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("blog:author-detail", kwargs={"pk": self.pk})
 
     @property
-    def public_name(self):
+    def public_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
 
 
 class EmailVerificationQuerySet(DeliveryQuerySet):
-    def owed(self):
+    def owed(self) -> EmailVerificationQuerySet:
         """Mails still to send: the account waits for it and the link would still work."""
-        oldest = timezone.now() - timedelta(seconds=settings.VERIFICATION_MAX_AGE)
         return self.undelivered().filter(
-            user__is_verified=False, user__is_active=True, created_at__gt=oldest
+            user__is_verified=False, user__is_active=True, created_at__gt=verification_cutoff()
         )
 
 
@@ -115,11 +125,8 @@ class EmailVerification(Delivery):
     class Meta:
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"verification mail to {self.email} ({self.delivery_state})"
-
-    def get_absolute_url(self):
-        return reverse("admin:users_emailverification_change", args=[self.pk])
 
 
 class RateLimitCounter(models.Model):
@@ -138,8 +145,5 @@ class RateLimitCounter(models.Model):
         ordering = ["-window_start"]
         constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="users_ratelimit_key_window_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"
-
-    def get_absolute_url(self):
-        return reverse("admin:users_ratelimitcounter_change", args=[self.pk])

@@ -1,36 +1,37 @@
-"""Background work for accounts: thin wrappers that call users.services."""
+"""Background work for accounts: ids in, users.mailings does the work."""
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from site.outbox import Outcome
 from site.queue import queued_first_args, retry_as_asked
-from users import services, throttles
+from users import mailings, throttles
 
 
 @db_task()
-def verification_send_task(verification_id):
-    return retry_as_asked(services.verification_send(verification_id=verification_id), f"verification {verification_id}")
+def verification_send_task(verification_id: int) -> Outcome:
+    return retry_as_asked(mailings.verification_send(verification_id=verification_id), f"verification {verification_id}")
 
 
 @db_task(retries=5, retry_delay=60)
-def account_exists_send_task(user_id):
+def account_exists_send_task(user_id: int) -> None:
     # A courtesy note, not owed state: Huey's own retries are enough.
-    services.account_exists_send(user_id=user_id)
+    mailings.account_exists_send(user_id=user_id)
 
 
 @db_task(retries=5, retry_delay=30)
-def password_reset_send_task(user_id):
+def password_reset_send_task(user_id: int) -> None:
     # The link is short-lived and the user can ask again: Huey's retries suffice.
-    services.password_reset_send(user_id=user_id)
+    mailings.password_reset_send(user_id=user_id)
 
 
 @db_periodic_task(crontab(minute="17"))
-def throttles_purge_task():
+def throttles_purge_task() -> None:
     throttles.throttles_purge()
 
 
 # Runs every minute, and at consumer start: the scheduler enqueues periodic
 # tasks on its first pass.
 @db_periodic_task(crontab(minute="*"))
-def verification_reconcile_task():
-    for verification_id in services.verification_reconcile(in_flight_ids=queued_first_args(verification_send_task)):
+def verification_reconcile_task() -> None:
+    for verification_id in mailings.verification_reconcile(in_flight_ids=queued_first_args(verification_send_task)):
         verification_send_task(verification_id)

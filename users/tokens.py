@@ -9,6 +9,7 @@ has nothing left to verify, so a used link does nothing.
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core import signing
 
 SALT = "users.verification"
@@ -22,15 +23,15 @@ class TokenExpired(TokenInvalid):
     pass
 
 
-def _email_digest(email):
+def _email_digest(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:16]
 
 
-def verification_token_make(*, user):
+def verification_token_make(*, user: AbstractBaseUser) -> str:
     return signing.dumps([user.pk, _email_digest(user.email)], salt=SALT, compress=True)
 
 
-def verification_token_read(token):
+def verification_token_read(token: str) -> tuple[int, str]:
     """Return (user_id, email_digest) or raise TokenInvalid / TokenExpired."""
     try:
         user_id, digest = signing.loads(token, salt=SALT, max_age=settings.VERIFICATION_MAX_AGE)
@@ -43,5 +44,5 @@ def verification_token_read(token):
     return user_id, digest
 
 
-def token_matches_email(digest, email):
+def token_matches_email(digest: str, email: str) -> bool:
     return signing.constant_time_compare(digest, _email_digest(email))

@@ -1,7 +1,11 @@
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.contrib.auth.forms import PasswordResetForm
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,21 +13,47 @@ from django.views.decorators.http import require_POST
 
 from site.http import client_ip
 from users import services, throttles
-from users.forms import LoginForm, PasswordResetRequestForm, ProfileForm, SignupForm
+from users.forms import LoginForm, ProfileForm, SignupForm
+from users.models import email_normalize
 
 
-def signup(request):
+def too_many_requests(
+    request: HttpRequest,
+    throttled: throttles.Throttled,
+    message: str,
+    *,
+    template: str = "429.html",
+    context: dict | None = None,
+    form: Form | None = None,
+) -> HttpResponse:
+    """Answer 429 with how long to wait: on the form's own page when there is one."""
+    text = f"{message} Please try again in {throttled.wait_text}."
+    if form is not None:
+        form.add_error(None, text)
+    response = render(request, template, {**(context or {}), "form": form, "message": text}, status=429)
+    response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return reverse("blog:post-list")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("blog:post-list")
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            throttles.throttle_hit(throttles.SIGNUP_PER_IP, client_ip(request))
-            throttles.throttle_hit(throttles.SIGNUP_PER_EMAIL, email)
+            throttles.throttle_hit((throttles.SIGNUP_PER_IP, client_ip(request)), (throttles.SIGNUP_PER_EMAIL, email))
         except throttles.Throttled as throttled:
-            form.add_error(None, f"Too many sign-ups from here. Please try again in {throttled.wait_text}.")
-            return render(request, "users/user_signup.html", {"form": form}, status=429)
+            return too_many_requests(
+                request, throttled, "Too many sign-ups from here.", template="users/user_signup.html", form=form
+            )
         try:
             services.user_create(
                 email=email, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
@@ -36,11 +66,11 @@ def signup(request):
     return render(request, "users/user_signup.html", {"form": form})
 
 
-def signup_done(request):
+def signup_done(request: HttpRequest) -> HttpResponse:
     return render(request, "users/user_signup_done.html", {"email": request.session.get("signup_email", "")})
 
 
-def verify(request, token):
+def verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = services.user_verify(token=token)
     except services.VerificationFailed as failure:
@@ -51,26 +81,24 @@ def verify(request, token):
 
 @login_required
 @require_POST
-def verification_resend(request):
+def verification_resend(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
     try:
-        throttles.throttle_hit(throttles.RESEND_PER_ACCOUNT, request.user.pk)
-        throttles.throttle_hit(throttles.RESEND_PER_IP, client_ip(request))
+        throttles.throttle_hit(
+            (throttles.RESEND_PER_ACCOUNT, request.user.pk), (throttles.RESEND_PER_IP, client_ip(request))
+        )
     except throttles.Throttled as throttled:
-        messages.warning(request, f"You asked for several links already. Please try again in {throttled.wait_text}.")
+        return too_many_requests(request, throttled, "You asked for several links already.", context={"back": next_url})
+    if services.verification_request(user=request.user) is None:
+        messages.info(request, "Your email address is already verified.")
     else:
-        if services.verification_request(user=request.user) is None:
-            messages.info(request, "Your email address is already verified.")
-        else:
-            messages.success(request, f"We are sending a new verification link to {request.user.email}.")
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        next_url = reverse("blog:post-list")
+        messages.success(request, f"We are sending a new verification link to {request.user.email}.")
     # Not redirect(): it would try a bare word like "0" as a URL name.
     return HttpResponseRedirect(next_url)
 
 
 @login_required
-def profile(request):
+def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.user_profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
@@ -80,24 +108,48 @@ def profile(request):
 
 
 class LoginView(auth_views.LoginView):
+    """Login with a cool-off: too many failures per address or per client wait out the window."""
+
     form_class = LoginForm
     template_name = "users/user_login.html"
     redirect_authenticated_user = True
 
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.checks = throttles.login_checks(client=client_ip(request), email=request.POST.get("username", ""))
+        try:
+            throttles.throttle_check(*self.checks)
+        except throttles.Throttled as throttled:
+            form = self.get_form()
+            context = self.get_context_data(form=form)
+            return too_many_requests(
+                request, throttled, "Too many failed attempts.", template=self.template_name, context=context, form=form
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        with contextlib.suppress(throttles.Throttled):
+            throttles.throttle_hit(*self.checks)  # Counted; the next attempt is refused up front.
+        return super().form_invalid(form)
+
 
 class PasswordResetView(auth_views.PasswordResetView):
-    form_class = PasswordResetRequestForm
+    """Django's reset page, but the mail is sent by the consumer, not the request."""
+
+    form_class = PasswordResetForm
     template_name = "users/password_reset_form.html"
     success_url = reverse_lazy("users:password-reset-done")
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = email_normalize(form.cleaned_data["email"])
         try:
-            throttles.throttle_hit(throttles.RESET_PER_IP, client_ip(self.request))
-            throttles.throttle_hit(throttles.RESET_PER_EMAIL, form.cleaned_data["email"].lower())
+            throttles.throttle_hit((throttles.RESET_PER_IP, client_ip(self.request)), (throttles.RESET_PER_EMAIL, email))
         except throttles.Throttled as throttled:
-            form.add_error(None, f"Too many reset requests. Please try again in {throttled.wait_text}.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().form_valid(form)
+            context = self.get_context_data(form=form)
+            return too_many_requests(
+                self.request, throttled, "Too many reset requests.", template=self.template_name, context=context, form=form
+            )
+        services.password_reset_request(email=email)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -31,7 +31,7 @@ POSTS = [
 class Command(BaseCommand):
     help = "Create demo authors, posts and 30 days of views in an empty database."
 
-    def handle(self, *args, **options):
+    def handle(self, *args, **options) -> None:
         User = get_user_model()
         if Post.objects.exists():
             raise CommandError("The database already has posts; seed_demo only fills an empty one.")

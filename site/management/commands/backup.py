@@ -21,10 +21,10 @@ FILES = ("db.sqlite3", "huey.sqlite3")
 class Command(BaseCommand):
     help = "Copy db.sqlite3 and huey.sqlite3 consistently while the site runs."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("dest", nargs="?", help="Folder to write the copies into (created if missing).")
 
-    def handle(self, *args, dest=None, **options):
+    def handle(self, *args, dest=None, **options) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         dest = Path(dest) if dest else settings.DATA_DIR / "backups" / stamp
         clashes = [name for name in FILES if (dest / name).exists()]
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         try:
             dest.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CommandError(f"Cannot create {dest}: {exc}")
+            raise CommandError(f"Cannot create {dest}: {exc}") from exc
         for name in FILES:
             source = settings.DATA_DIR / name
             if not source.exists():

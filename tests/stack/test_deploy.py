@@ -1,9 +1,7 @@
-"""
-The README's deploy section, run verbatim in a temporary folder: production
+"""The README's deploy section, run verbatim in a temporary folder: production
 settings, gunicorn and run_huey started from the systemd units, a page served
 as through the TLS proxy, and a signup's mail delivered to a loopback SMTP
-server. Only sudo, useradd, chown and systemctl are stand-ins (tests/deploy_shims).
-"""
+server. Only sudo, useradd, chown and systemctl are stand-ins (tests/deploy_shims)."""
 import http.cookies
 import os
 import re
@@ -16,11 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import free_port, wait_for
+from harness.live import free_port, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parent.parent
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
 SHIMS = Path(__file__).resolve().parent / "deploy_shims"
+
 
 # What a person types into the environment file when the editor opens.
 EDITOR = """\
@@ -53,6 +56,36 @@ def deploy_block():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("<!-- deploy:begin -->", 1)[1].split("<!-- deploy:end -->", 1)[0]
     return re.search(r"```sh\n(.*?)```", section, re.S)[1]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _get(url, headers, data=None, cookies=None):
+    opener = urllib.request.build_opener(_NoRedirect())
+    request = urllib.request.Request(url, data=data, headers={**headers, **({"Cookie": cookies} if cookies else {})})
+    try:
+        response = opener.open(request, timeout=10)
+    except urllib.error.HTTPError as error:
+        response = error
+    except OSError:
+        return 0, {}, ""
+    return response.status, dict(response.headers), response.read().decode()
+
+
+def _signup(base, proxy, email):
+    status, headers, page = _get(base + "/accounts/signup/", proxy)
+    cookie = http.cookies.SimpleCookie(headers["Set-Cookie"])["csrftoken"].value
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
+    ).encode()
+    status, headers, _ = _get(
+        base + "/accounts/signup/", {**proxy, "Referer": base.replace("http:", "https:") + "/accounts/signup/"}, body, f"csrftoken={cookie}"
+    )
+    assert status == 302 and headers["Location"] == "/accounts/signup/done/", status
 
 
 def test_readme_deploy_instructions_work(tmp_path, smtp):
@@ -97,7 +130,8 @@ def test_readme_deploy_instructions_work(tmp_path, smtp):
         _signup(base, proxy, "deployed@example.org")
         [message] = wait_for(lambda: smtp.inbox.to("deployed@example.org"), 30, message=f"the mail; logs:\n{logs()}")
         assert f"https://127.0.0.1:{web_port}/accounts/verify/" in message.get_body(("plain",)).get_content()
-        assert "sent on attempt 1" in logs()
+        # The consumer logs the outcome just after the server has accepted the mail.
+        wait_for(lambda: "sent on attempt 1" in logs(), 10, message=f"the consumer's log line; logs:\n{logs()}")
     finally:
         for pid_file in state.glob("*.pid"):
             try:
@@ -105,32 +139,3 @@ def test_readme_deploy_instructions_work(tmp_path, smtp):
             except ProcessLookupError:
                 pass
 
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def _get(url, headers, data=None, cookies=None):
-    opener = urllib.request.build_opener(_NoRedirect())
-    request = urllib.request.Request(url, data=data, headers={**headers, **({"Cookie": cookies} if cookies else {})})
-    try:
-        response = opener.open(request, timeout=10)
-    except urllib.error.HTTPError as error:
-        response = error
-    except OSError:
-        return 0, {}, ""
-    return response.status, dict(response.headers), response.read().decode()
-
-
-def _signup(base, proxy, email):
-    status, headers, page = _get(base + "/accounts/signup/", proxy)
-    cookie = http.cookies.SimpleCookie(headers["Set-Cookie"])["csrftoken"].value
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-    body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
-    ).encode()
-    status, headers, _ = _get(
-        base + "/accounts/signup/", {**proxy, "Referer": base.replace("http:", "https:") + "/accounts/signup/"}, body, f"csrftoken={cookie}"
-    )
-    assert status == 302 and headers["Location"] == "/accounts/signup/done/", status

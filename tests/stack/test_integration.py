@@ -1,18 +1,16 @@
-"""
-The real thing: gunicorn, a `manage.py run_huey` consumer and an SMTP server on
+"""The real thing: gunicorn, a `manage.py run_huey` consumer and an SMTP server on
 loopback. A signup's mail travels request -> commit -> queue file -> consumer ->
-SMTP, and its link verifies the account.
-"""
+SMTP, and its link verifies the account."""
 import re
 import shutil
 import sqlite3
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from tests.live import Client, text_of, wait_for
+from harness.live import Client, text_of, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -55,36 +53,49 @@ def test_daily_report_once_per_author_with_right_counts(live_site, smtp):
     live_site.manage("seed_demo")
     client = Client(live_site.url)
     slug = live_site.db("select slug from blog_post order by id limit 1")[0][0]
+    today_views = live_site.db(
+        "select d.views from blog_dailyviews d join blog_post p on p.id = d.post_id where p.slug = ? and d.day = ?",
+        (slug, date.today().isoformat()),
+    )
     for _ in range(3):
         status, _, page = client.get(f"/posts/{slug}/")
         assert status == 200
-    today = date.today().isoformat()
-    first = live_site.manage("send_view_reports", "--date", today).stdout
-    second = live_site.manage("send_view_reports", "--date", today).stdout
+    # Today is not over: sending its report by hand is refused and owes nothing.
+    refused = live_site.manage("send_view_reports", "--date", date.today().isoformat(), check=False)
+    assert refused.returncode != 0 and "is not over yet" in refused.stderr
+    assert live_site.db("select count(*) from blog_report") == [(0,)]
+    yesterday = date.today() - timedelta(days=1)
+    first = live_site.manage("send_view_reports", "--date", yesterday.isoformat()).stdout
+    second = live_site.manage("send_view_reports", "--date", yesterday.isoformat()).stdout
     assert "Queued 3 report(s)" in first
     authors = [email for (email,) in live_site.db("select email from users_user order by email")]
 
-    day_label = f"{date.today().day} {date.today():%b %Y}"
+    day_label = f"{yesterday.day} {yesterday:%b %Y}"
 
-    def reports_for_today():
+    def reports_for_the_day():
         return [m for m in smtp.inbox.messages if day_label in str(m["Subject"]) and "report" in str(m["Subject"])]
 
-    wait_for(lambda: len(reports_for_today()) >= 3, 20, message=f"3 reports; second run said {second!r}")
+    wait_for(lambda: len(reports_for_the_day()) >= 3, 20, message=f"3 reports; second run said {second!r}")
     # Give a duplicate time to show up: the consumer polls every second.
-    import time
-
     time.sleep(3)
-    reports = reports_for_today()
+    reports = reports_for_the_day()
     assert sorted(str(m["To"]) for m in reports) == authors
-    title, total, today_views = live_site.db(
+    # The total includes the three views just counted through gunicorn.
+    title, total, day_views = live_site.db(
         "select p.title, p.view_count, d.views from blog_post p join blog_dailyviews d on d.post_id = p.id "
         "where p.slug = ? and d.day = ?",
-        (slug, today),
+        (slug, yesterday.isoformat()),
     )[0]
-    owner = live_site.db("select u.email from blog_post p join users_user u on u.id = p.author_id where p.slug = ?", (slug,))[0][0]
+    assert live_site.db(
+        "select d.views from blog_dailyviews d join blog_post p on p.id = d.post_id where p.slug = ? and d.day = ?",
+        (slug, date.today().isoformat()),
+    ) == [(today_views[0][0] + 3 if today_views else 3,)]
+    owner = live_site.db(
+        "select u.email from blog_post p join users_user u on u.id = p.author_id where p.slug = ?", (slug,)
+    )[0][0]
     [mine] = [m for m in reports if str(m["To"]) == owner]
-    assert f"{title}: {today_views} that day, {total} in all" in text_of(mine)
-    assert live_site.db("select count(*) from blog_report where day = ? and sent_at is not null", (today,)) == [(3,)]
+    assert f"{title}: {day_views} that day, {total} in all" in text_of(mine)
+    assert live_site.db("select count(*) from blog_report where day = ? and sent_at is not null", (yesterday.isoformat(),)) == [(3,)]
 
 
 def test_backup_while_running_and_restore(make_live_site, tmp_path):
@@ -122,3 +133,4 @@ def test_backup_while_running_and_restore(make_live_site, tmp_path):
     status, _, page = Client(site.url).get(f"/posts/{slug}/")
     assert status == 200 and f"Viewed {views_at_backup + 1} times" in page
     assert site.manage("migrate", "--check").returncode == 0
+

@@ -1,4 +1,4 @@
-"""Author-facing pages: dashboard with its chart, profile, post preview."""
+
 from datetime import timedelta
 
 import pytest
@@ -11,6 +11,19 @@ from blog.models import DailyViews, Post, Report
 pytestmark = pytest.mark.django_db
 
 
+def _signup(client, email="new@x.org", password="pw-long-enough-1", password2=None):
+    return client.post(
+        reverse("users:signup"),
+        {"email": email, "password1": password, "password2": password2 or password},
+    )
+
+
+def test_dashboard_lists_own_posts(author_client, post):
+    response = author_client.get(reverse("blog:dashboard"))
+    assert post.title in response.content.decode()
+    assert "no daily report sent yet" in response.content.decode()
+
+
 def test_chart_has_one_bar_per_day_scaled_to_the_peak():
     end = timezone.localdate()
     chart = daily_bars({end: 10, end - timedelta(days=1): 5, end - timedelta(days=40): 99}, end=end, days=30)
@@ -20,13 +33,13 @@ def test_chart_has_one_bar_per_day_scaled_to_the_peak():
     assert chart["bars"][0]["height"] == 0 and chart["total"] == 15 and chart["peak"] == 10
 
 
-def test_dashboard_shows_views_per_day_totals_and_last_report(author_client, author, post, make_user):
+def test_dashboard_shows_views_per_day_totals_and_last_report(author_client, author, post, make_post, make_user):
     today = timezone.localdate()
     DailyViews.objects.create(post=post, day=today, views=4)
     DailyViews.objects.create(post=post, day=today - timedelta(days=3), views=2)
     DailyViews.objects.create(post=post, day=today - timedelta(days=45), views=100)
     Post.objects.filter(pk=post.pk).update(view_count=106)
-    other = Post.objects.create(author=make_user(email="o@x.org", verified=True), title="Not mine", content="x")
+    other = make_post(author=make_user(email="o@x.org", verified=True), title="Not mine")
     DailyViews.objects.create(post=other, day=today, views=50)
     Report.objects.create(author=author, day=today - timedelta(days=1), sent_at=timezone.now())
     response = author_client.get(reverse("blog:dashboard"))
@@ -41,23 +54,6 @@ def test_dashboard_shows_views_per_day_totals_and_last_report(author_client, aut
     assert row.views_since == 6 and row.view_count == 106
 
 
-def test_profile_display_name_is_shown_as_author(client, author, post):
-    client.force_login(author)
-    response = client.post(reverse("users:profile"), {"display_name": "  Ada   Lovelace "})
-    assert response.status_code == 302
-    author.refresh_from_db()
-    assert author.display_name == "Ada Lovelace"
-    assert "by <a href" in client.get(post.get_absolute_url()).content.decode()
-    assert "Ada Lovelace" in client.get("/").content.decode()
-
-
-def test_profile_rejects_overlong_names(author_client, author):
-    response = author_client.post(reverse("users:profile"), {"display_name": "x" * 81})
-    assert response.status_code == 200 and response.context["form"].errors
-    author.refresh_from_db()
-    assert author.display_name == "Author"
-
-
 def test_preview_renders_without_saving(author_client, post):
     response = author_client.post(
         reverse("blog:post-create"), {"title": "Draft <b>bold</b>", "content": "Para one.\n\nPara two.", "preview": "1"}
@@ -70,3 +66,13 @@ def test_preview_renders_without_saving(author_client, post):
     assert "Changed" in edit.content.decode()
     post.refresh_from_db()
     assert post.title == "Hello world"
+
+
+
+def test_dashboard_counts_as_published_what_its_rows_call_published(author_client, post, make_post):
+    make_post(title="Scheduled", published_at=timezone.now() + timedelta(days=1))
+    make_post(title="Unfinished", published_at=None)
+    response = author_client.get(reverse("blog:dashboard"))
+    page = response.content.decode()
+    assert response.context["published"] == 1
+    assert page.count(">Published<") == 1 and page.count(">Draft<") == 2

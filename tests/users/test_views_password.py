@@ -57,3 +57,4 @@ def test_password_change(client, user, password):
     assert response.url == reverse("users:password-change-done")
     user.refresh_from_db()
     assert user.check_password(new)
+

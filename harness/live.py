@@ -1,7 +1,7 @@
 """
-Real parts for the integration tests: a loopback SMTP server, the site under
-gunicorn with its run_huey consumer, and a small cookie-keeping HTTP client.
-Used by the fixtures in conftest.py.
+Real parts for the integration tests and the benchmarks: a loopback SMTP
+server, the site under gunicorn with its run_huey consumer, and a small
+cookie-keeping HTTP client. Used by tests/conftest.py and bench/stacks.py.
 """
 import asyncio
 import email
@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -111,6 +112,14 @@ class SmtpServer:
             self.controller.start()
 
 
+def collectstatic(static_root):
+    """Collect the static files once into `static_root`: production settings serve the manifest."""
+    Path(static_root).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="qp-collect-") as data_dir:
+        LiveSite(Path(data_dir), 25, static_root).manage("collectstatic", "--no-input", "-v0")
+    return static_root
+
+
 class LiveSite:
     """gunicorn + run_huey on a temporary DATA_DIR, production settings, real SMTP."""
 
@@ -135,6 +144,11 @@ class LiveSite:
         }
         self.processes = {}
         self.logs = {}
+
+    def migrate(self):
+        """An empty, migrated database in this site's DATA_DIR."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.manage("migrate", "--no-input", "-v0")
 
     def shell(self, code):
         return self.manage("shell", "--no-imports", "-c", code).stdout

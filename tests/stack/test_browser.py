@@ -1,18 +1,21 @@
-"""
-End to end in a real browser (Debian's Chromium via Playwright) against
+"""End to end in a real browser (Debian's Chromium via Playwright) against
 gunicorn, a run_huey consumer and a loopback SMTP server. Screenshots of the
-main pages at desktop and phone width go to test-artifacts/screenshots/.
-"""
+main pages at desktop and phone width go to test-artifacts/screenshots/."""
 import re
 
 import pytest
 
-from tests.live import text_of, wait_for
+from harness.live import text_of, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.browser]
 
+
 DESKTOP = {"width": 1280, "height": 900}
+
+
 PHONE = {"width": 390, "height": 844}
+
+
 PASSWORD = "pw-long-enough-1"
 
 
@@ -122,7 +125,7 @@ def test_sign_up_verify_write_publish_read_and_see_the_chart(live_site, smtp, br
 def test_password_reset_in_the_browser(live_site, smtp, browser, screenshots):
     live_site.shell(
         "from users.models import User\n"
-        f"User.objects.create_user(email='forgetful@example.org', password='old-password-123', is_verified=True)"
+        "User.objects.create_user(email='forgetful@example.org', password='old-password-123', is_verified=True)"
     )
     page = browser.new_context(viewport=DESKTOP).new_page()
     page.goto(live_site.url + "/accounts/login/")
@@ -167,3 +170,4 @@ def test_admin_sees_queue_health_and_the_report_mail_renders(live_site, smtp, br
     assert page.locator("table tr").count() >= 2
     assert page.get_by_role("link", name="Open your dashboard").get_attribute("href").endswith("/dashboard/")
     _shoot(page, screenshots, "report-mail")
+

@@ -1,8 +1,6 @@
-"""
-Fault tests on the real stack: a consumer killed mid-batch, SMTP down or
+"""Fault tests on the real stack: a consumer killed mid-batch, SMTP down or
 refusing, the consumer down across REPORT_TIME, concurrent views on gunicorn,
-signups racing on one address. Each states what it proves in its assertions.
-"""
+signups racing on one address. Each states what it proves in its assertions."""
 import collections
 import re
 import signal
@@ -13,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.live import Client, wait_for
+from harness.live import Client, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -139,7 +137,7 @@ def test_concurrent_signups_with_one_address_make_one_account_and_one_mail(make_
         )
         statuses.append(status)
 
-    threads = [threading.Thread(target=signup, args=pair) for pair in zip(clients, tokens)]
+    threads = [threading.Thread(target=signup, args=pair) for pair in zip(clients, tokens, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -192,3 +190,4 @@ def test_signup_limit_holds_across_gunicorn_workers(make_live_site):
     assert site.db("select count(*) from users_user") == [(SIGNUP_PER_IP.limit,)]
     pids = set(re.findall(r"\[(\d+)\] \[INFO\] Booting worker", site.log("web")))
     assert len(pids) == 4
+

@@ -1,0 +1,97 @@
+"""
+The daily view report, on the consumer's side: which day is due, who is owed
+a report, rendering and sending one, and catching up what was missed. Called
+by blog/tasks.py and blog/services.py; never imports tasks.
+"""
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.models import Post, Report, published_q
+from site.claims import claims_release_dead
+from site.mail import mail_render
+from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
+
+
+class ReportDayNotOver(ValueError):
+    """A day's report waits until the day is over: sent earlier, it would miss the rest of the day's views."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(
+            f"{day} is not over yet; its report goes out at {settings.REPORT_HOUR:02d}:{settings.REPORT_MINUTE:02d} "
+            f"on {day + timedelta(days=1)}. Choose a day before {timezone.localdate()}."
+        )
+        self.day = day
+
+
+def report_due_day(now: datetime | None = None) -> date:
+    """The latest day whose report should have gone out by `now` (site time)."""
+    now = timezone.localtime(now)
+    today = now.date()
+    sent_today_at = now.replace(hour=settings.REPORT_HOUR, minute=settings.REPORT_MINUTE, second=0, microsecond=0)
+    return today - timedelta(days=1) if now >= sent_today_at else today - timedelta(days=2)
+
+
+def report_authors(*, day: date) -> QuerySet:
+    """Authors owed a report for `day`: everyone with a post published by the end of it."""
+    end_of_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
+    return (
+        get_user_model()
+        .objects.filter(published_q(at=end_of_day, prefix="posts__"), is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def report_owe(*, day: date, in_flight_ids: Collection[int] = frozenset()) -> list[Report]:
+    """
+    Owe every author a report for `day` and return the owed reports no queued
+    task covers yet. Idempotent: a report already sent is not owed again.
+    The caller queues the sends.
+    """
+    if day >= timezone.localdate():
+        raise ReportDayNotOver(day)
+    with transaction.atomic():
+        Report.objects.bulk_create(
+            [Report(author_id=pk, day=day) for pk in report_authors(day=day).values_list("pk", flat=True)],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        return list(Report.objects.owed().for_day(day).exclude(pk__in=in_flight_ids).select_related("author"))
+
+
+def report_send(*, report_id: int) -> SendResult:
+    def build(report: Report) -> EmailMessage:
+        posts = Post.objects.published().by(report.author).with_views_on(report.day).order_by("-view_count", "title")
+        return mail_render(
+            template="blog/email/report",
+            context={
+                "author": report.author,
+                "day": report.day,
+                "posts": list(posts.only("title", "slug", "view_count")),
+                "dashboard_path": reverse("blog:dashboard"),
+            },
+            to=report.author.email,
+        )
+
+    return delivery_send(queryset=Report.objects.owed().select_related("author"), pk=report_id, build_message=build)
+
+
+def report_reconcile(*, in_flight_ids: Collection[int], now: datetime | None = None) -> list[int]:
+    """
+    Catch up a missed schedule and re-owe lost sends: owe the due day's
+    reports if no run did (the consumer was down at REPORT_TIME), and return
+    the ids of owed reports that nothing in the queue covers.
+    """
+    claims_release_dead(model=Report)
+    due = report_due_day(now)
+    if not Report.objects.for_day(due).exists():
+        report_owe(day=due)
+    return owed_ids_not_in_flight(queryset=Report.objects.owed(), in_flight_ids=in_flight_ids)

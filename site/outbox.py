@@ -1,0 +1,112 @@
+"""
+Sending one owed mail: claim the row in one short transaction, talk SMTP with
+no transaction open, record the outcome in a second one, so SQLite's write
+lock is never held across network I/O. The result says plainly what should
+happen next; site/queue.py turns it into a Huey retry.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import random
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import F
+from django.utils import timezone
+
+from site.claims import CLAIM_LEASE, consumer_identity
+from site.mail import smtp_error_is_permanent
+
+if TYPE_CHECKING:
+    # Only for annotations: site/queue.py imports this module while Django is
+    # still loading apps, before any model may be defined.
+    from django.core.mail import EmailMessage
+
+    from site.delivery import Delivery, DeliveryQuerySet
+
+logger = logging.getLogger(__name__)
+
+RETRY_BASE_SECONDS = 10
+RETRY_CAP_SECONDS = 600
+# After this many attempts the task stops retrying itself; the reconciler
+# keeps the mail owed and tries again each time it runs.
+RETRY_BUDGET = 8
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # Not owed any more, or someone else is sending it.
+    FAILED = "failed"  # Rejected for good; never tried again.
+    RETRY = "retry"  # The task tries again in `retry_in` seconds.
+    RECONCILE = "reconcile"  # Still owed; the reconciler takes it up once `retry_at` passes.
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    retry_in: float | None = None
+
+    def __post_init__(self) -> None:
+        if (self.outcome is Outcome.RETRY) != (self.retry_in is not None):
+            raise ValueError("retry_in is set exactly when the outcome is RETRY")
+
+
+def retry_delay(attempts: int) -> float:
+    """Capped exponential backoff with jitter: 10 s, 20 s, ... up to 10 min."""
+    ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def delivery_send(
+    *, queryset: DeliveryQuerySet, pk: int, build_message: Callable[[Delivery], EmailMessage]
+) -> SendResult:
+    """
+    Send one owed mail at most once at a time.
+
+    `queryset` narrows to rows that are still owed (its model's own rules, such
+    as "the user is not verified yet"); `build_message(row)` renders the mail.
+    """
+    model = queryset.model
+    now = timezone.now()
+    claimed = (
+        queryset.undelivered()
+        .unclaimed(now)
+        .filter(pk=pk)
+        .update(
+            claimed_until=now + CLAIM_LEASE,
+            claimed_by=consumer_identity(),
+            attempts=F("attempts") + 1,
+            retry_at=None,
+        )
+    )
+    label = f"{model._meta.verbose_name} {pk}"
+    if not claimed:
+        logger.info("%s: not owed or already being sent, skipped", label)
+        return SendResult(Outcome.SKIPPED)
+    row = model.objects.get(pk=pk)
+    try:
+        build_message(row).send()
+    except Exception as exc:  # Any failure leaves the mail owed or marks it.
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        release = {"claimed_until": None, "claimed_by": "", "last_error": error}
+        if smtp_error_is_permanent(exc):
+            model.objects.filter(pk=pk).update(failed_at=timezone.now(), **release)
+            logger.warning("%s: rejected for good on attempt %d: %s", label, row.attempts, error)
+            return SendResult(Outcome.FAILED)
+        delay = retry_delay(row.attempts)
+        model.objects.filter(pk=pk).update(retry_at=timezone.now() + timedelta(seconds=delay), **release)
+        logger.warning("%s: attempt %d failed, retry in %.0f s: %s", label, row.attempts, delay, error)
+        if row.attempts < RETRY_BUDGET:
+            return SendResult(Outcome.RETRY, retry_in=delay)
+        return SendResult(Outcome.RECONCILE)
+    model.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_until=None, claimed_by="", last_error="")
+    logger.info("%s: sent on attempt %d", label, row.attempts)
+    return SendResult(Outcome.SENT)
+
+
+def owed_ids_not_in_flight(*, queryset: DeliveryQuerySet, in_flight_ids: Collection[int]) -> list[int]:
+    """Ids of owed rows that are due and that no queued task covers."""
+    return [pk for pk in queryset.due().values_list("pk", flat=True) if pk not in in_flight_ids]

@@ -1,0 +1,118 @@
+
+import pytest
+from django.urls import reverse
+
+from blog.models import DailyViews, Post
+
+pytestmark = pytest.mark.django_db
+
+
+def _signup(client, email="new@x.org", password="pw-long-enough-1", password2=None):
+    return client.post(
+        reverse("users:signup"),
+        {"email": email, "password1": password, "password2": password2 or password},
+    )
+
+
+def test_home_lists_published_posts_newest_first(client, make_post):
+    old = make_post(title="Old", days_ago=1)
+    new = make_post(title="New")
+    make_post(title="Draft", published_at=None)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert list(response.context["post_list"]) == [new, old]
+    assert new.get_absolute_url() in response.content.decode()
+    assert "Draft" not in response.content.decode()
+
+
+def test_home_is_paginated(client, make_post):
+    for n in range(12):
+        make_post(title=f"Post {n}")
+    assert len(client.get("/").context["post_list"]) == 10
+    assert len(client.get("/?page=2").context["post_list"]) == 2
+    assert client.get("/?page=99").status_code == 404
+    assert client.get("/?page=abc").status_code == 404
+
+
+def test_post_page_counts_each_view_once(client, post):
+    for expected in (1, 2):
+        response = client.get(post.get_absolute_url())
+        assert f"Viewed {expected} time" in response.content.decode()
+    post.refresh_from_db()
+    assert post.view_count == 2
+    assert DailyViews.objects.get(post=post).views == 2
+
+
+def test_post_content_is_escaped(client, make_post):
+    post = make_post(title="<script>alert(1)</script>", content="<img src=x onerror=alert(1)>")
+    body = client.get(post.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "<img src=x" not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_drafts_are_hidden_and_not_counted(client, author, make_post, make_user):
+    draft = make_post(title="Draft", published_at=None)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(make_user(email="other@x.org"))
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(author)
+    assert client.get(draft.get_absolute_url()).status_code == 200
+    draft.refresh_from_db()
+    assert draft.view_count == 0
+
+
+def test_unverified_user_is_told_to_verify_before_publishing(client, user):
+    client.force_login(user)
+    response = client.post(reverse("blog:post-create"), {"title": "Mine", "content": "Body", "publish": "1"}, follow=True)
+    assert "Verify your email address before publishing" in response.content.decode()
+    post = Post.objects.get()
+    assert not post.is_published
+    response = client.post(reverse("blog:post-publish", args=[post.slug]), follow=True)
+    assert "Verify your email address" in response.content.decode()
+    assert not Post.objects.published().exists()
+
+
+def test_verified_author_writes_and_publishes(author_client, author):
+    response = author_client.post(reverse("blog:post-create"), {"title": "Mine", "content": "Body", "draft": "1"})
+    post = Post.objects.get()
+    assert response.url == post.get_absolute_url() and not post.is_published
+    author_client.post(reverse("blog:post-publish", args=[post.slug]))
+    post.refresh_from_db()
+    assert post.is_published
+    author_client.post(reverse("blog:post-unpublish", args=[post.slug]))
+    post.refresh_from_db()
+    assert not post.is_published
+
+
+def test_authors_cannot_touch_others_posts(client, post, make_user):
+    client.force_login(make_user(email="intruder@x.org", verified=True))
+    assert client.get(reverse("blog:post-edit", args=[post.slug])).status_code == 404
+    assert client.post(reverse("blog:post-unpublish", args=[post.slug])).status_code == 404
+    post.refresh_from_db()
+    assert post.is_published
+
+
+@pytest.mark.parametrize("title", ["", "   ", "x" * 201])
+def test_bad_post_titles_get_a_message(author_client, title):
+    response = author_client.post(reverse("blog:post-create"), {"title": title, "content": "Body", "publish": "1"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["title"]
+    assert not Post.objects.exists()
+
+
+def test_author_page_and_big_ids(client, post, author):
+    assert post.title in client.get(author.get_absolute_url()).content.decode()
+    assert client.get("/authors/99999999999999999999999/").status_code == 404
+
+
+def test_oversized_content_gets_a_clear_message(author_client):
+    from blog.models import CONTENT_MAX_LENGTH
+
+    response = author_client.post(
+        reverse("blog:post-create"), {"title": "Long", "content": "x" * (CONTENT_MAX_LENGTH + 1), "publish": "1"}
+    )
+    assert response.status_code == 200
+    assert "Posts are limited to 100,000 characters." in response.content.decode()
+    assert not Post.objects.exists()
+

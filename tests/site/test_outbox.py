@@ -1,0 +1,87 @@
+"""The owed-mail send protocol (site/outbox.py), through verification mail as a concrete kind."""
+import smtplib
+import socket
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from site import outbox
+from site.claims import claims_release_dead
+from site.outbox import Outcome, SendResult
+from users import mailings
+from users.models import EmailVerification
+
+pytestmark = pytest.mark.django_db
+
+SEND = "django.core.mail.EmailMultiAlternatives.send"
+
+
+def test_a_result_says_retry_exactly_when_it_carries_a_delay():
+    assert SendResult(Outcome.RETRY, retry_in=12.0).retry_in == 12.0
+    for outcome in (Outcome.SENT, Outcome.SKIPPED, Outcome.FAILED, Outcome.RECONCILE):
+        with pytest.raises(ValueError, match="retry_in"):
+            SendResult(outcome, retry_in=5)
+    with pytest.raises(ValueError, match="retry_in"):
+        SendResult(Outcome.RETRY)
+
+
+def test_transient_smtp_failure_keeps_mail_owed_and_asks_for_a_retry(owed_verification):
+    verification = owed_verification()
+    with mock.patch(SEND, side_effect=ConnectionRefusedError("down")):
+        result = mailings.verification_send(verification_id=verification.pk)
+    verification.refresh_from_db()
+    assert result.outcome is Outcome.RETRY and 5 <= result.retry_in <= 10
+    assert verification.sent_at is None and verification.failed_at is None
+    assert "down" in verification.last_error and verification.attempts == 1
+    assert verification.claimed_until is None and verification.retry_at > timezone.now()
+
+
+def test_past_the_retry_budget_the_reconciler_takes_over(owed_verification):
+    verification = owed_verification(attempts=outbox.RETRY_BUDGET - 1)
+    with mock.patch(SEND, side_effect=TimeoutError("slow")):
+        result = mailings.verification_send(verification_id=verification.pk)
+    assert result == SendResult(Outcome.RECONCILE)
+    verification.refresh_from_db()
+    assert verification.attempts == outbox.RETRY_BUDGET and verification.sent_at is None
+    # Still owed: once retry_at passes, the reconciler queues it again.
+    assert EmailVerification.objects.owed().due(verification.retry_at + timedelta(seconds=1)).get() == verification
+    assert not EmailVerification.objects.owed().due().exists()
+
+
+def test_permanent_rejection_marks_the_mail_failed(user, owed_verification):
+    verification = owed_verification()
+    refused = smtplib.SMTPRecipientsRefused({user.email: (550, b"no such user")})
+    with mock.patch(SEND, side_effect=refused):
+        assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.FAILED)
+    verification.refresh_from_db()
+    assert verification.failed_at is not None
+    assert EmailVerification.objects.owed().count() == 0
+
+
+def test_a_live_claim_is_not_sent_twice(owed_verification):
+    verification = owed_verification(claimed_until=timezone.now() + timedelta(minutes=5), claimed_by="elsewhere:1")
+    with mock.patch(SEND) as send:
+        assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.SKIPPED)
+    send.assert_not_called()
+
+
+def test_claims_of_dead_processes_are_freed_and_live_ones_kept(owed_verification, make_user):
+    lease = timezone.now() + timedelta(minutes=5)
+    dead = owed_verification(claimed_until=lease, claimed_by=f"{socket.gethostname()}:999999999")
+    live = owed_verification(make_user(email="b@x.org"), claimed_until=lease, claimed_by=f"{socket.gethostname()}:1")
+    other_box = owed_verification(make_user(email="c@x.org"), claimed_until=lease, claimed_by="another-box:999999999")
+    assert claims_release_dead(model=EmailVerification) == 1
+    assert {v.pk for v in EmailVerification.objects.unclaimed()} == {dead.pk}
+    assert {v.claimed_by for v in EmailVerification.objects.exclude(pk=dead.pk)} == {live.claimed_by, other_box.claimed_by}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_is_never_talked_to_inside_a_transaction(owed_verification):
+    verification = owed_verification()
+    seen = []
+    with mock.patch(SEND, side_effect=lambda *a, **k: seen.append(connection.in_atomic_block)):
+        assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.SENT)
+    assert seen == [False]

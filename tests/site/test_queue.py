@@ -1,0 +1,47 @@
+"""The queue's configuration and the hand-off from services to tasks (site/queue.py)."""
+import pytest
+from django.core import mail
+from huey.exceptions import RetryTask
+
+from site.outbox import Outcome, SendResult
+from site.queue import handoff_set, retry_as_asked
+from users import services, tasks
+
+pytestmark = pytest.mark.django_db
+
+
+def test_huey_is_explicitly_not_immediate_in_settings(settings):
+    assert settings.HUEY["immediate"] is False
+    assert settings.HUEY["consumer"]["max_delay"] <= 1.0
+    assert settings.HUEY["consumer"]["worker_type"] == "thread"
+
+
+def test_a_retry_result_becomes_a_huey_retry_after_its_delay():
+    with pytest.raises(RetryTask) as retry:
+        retry_as_asked(SendResult(Outcome.RETRY, retry_in=42.0), "mail 1")
+    assert retry.value.delay == 42.0
+    for outcome in (Outcome.SENT, Outcome.SKIPPED, Outcome.FAILED, Outcome.RECONCILE):
+        assert retry_as_asked(SendResult(outcome), "mail 1") is outcome
+
+
+def test_services_hand_tasks_off_after_commit_through_the_one_hook(django_capture_on_commit_callbacks):
+    handed = []
+    handoff_set(lambda task, *args: handed.append((task, args)))
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            user = services.user_create(email="ann@x.org", password="pw-long-enough-1")
+        assert handed == []  # Nothing before the commit.
+        for callback in callbacks:
+            callback()
+    finally:
+        handoff_set(None)
+    assert handed == [(tasks.verification_send_task, (user.verifications.get().pk,))]
+    assert mail.outbox == []
+
+
+def test_the_default_hand_off_queues_the_huey_task(huey_queue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = services.user_create(email="ann@x.org", password="pw-long-enough-1")
+    [queued] = huey_queue.pending()
+    assert isinstance(queued, tasks.verification_send_task.task_class)
+    assert queued.args == (user.verifications.get().pk,)

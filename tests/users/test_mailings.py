@@ -1,0 +1,58 @@
+"""Account mail on the consumer's side (users/mailings.py): sending and reconciling."""
+import socket
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from site.outbox import Outcome, SendResult
+from users import mailings, services
+from users.models import EmailVerification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sent_mail_is_not_sent_again(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = services.user_create(email="ann@x.org", password="pw-long-enough-1")
+    verification = EmailVerification.objects.get(user=user)
+    assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.SKIPPED)
+    assert len(mail.outbox) == 1
+
+
+def test_reconcile_owes_mail_to_accounts_made_in_the_shell(make_user):
+    shell_user = make_user(email="shell@x.org")
+    make_user(email="ok@x.org", verified=True)
+    [verification_id] = mailings.verification_reconcile(in_flight_ids=set())
+    assert EmailVerification.objects.get(pk=verification_id).user == shell_user
+    assert mailings.verification_send(verification_id=verification_id) == SendResult(Outcome.SENT)
+    assert mail.outbox[0].to == ["shell@x.org"]
+
+
+def test_reconcile_reowes_lost_mail_but_not_queued_or_sent(owed_verification, make_user):
+    lost = owed_verification()
+    queued = owed_verification(make_user(email="b@x.org"))
+    owed_verification(make_user(email="c@x.org"), sent_at=timezone.now())
+    assert mailings.verification_reconcile(in_flight_ids={queued.pk}) == [lost.pk]
+
+
+def test_reconcile_frees_claims_of_dead_processes(owed_verification):
+    verification = owed_verification(
+        claimed_until=timezone.now() + timedelta(minutes=5), claimed_by=f"{socket.gethostname()}:999999999"
+    )
+    assert mailings.verification_reconcile(in_flight_ids=set()) == [verification.pk]
+
+
+def test_no_mail_owed_once_verified_or_expired(user, make_user, owed_verification, settings):
+    owed_verification()
+    owed_verification(make_user(email="v@x.org", verified=True))
+    assert mailings.verification_reconcile(in_flight_ids=set()) == [user.verifications.get().pk]
+    settings.VERIFICATION_MAX_AGE = 0
+    assert mailings.verification_reconcile(in_flight_ids=set()) == []
+
+
+def test_accounts_past_the_link_lifetime_are_owed_nothing(make_user, settings):
+    old = make_user(email="old@x.org", date_joined=timezone.now() - timedelta(seconds=settings.VERIFICATION_MAX_AGE + 1))
+    assert mailings.verification_reconcile(in_flight_ids=set()) == []
+    assert not old.verifications.exists()

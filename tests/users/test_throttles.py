@@ -1,0 +1,57 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from users import throttles
+from users.models import RateLimitCounter
+
+pytestmark = pytest.mark.django_db
+
+
+LIMIT = throttles.Limit("test", 2, 60)
+
+
+def _signup(client, email):
+    return client.post(reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"})
+
+
+def test_hits_over_the_limit_are_refused_until_the_window_ends():
+    now = timezone.now().replace(second=1, microsecond=0)
+    throttles.throttle_hit((LIMIT, "a"), now=now)
+    throttles.throttle_hit((LIMIT, "a"), now=now)
+    with pytest.raises(throttles.Throttled) as throttled:
+        throttles.throttle_hit((LIMIT, "a"), now=now)
+    assert 0 < throttled.value.retry_after <= 60
+    throttles.throttle_hit((LIMIT, "b"), now=now)  # Other subjects are not affected.
+    throttles.throttle_hit((LIMIT, "a"), now=now + timedelta(seconds=60))  # Cool-off over.
+
+
+def test_purge_drops_old_windows():
+    throttles.throttle_hit((LIMIT, "a"), now=timezone.now() - timedelta(days=2))
+    throttles.throttle_hit((LIMIT, "a"))
+    assert throttles.throttles_purge() == 1
+    assert RateLimitCounter.objects.count() == 1
+
+
+
+def test_several_limits_are_all_counted_and_the_longest_wait_is_told():
+    short, long = throttles.Limit("short", 1, 60), throttles.Limit("long", 1, 3600)
+    now = timezone.now().replace(minute=0, second=1, microsecond=0)
+    throttles.throttle_hit((short, "a"), (long, "a"), now=now)
+    with pytest.raises(throttles.Throttled) as throttled:
+        throttles.throttle_hit((short, "a"), (long, "a"), now=now)
+    assert 3000 < throttled.value.retry_after <= 3600
+    assert sorted(RateLimitCounter.objects.values_list("hits", flat=True)) == [2, 2]
+
+
+def test_a_check_counts_nothing():
+    now = timezone.now().replace(second=1, microsecond=0)
+    throttles.throttle_check((LIMIT, "a"), now=now)
+    assert not RateLimitCounter.objects.exists()
+    throttles.throttle_hit((LIMIT, "a"), now=now)
+    throttles.throttle_hit((LIMIT, "a"), now=now)
+    with pytest.raises(throttles.Throttled):
+        throttles.throttle_check((LIMIT, "a"), now=now)
+    assert RateLimitCounter.objects.get().hits == 2

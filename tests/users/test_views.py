@@ -1,0 +1,92 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _signup(client, email="new@x.org", password="pw-long-enough-1", password2=None):
+    return client.post(
+        reverse("users:signup"),
+        {"email": email, "password1": password, "password2": password2 or password},
+    )
+
+
+def test_signup_creates_account_and_sends_mail_after_commit(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _signup(client, email="New@X.org")
+    assert response.status_code == 302
+    assert response.url == reverse("users:signup-done")
+    assert User.objects.get(email="new@x.org").is_verified is False
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@x.org"]
+
+
+def test_signup_with_taken_address_answers_the_same(client, user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _signup(client, email=user.email.upper())
+    assert response.status_code == 302 and response.url == reverse("users:signup-done")
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"email": "not-an-address", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"},
+        {"email": "a@x.org", "password1": "pw-long-enough-1", "password2": "different-pw-1"},
+        {"email": "a@x.org", "password1": "123", "password2": "123"},
+        {"email": "a" * 300 + "@x.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"},
+    ],
+)
+def test_bad_signups_show_errors_and_change_nothing(client, data):
+    response = client.post(reverse("users:signup"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert User.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_verification_link_from_mail_verifies(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client)
+    path = re.search(r"https?://[^/]+(/accounts/verify/\S+/)", mail.outbox[0].body)[1]
+    response = client.get(path)
+    assert response.status_code == 200
+    assert User.objects.get(email="new@x.org").is_verified
+    again = client.get(path)
+    assert again.status_code == 400 and "Already verified" in again.content.decode()
+
+
+@pytest.mark.parametrize("token", ["garbage", "a:b:c", "%00", "x" * 2000, "..", "ünïcode"])
+def test_bad_verification_links_get_a_friendly_page(client, token):
+    response = client.get(f"/accounts/verify/{token}/")
+    assert response.status_code in (400, 404)
+
+
+def test_login_is_case_insensitive(client, user, password):
+    response = client.post(reverse("users:login"), {"username": user.email.upper(), "password": password})
+    assert response.status_code == 302
+    assert client.get(reverse("blog:dashboard")).status_code == 200
+
+
+def test_logout_needs_post(client, user):
+    client.force_login(user)
+    assert client.get(reverse("users:logout")).status_code == 405
+    assert client.post(reverse("users:logout")).status_code == 302
+    assert client.get(reverse("blog:dashboard")).status_code == 302
+
+
+def test_resend_requires_login_and_post(client, user, django_capture_on_commit_callbacks):
+    assert client.post(reverse("users:verification-resend")).status_code == 302
+    assert mail.outbox == []
+    client.force_login(user)
+    assert client.get(reverse("users:verification-resend")).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("users:verification-resend"), {"next": "https://evil.example/"})
+    assert response.url == "/"
+    assert len(mail.outbox) == 1
+

@@ -1,0 +1,69 @@
+"""
+Account mail, on the consumer's side: render and send verification, reset and
+"you already have an account" mails, and reconcile what is owed. Called by
+users/tasks.py; never imports it, so services can enqueue tasks without a
+circle.
+"""
+from collections.abc import Collection
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMessage
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from site.claims import claims_release_dead
+from site.mail import mail_render
+from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
+from users.models import EmailVerification, User
+from users.tokens import verification_token_make
+
+
+def verification_send(*, verification_id: int) -> SendResult:
+    def build(verification: EmailVerification) -> EmailMessage:
+        token = verification_token_make(user=verification.user)
+        return mail_render(
+            template="users/email/verification",
+            context={"user": verification.user, "verify_path": reverse("users:verify", kwargs={"token": token})},
+            to=verification.email,
+        )
+
+    return delivery_send(
+        queryset=EmailVerification.objects.owed().select_related("user"), pk=verification_id, build_message=build
+    )
+
+
+def verification_reconcile(*, in_flight_ids: Collection[int]) -> list[int]:
+    """
+    Re-owe what was lost and return the verification ids to enqueue again.
+    Accounts made without user_create (the shell, a script) are owed a mail
+    too: every account awaiting verification without one gets it here.
+    """
+    claims_release_dead(model=EmailVerification)
+    orphans = User.objects.awaiting_verification().filter(verifications__isnull=True)
+    EmailVerification.objects.bulk_create(
+        [EmailVerification(user_id=pk, email=email) for pk, email in orphans.values_list("pk", "email")]
+    )
+    return owed_ids_not_in_flight(queryset=EmailVerification.objects.owed(), in_flight_ids=in_flight_ids)
+
+
+def account_exists_send(*, user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    mail_render(
+        template="users/email/account_exists",
+        context={"user": user, "login_path": reverse("users:login")},
+        to=user.email,
+    ).send()
+
+
+def password_reset_send(*, user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    path = reverse(
+        "users:password-reset-confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    mail_render(template="users/email/password_reset", context={"user": user, "reset_path": path}, to=user.email).send()
