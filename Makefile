@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= .
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast bench example-db clean check-python
+.PHONY: run test test-fast lint bench example-db clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -33,8 +33,13 @@ run: $(VENV)/.runtime
 	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $${BIND:-127.0.0.1:8000}
 
-test: $(VENV)/.dev
+test: lint
 	$(PY) -m pytest
+
+# The rule set is chosen in pyproject.toml; CI fails on a lint error.
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Unit tests only: no real processes.
 test-fast: $(VENV)/.dev

@@ -1,4 +1,5 @@
 """Root conftest: make the `site` package importable and start Django for pytest."""
+
 import os
 import tempfile
 from pathlib import Path

@@ -6,6 +6,7 @@ Lives here, never in the product.
     celery -A bench.celery_app worker     # the worker
     celery -A bench.celery_app beat       # the scheduler (reconcilers, daily report)
 """
+
 import os
 from pathlib import Path
 
@@ -91,7 +92,6 @@ def noop():
     if _counter is None:
         _counter = redis.Redis.from_url(BROKER)
     _counter.incr("bench:done")
-
 
 
 # Services called in this worker enqueue through Celery too.

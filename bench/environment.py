@@ -1,4 +1,5 @@
 """What the benchmarks ran on, and the costs that are not timings: hashing, install size."""
+
 import importlib.metadata
 import os
 import platform
@@ -19,11 +20,19 @@ def _version(command):
 
 def describe():
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
-    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
-    versions = {name: importlib.metadata.version(name) for name in ("Django", "huey", "gunicorn", "celery", "redis", "kombu")}
+    memory = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    versions = {
+        name: importlib.metadata.version(name) for name in ("Django", "huey", "gunicorn", "celery", "redis", "kombu")
+    }
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -49,7 +58,12 @@ def password_hashing(rounds=10):
     )
     env = {**os.environ, "DJANGO_DEBUG": "1", "DATA_DIR": "/tmp"}
     out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return {"p50_ms": float(out.stdout.strip().splitlines()[-1])}
 

@@ -10,6 +10,7 @@ The one hook is site.queue.handoff_set: services queue every task through it.
 
 `counting=False` switches view counting off, to price it.
 """
+
 import blog.services
 from site.queue import handoff_set
 

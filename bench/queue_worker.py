@@ -6,6 +6,7 @@ on Huey's SQLite storage at a chosen durability level.
 
 (Not `python -m`: the task must be registered under this module's name, not __main__.)
 """
+
 import os
 from pathlib import Path
 
@@ -32,4 +33,6 @@ def noop():
 
 def consume():
     # The product's consumer settings (site/settings.py HUEY["consumer"]).
-    huey.create_consumer(workers=4, worker_type="thread", initial_delay=0.1, backoff=1.15, max_delay=1.0, periodic=False).run()
+    huey.create_consumer(
+        workers=4, worker_type="thread", initial_delay=0.1, backoff=1.15, max_delay=1.0, periodic=False
+    ).run()

@@ -3,6 +3,7 @@ The daily report at scale: 10,000 authors, 100,000 posts, 30 days of per-day
 views. Time until every report mail is accepted by SMTP, the consumer's peak
 memory, and database queries per author for 1, 10 and 50 posts.
 """
+
 import random
 import sqlite3
 import threading
@@ -50,12 +51,14 @@ def _fill(db_path, authors, today):
     conn.execute("PRAGMA synchronous=OFF")
     with conn:
         conn.executemany(
-            "insert into users_user (id, password, is_superuser, email, display_name, is_verified, is_staff, is_active, date_joined)"
+            "insert into users_user"
+            " (id, password, is_superuser, email, display_name, is_verified, is_staff, is_active, date_joined)"
             " values (?, '!', 0, ?, '', 1, 0, 1, ?)",
             ((n, f"author{n}@bench.example", now) for n in range(1, authors + 1)),
         )
         conn.executemany(
-            "insert into blog_post (id, author_id, title, slug, content, created_at, updated_at, published_at, view_count)"
+            "insert into blog_post"
+            " (id, author_id, title, slug, content, created_at, updated_at, published_at, view_count)"
             " values (?, ?, ?, ?, 'Some text.', ?, ?, ?, 0)",
             (
                 (p, (p - 1) // POSTS_PER_AUTHOR + 1, f"Post number {p}", f"post-{p}", published, now, published)
@@ -68,7 +71,8 @@ def _fill(db_path, authors, today):
             ((p, day, rng.randint(0, 20)) for p in range(1, authors * POSTS_PER_AUTHOR + 1) for day in days),
         )
         conn.execute(
-            "update blog_post set view_count = (select sum(views) from blog_dailyviews d where d.post_id = blog_post.id)"
+            "update blog_post set view_count ="
+            " (select sum(views) from blog_dailyviews d where d.post_id = blog_post.id)"
         )
     conn.execute("ANALYZE")
     conn.close()

@@ -4,6 +4,7 @@ Run every benchmark and write docs/benchmarks.md and docs/benchmarks.json.
     .venv/bin/python -m bench.run                 # what `make bench` runs
     .venv/bin/python -m bench.run --only signup   # one section, printed, nothing written
 """
+
 import argparse
 import json
 import tempfile
@@ -24,7 +25,9 @@ def main():
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run just these sections; write nothing")
     parser.add_argument("--signups", type=int, default=30, help="signups per response-time sample")
     parser.add_argument("--authors", type=int, default=10_000, help="authors in the report-at-scale run")
-    parser.add_argument("--rewrite", action="store_true", help="only rewrite docs/benchmarks.md from docs/benchmarks.json")
+    parser.add_argument(
+        "--rewrite", action="store_true", help="only rewrite docs/benchmarks.md from docs/benchmarks.json"
+    )
     args = parser.parse_args()
     if args.rewrite:
         write_markdown(json.loads((ROOT / "docs" / "benchmarks.json").read_text()), ROOT / "docs" / "benchmarks.md")

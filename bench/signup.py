@@ -2,6 +2,7 @@
 Signup response time per stack and SMTP speed, and signup-to-inbox latency
 idle and under a burst. Each simulated client comes from its own address.
 """
+
 import random
 import statistics
 import threading
@@ -32,7 +33,9 @@ class Signups:
             self._n += 1
             n = self._n
         email = f"{self.prefix}{n}@bench.example"
-        client = Client(self.stack.url, headers={"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"})
+        client = Client(
+            self.stack.url, headers={"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"}
+        )
         _, _, page = client.get("/accounts/signup/")
         token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
         fields = {"csrfmiddlewaretoken": token, "email": email, "password1": PASSWORD, "password2": PASSWORD}
@@ -57,7 +60,9 @@ def response_times(make_stack, smtp_delay, count, warmup=3):
             sends = stack.kind not in ("nomail",)
             if sends:
                 total = warmup + count
-                wait_for(lambda: len(smtp.inbox.messages) >= total, 60 + total * (smtp_delay + 0.5), message="every mail")
+                wait_for(
+                    lambda: len(smtp.inbox.messages) >= total, 60 + total * (smtp_delay + 0.5), message="every mail"
+                )
     return summary(timings)
 
 
@@ -76,13 +81,17 @@ def inbox_latency(make_stack, idle_count, burst_count, burst_clients=8):
 
             burst = Signups(stack, "burst")
             per_client = burst_count // burst_clients
-            threads = [threading.Thread(target=lambda: [burst.one() for _ in range(per_client)]) for _ in range(burst_clients)]
+            threads = [
+                threading.Thread(target=lambda: [burst.one() for _ in range(per_client)]) for _ in range(burst_clients)
+            ]
             started = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
-            wait_for(lambda: len(smtp.inbox.messages) >= idle_count + per_client * burst_clients, 300, message="burst mails")
+            wait_for(
+                lambda: len(smtp.inbox.messages) >= idle_count + per_client * burst_clients, 300, message="burst mails"
+            )
             result["burst"] = summary(_latencies(smtp, burst.submitted))
             result["burst"]["signups_per_s"] = round(per_client * burst_clients / (time.perf_counter() - started), 1)
     return result

@@ -5,6 +5,7 @@ The stacks under comparison, started on loopback in a temporary folder:
 - celery: gunicorn + redis-server + Celery worker + Celery beat
 - inline, nomail: gunicorn alone, mail sent in the request or not at all
 """
+
 import os
 import sys
 from pathlib import Path
@@ -43,13 +44,23 @@ class Stack:
         if self.kind == "celery":
             self.site.spawn(
                 "redis",
-                ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(self.site.data_dir)],
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.redis_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(self.site.data_dir),
+                ],
             )
             wait_for(lambda: "Ready to accept connections" in self.site.log("redis"), 20, message="redis-server")
             celery = [sys.executable, "-m", "celery", "-A", "bench.celery_app"]
             self.site.spawn("worker", [*celery, "worker", "--loglevel", "INFO"])
             self.site.spawn("beat", [*celery, "beat", "--loglevel", "INFO", "-s", str(self.site.data_dir / "beat")])
-            wait_for(lambda: " ready." in self.site.log("worker"), 60, message=f"celery worker:\n{self.site.log('worker')}")
+            wait_for(
+                lambda: " ready." in self.site.log("worker"), 60, message=f"celery worker:\n{self.site.log('worker')}"
+            )
         elif self.kind == "huey":
             self.site.start_consumer()
         self.site.start_web("bench.wsgi:application")
@@ -89,8 +100,16 @@ def process_tree(root):
 def memory_kib(pid):
     """(RSS, PSS) of one process in KiB; PSS shares pages fairly between forked workers."""
     try:
-        rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:"))
-        pss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if line.startswith("Pss:"))
+        rss = next(
+            int(line.split()[1])
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("VmRSS:")
+        )
+        pss = next(
+            int(line.split()[1])
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            if line.startswith("Pss:")
+        )
     except (OSError, StopIteration):
         return 0, 0
     return rss, pss

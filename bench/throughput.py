@@ -1,4 +1,5 @@
 """Enqueue and process 10,000 tiny tasks: Huey/SQLite at two durability levels vs Celery/Redis."""
+
 import os
 import sqlite3
 import subprocess
@@ -16,7 +17,11 @@ def _huey(folder, sync):
     queue = folder / f"queue-{sync}.sqlite3"
     env = {**os.environ, "BENCH_QUEUE": str(queue), "BENCH_SYNC": sync}
     consumer = subprocess.Popen(
-        [sys.executable, "-c", "import bench.queue_worker as w; w.consume()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", "import bench.queue_worker as w; w.consume()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         os.environ.update(BENCH_QUEUE=str(queue), BENCH_SYNC=sync)
@@ -41,7 +46,11 @@ def _huey(folder, sync):
     finally:
         consumer.terminate()
         consumer.wait(30)
-    return {"enqueue_per_s": round(TASKS / enqueued), "end_to_end_per_s": round(TASKS / total), "seconds": round(total, 2)}
+    return {
+        "enqueue_per_s": round(TASKS / enqueued),
+        "end_to_end_per_s": round(TASKS / total),
+        "seconds": round(total, 2),
+    }
 
 
 def _celery(folder):
@@ -60,7 +69,10 @@ def _celery(folder):
         wait_for(lambda: _pings(client), 20, message="redis")
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "bench.celery_app", "worker", "--loglevel", "WARNING"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         producer = Celery(broker=url)
         time.sleep(4)  # Worker start-up (Django set-up, prefork children).
@@ -68,7 +80,9 @@ def _celery(folder):
         for _ in range(TASKS):
             producer.send_task("noop", ignore_result=True)
         enqueued = time.perf_counter() - start
-        wait_for(lambda: int(client.get("bench:done") or 0) >= TASKS, 120, interval=0.05, message=f"{TASKS} celery tasks")
+        wait_for(
+            lambda: int(client.get("bench:done") or 0) >= TASKS, 120, interval=0.05, message=f"{TASKS} celery tasks"
+        )
         total = time.perf_counter() - start
     finally:
         if worker:
@@ -76,7 +90,11 @@ def _celery(folder):
             worker.wait(30)
         server.terminate()
         server.wait(30)
-    return {"enqueue_per_s": round(TASKS / enqueued), "end_to_end_per_s": round(TASKS / total), "seconds": round(total, 2)}
+    return {
+        "enqueue_per_s": round(TASKS / enqueued),
+        "end_to_end_per_s": round(TASKS / total),
+        "seconds": round(total, 2),
+    }
 
 
 def _pings(client):

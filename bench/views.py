@@ -1,4 +1,5 @@
 """Post page throughput at 8 concurrent clients (wrk) with view counting on and off."""
+
 import re
 import statistics
 import subprocess
@@ -69,7 +70,9 @@ def run(folder, static_root):
                     [(after,)] = stack.site.db("select view_count from blog_post where slug = ?", (slug,))
                     samples["counting" if counting else "not_counting"].append(result)
                     if counting:
-                        checks.append({"wrk_completed": result["requests"], "counted": after - before, **_exact(stack, slug)})
+                        checks.append(
+                            {"wrk_completed": result["requests"], "counted": after - before, **_exact(stack, slug)}
+                        )
     on = statistics.median(s["per_s"] for s in samples["counting"])
     off = statistics.median(s["per_s"] for s in samples["not_counting"])
     return {

@@ -30,26 +30,64 @@ def write_markdown(r, path):
         "ratios compare figures measured minutes apart on the same box. The raw numbers are in `benchmarks.json`.",
         "",
         f"Machine: {env['cpu']}, {env['cores']} cores, {env['memory_gib']} GiB, Linux {env['kernel']}. "
-        f"Python {env['python']}, SQLite {env['sqlite']}, Django {env['Django']}, huey {env['huey']}, gunicorn {env['gunicorn']}, "
+        f"Python {env['python']}, SQLite {env['sqlite']}, Django {env['Django']}, huey {env['huey']}, "
+        f"gunicorn {env['gunicorn']}, "
         f"celery {env['celery']}, kombu {env['kombu']}, redis-py {env['redis']}, {env['redis_server']}, {env['wrk']}.",
         "",
         "The Celery stack runs the product's own services (verification mail, report) through `bench/celery_app.py`; "
-        "the web side is the same gunicorn and views in every stack, with only the hand-off swapped (`bench/modes.py`). "
+        "the web side is the same gunicorn and views in every stack, with only the hand-off swapped "
+        "(`bench/modes.py`). "
         "SMTP is an aiosmtpd server on loopback that can wait a fixed time per message.",
         "",
         "## Targets",
         "",
         _row("target", "measured", ""),
         _row("---", "---", "---"),
-        _row("signup p50 with 1 s SMTP within 1.1x of the no-mail floor", _ratio(huey_slow, floor), _target(huey_slow <= 1.1 * floor)),
-        _row("signup p50 with 1 s SMTP within 1.1x of Celery/Redis", _ratio(huey_slow, celery_slow), _target(huey_slow <= 1.1 * celery_slow)),
-        _row("signup-to-inbox p50, idle, under 1.5 s", f"{lat['huey']['idle']['p50_ms']:.0f} ms", _target(lat["huey"]["idle"]["p50_ms"] < 1500)),
-        _row("footprint at most half of Celery/Redis (PSS)", _ratio(huey_mem, celery_mem), _target(huey_mem <= 0.5 * celery_mem)),
-        _row("queue throughput at least 1,000 tasks/s (product's sync level)", f"{tp['huey_normal']['end_to_end_per_s']}/s", _target(tp["huey_normal"]["end_to_end_per_s"] >= 1000)),
-        _row("view counting costs at most 30% of page throughput", f"{v['cost_of_counting']:.0%}", _target(v["cost_of_counting"] <= 0.30)),
-        _row(f"report to {rep['authors']:,} authors within 10 minutes", f"{rep['all_mails_seconds']:.0f} s", _target(rep["all_mails_seconds"] <= 600)),
-        _row("consumer peak memory under 200 MB during the report", f"{rep['consumer_peak_rss_mib']} MiB", _target(rep["consumer_peak_rss_mib"] < 190.7)),
-        _row("queries per author constant in the number of posts", ", ".join(f"{k} posts: {n}" for k, n in rep["queries_per_author_by_posts"].items()), _target(len(set(rep["queries_per_author_by_posts"].values())) == 1)),
+        _row(
+            "signup p50 with 1 s SMTP within 1.1x of the no-mail floor",
+            _ratio(huey_slow, floor),
+            _target(huey_slow <= 1.1 * floor),
+        ),
+        _row(
+            "signup p50 with 1 s SMTP within 1.1x of Celery/Redis",
+            _ratio(huey_slow, celery_slow),
+            _target(huey_slow <= 1.1 * celery_slow),
+        ),
+        _row(
+            "signup-to-inbox p50, idle, under 1.5 s",
+            f"{lat['huey']['idle']['p50_ms']:.0f} ms",
+            _target(lat["huey"]["idle"]["p50_ms"] < 1500),
+        ),
+        _row(
+            "footprint at most half of Celery/Redis (PSS)",
+            _ratio(huey_mem, celery_mem),
+            _target(huey_mem <= 0.5 * celery_mem),
+        ),
+        _row(
+            "queue throughput at least 1,000 tasks/s (product's sync level)",
+            f"{tp['huey_normal']['end_to_end_per_s']}/s",
+            _target(tp["huey_normal"]["end_to_end_per_s"] >= 1000),
+        ),
+        _row(
+            "view counting costs at most 30% of page throughput",
+            f"{v['cost_of_counting']:.0%}",
+            _target(v["cost_of_counting"] <= 0.30),
+        ),
+        _row(
+            f"report to {rep['authors']:,} authors within 10 minutes",
+            f"{rep['all_mails_seconds']:.0f} s",
+            _target(rep["all_mails_seconds"] <= 600),
+        ),
+        _row(
+            "consumer peak memory under 200 MB during the report",
+            f"{rep['consumer_peak_rss_mib']} MiB",
+            _target(rep["consumer_peak_rss_mib"] < 190.7),
+        ),
+        _row(
+            "queries per author constant in the number of posts",
+            ", ".join(f"{k} posts: {n}" for k, n in rep["queries_per_author_by_posts"].items()),
+            _target(len(set(rep["queries_per_author_by_posts"].values())) == 1),
+        ),
         "",
         "## 1. Signup response time",
         "",
@@ -60,10 +98,22 @@ def write_markdown(r, path):
         _row("---", "---", "---:", "---:", "---:"),
         _row("no mail (floor)", "-", floor, rows["nomail"]["p95_ms"], "1.00x"),
     ]
-    for kind, label in (("inline", "mail sent in the request"), ("huey", "Huey / SQLite"), ("celery", "Celery / Redis")):
+    for kind, label in (
+        ("inline", "mail sent in the request"),
+        ("huey", "Huey / SQLite"),
+        ("celery", "Celery / Redis"),
+    ):
         for delay in ("0", "1"):
             row = rows[f"{kind}@{delay}s"]
-            lines.append(_row(label, "instant" if delay == "0" else "1 s per message", row["p50_ms"], row["p95_ms"], _ratio(row["p50_ms"], floor)))
+            lines.append(
+                _row(
+                    label,
+                    "instant" if delay == "0" else "1 s per message",
+                    row["p50_ms"],
+                    row["p95_ms"],
+                    _ratio(row["p50_ms"], floor),
+                )
+            )
     lines += [
         "",
         f"One production password hash takes {s['hashing']['p50_ms']} ms (median of 10): "
@@ -79,11 +129,20 @@ def write_markdown(r, path):
     ]
     for kind, label in (("huey", "Huey / SQLite"), ("celery", "Celery / Redis")):
         x = lat[kind]
-        lines.append(_row(label, x["idle"]["p50_ms"], x["idle"]["p95_ms"], x["burst"]["p50_ms"], x["burst"]["p95_ms"], x["burst"]["signups_per_s"]))
+        lines.append(
+            _row(
+                label,
+                x["idle"]["p50_ms"],
+                x["idle"]["p95_ms"],
+                x["burst"]["p50_ms"],
+                x["burst"]["p95_ms"],
+                x["burst"]["signups_per_s"],
+            )
+        )
     lines += [
         "",
-        "An idle Huey consumer polls the SQLite queue with backoff up to `max_delay` = 1 s, so a mail waits about half a "
-        "second on average; a Celery worker blocks on Redis and wakes at once.",
+        "An idle Huey consumer polls the SQLite queue with backoff up to `max_delay` = 1 s, so a mail waits "
+        "about half a second on average; a Celery worker blocks on Redis and wakes at once.",
         "",
         "## 3. Footprint",
         "",
@@ -97,14 +156,23 @@ def write_markdown(r, path):
         for name, x in fp[kind].items():
             lines.append(_row(label, name, x["processes"], x["rss_mib"], x["pss_mib"]))
         total = fp[kind].values()
-        lines.append(_row(f"**{label}**", f"**{len(fp[kind])} services**", sum(x["processes"] for x in total), round(sum(x["rss_mib"] for x in total), 1), round(sum(x["pss_mib"] for x in total), 1)))
+        lines.append(
+            _row(
+                f"**{label}**",
+                f"**{len(fp[kind])} services**",
+                sum(x["processes"] for x in total),
+                round(sum(x["rss_mib"] for x in total), 1),
+                round(sum(x["pss_mib"] for x in total), 1),
+            )
+        )
     inst = fp["install"]
     lines += [
         "",
         f"Memory ratio Huey/Celery: {_ratio(huey_mem, celery_mem)} by PSS, {_ratio(huey_rss, celery_rss)} by RSS.",
         "",
         f"Install size: the product's Python packages take {inst['product_mib']} MiB; Celery with Redis support adds "
-        f"{inst['celery_python_mib']} MiB of Python packages ({', '.join(inst['celery_packages'])}) and the Redis server "
+        f"{inst['celery_python_mib']} MiB of Python packages ({', '.join(inst['celery_packages'])}) "
+        "and the Redis server "
         f"{inst['redis_debian_mib']} MiB of Debian packages.",
         "",
         "## 4. Queue throughput",
@@ -116,7 +184,11 @@ def write_markdown(r, path):
         _row("queue", "enqueue/s", "enqueue + process/s", "seconds"),
         _row("---", "---:", "---:", "---:"),
     ]
-    for key, label in (("huey_normal", "Huey / SQLite, synchronous=NORMAL (the product)"), ("huey_full", "Huey / SQLite, synchronous=FULL"), ("celery_redis", "Celery / Redis")):
+    for key, label in (
+        ("huey_normal", "Huey / SQLite, synchronous=NORMAL (the product)"),
+        ("huey_full", "Huey / SQLite, synchronous=FULL"),
+        ("celery_redis", "Celery / Redis"),
+    ):
         x = tp[key]
         lines.append(_row(label, x["enqueue_per_s"], x["end_to_end_per_s"], x["seconds"]))
     lines += [
@@ -126,7 +198,8 @@ def write_markdown(r, path):
         "",
         "## 5. Post page throughput and the cost of counting",
         "",
-        f"wrk, {v['clients']} connections, {v['seconds']} s, median of {v['rounds']} alternating rounds, gunicorn with 3 workers.",
+        f"wrk, {v['clients']} connections, {v['seconds']} s, median of {v['rounds']} alternating rounds, "
+        "gunicorn with 3 workers.",
         "",
         _row("post page", "requests/s", "p50 ms"),
         _row("---", "---:", "---:"),
@@ -136,7 +209,10 @@ def write_markdown(r, path):
         f"Cost of counting: {v['cost_of_counting']:.0%} of throughput. Failed requests: {v['failed_requests']}.",
         "",
         "Counter checks (a fixed batch of requests after each counting round, since wrk stops mid-request): "
-        + "; ".join(f"{c['exact_ok']} of {c['exact_requests']} answered 200, counter +{c['exact_counted']}" for c in v["counter_checks"])
+        + "; ".join(
+            f"{c['exact_ok']} of {c['exact_requests']} answered 200, counter +{c['exact_counted']}"
+            for c in v["counter_checks"]
+        )
         + ".",
         "",
         "## 6. The daily report at scale",
@@ -150,7 +226,10 @@ def write_markdown(r, path):
         _row("mails per second", rep["mails_per_s"]),
         _row("report mails received / duplicates", f"{rep['mails']} / {rep['duplicates']}"),
         _row("consumer peak RSS", f"{rep['consumer_peak_rss_mib']} MiB"),
-        _row("queries per report, author with 1 / 10 / 50 posts", " / ".join(str(n) for n in rep["queries_per_author_by_posts"].values())),
+        _row(
+            "queries per report, author with 1 / 10 / 50 posts",
+            " / ".join(str(n) for n in rep["queries_per_author_by_posts"].values()),
+        ),
         "",
     ]
     lines += [

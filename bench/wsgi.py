@@ -1,4 +1,5 @@
 """The product's WSGI app in a benchmark mode (BENCH_MODE, BENCH_VIEW_COUNTING): see bench/modes.py."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,4 +1,5 @@
 """A views-per-day bar chart as plain SVG geometry, drawn by the template."""
+
 from datetime import date, timedelta
 
 WIDTH, HEIGHT, GAP = 600, 120, 2
@@ -14,6 +15,19 @@ def daily_bars(totals: dict[date, int], *, end: date, days: int = 30) -> dict:
     for n, (day, views) in enumerate(series):
         height = round(views / peak * (HEIGHT - 4), 1)
         bars.append(
-            {"x": round(n * width, 1), "y": round(HEIGHT - height, 1), "width": round(width - GAP, 1), "height": height, "day": day, "views": views}
+            {
+                "x": round(n * width, 1),
+                "y": round(HEIGHT - height, 1),
+                "width": round(width - GAP, 1),
+                "height": height,
+                "day": day,
+                "views": views,
+            }
         )
-    return {"bars": bars, "width": WIDTH, "height": HEIGHT, "peak": max(v for _, v in series), "total": sum(v for _, v in series)}
+    return {
+        "bars": bars,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "peak": max(v for _, v in series),
+        "total": sum(v for _, v in series),
+    }

@@ -3,6 +3,7 @@ The daily view report, on the consumer's side: which day is due, who is owed
 a report, rendering and sending one, and catching up what was missed. Called
 by blog/tasks.py and blog/services.py; never imports tasks.
 """
+
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 

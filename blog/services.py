@@ -1,4 +1,5 @@
 """Writes with side effects for the blog: posts, view counting, and planning the daily report."""
+
 from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser

@@ -1,4 +1,5 @@
 """Background work for the blog: ids in, blog.reports does the work."""
+
 from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task

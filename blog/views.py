@@ -119,7 +119,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     month_start = today - timedelta(days=CHART_DAYS - 1)
     posts = Post.objects.by(request.user).with_views_since(month_start).order_by("-created_at")
     totals = posts.aggregate(views=Sum("view_count"), published=Count("pk", filter=published_q()))
-    chart = daily_bars(DailyViews.objects.for_author(request.user).totals_by_day(month_start), end=today, days=CHART_DAYS)
+    chart = daily_bars(
+        DailyViews.objects.for_author(request.user).totals_by_day(month_start), end=today, days=CHART_DAYS
+    )
     last_report = Report.objects.for_author(request.user).sent().order_by("-sent_at").first()
     return render(
         request,

@@ -3,6 +3,7 @@ Real parts for the integration tests and the benchmarks: a loopback SMTP
 server, the site under gunicorn with its run_huey consumer, and a small
 cookie-keeping HTTP client. Used by tests/conftest.py and bench/stacks.py.
 """
+
 import asyncio
 import email
 import email.policy
@@ -217,9 +218,7 @@ class Client:
         self.base_url = base_url
         self.headers = headers or {}
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), self._NoRedirect()
-        )
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), self._NoRedirect())
 
     def request(self, path, data=None):
         url = path if path.startswith("http") else self.base_url + path

@@ -1,4 +1,5 @@
 """ASGI entrypoint, for servers that speak ASGI; the shipped deployment uses WSGI."""
+
 import os
 
 from django.core.asgi import get_asgi_application

@@ -3,6 +3,7 @@ Who is sending an owed mail right now: claims carry the claiming process's
 identity and a lease, so a claim left by a process that died mid-send (SIGKILL,
 OOM) can be told from a live one and freed.
 """
+
 import os
 import socket
 from datetime import timedelta

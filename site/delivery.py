@@ -5,6 +5,7 @@ The database, not the queue, says what must be sent: a row is owed until
 `sent_at` or `failed_at` is set. How a row is claimed and sent is in
 site/outbox.py; how claims of dead processes are freed, in site/claims.py.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """gunicorn configuration: `gunicorn -c site/gunicorn.conf.py`."""
+
 import os
 from pathlib import Path
 

@@ -2,6 +2,7 @@
 Is mail flowing? What the admin shows about the queue: counts, the consumer's
 heartbeat, unsent and failed mail, and recent task errors.
 """
+
 from datetime import timedelta
 
 from django.apps import apps

@@ -1,4 +1,5 @@
 """Request helpers shared by both apps."""
+
 from django.conf import settings
 from django.http import HttpRequest
 

@@ -2,6 +2,7 @@
 Mail infrastructure shared by both apps: render a mail from its three
 templates, and tell a transient SMTP failure from a permanent one.
 """
+
 import smtplib
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """Security headers Django 5.2 does not set by itself."""
+
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse

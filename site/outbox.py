@@ -4,6 +4,7 @@ no transaction open, record the outcome in a second one, so SQLite's write
 lock is never held across network I/O. The result says plainly what should
 happen next; site/queue.py turns it into a Huey retry.
 """
+
 from __future__ import annotations
 
 import enum

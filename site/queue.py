@@ -6,6 +6,7 @@ can corrupt the file on power loss). In WAL mode, NORMAL is the level between:
 no corruption, and a power cut can lose only the last few enqueues, which the
 reconcilers re-create from the database's record of what mail is owed.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,7 +74,9 @@ def task_error_record(huey: Huey, task: Task, exc: BaseException | None, now: da
     """Keep the last few unexpected task errors where the admin can read them."""
     with _errors_lock:
         errors = huey.get(ERRORS_KEY, peek=True) or []
-        errors.insert(0, {"at": now, "task": type(task).__name__, "id": task.id, "error": f"{type(exc).__name__}: {exc}"[:500]})
+        errors.insert(
+            0, {"at": now, "task": type(task).__name__, "id": task.id, "error": f"{type(exc).__name__}: {exc}"[:500]}
+        )
         huey.put(ERRORS_KEY, errors[:ERRORS_KEPT])
 
 

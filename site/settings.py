@@ -5,6 +5,7 @@ Defaults are production-safe: debug is off unless DJANGO_DEBUG=1, and the site
 refuses to start without a secret key when it is. Everything a deployment needs
 to change is an environment variable (see the README's configuration table).
 """
+
 import os
 import re
 from pathlib import Path
@@ -47,8 +48,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Production (DJANGO_DEBUG=0) refuses to "
-            "start without it; generate one with: python -c \"import secrets; "
-            "print(secrets.token_urlsafe(50))\""
+            'start without it; generate one with: python -c "import secrets; '
+            'print(secrets.token_urlsafe(50))"'
         )
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 

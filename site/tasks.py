@@ -1,4 +1,5 @@
 """Consumer housekeeping: a heartbeat for the admin, and a record of task errors."""
+
 from django.utils import timezone
 from huey import crontab
 from huey.api import Task

@@ -1,4 +1,5 @@
 """WSGI entrypoint; gunicorn loads it through site/gunicorn.conf.py."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -68,7 +68,9 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description="Resend verification mail")
     def resend_verification(self, request, queryset) -> None:
         sent = sum(services.verification_request(user=user) is not None for user in queryset)
-        self.message_user(request, f"Queued {sent} verification mail(s); verified users were skipped.", messages.SUCCESS)
+        self.message_user(
+            request, f"Queued {sent} verification mail(s); verified users were skipped.", messages.SUCCESS
+        )
 
     @admin.action(description="Mark as verified")
     def mark_verified(self, request, queryset) -> None:

@@ -6,7 +6,9 @@ from users.models import User, email_normalize
 
 
 class SignupForm(forms.Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
     display_name = forms.CharField(
         max_length=80, required=False, help_text="Shown as the author of your posts. Optional."
     )
@@ -48,7 +50,11 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name"]
-        help_texts = {"display_name": "Shown as the author of your posts. Leave empty to show the part of your address before the @."}
+        help_texts = {
+            "display_name": (
+                "Shown as the author of your posts. Leave empty to show the part of your address before the @."
+            )
+        }
 
     def clean_display_name(self):
         return " ".join(self.cleaned_data["display_name"].split())

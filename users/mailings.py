@@ -4,6 +4,7 @@ Account mail, on the consumer's side: render and send verification, reset and
 users/tasks.py; never imports it, so services can enqueue tasks without a
 circle.
 """
+
 from collections.abc import Collection
 
 from django.contrib.auth.tokens import default_token_generator
@@ -64,6 +65,9 @@ def password_reset_send(*, user_id: int) -> None:
         return
     path = reverse(
         "users:password-reset-confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     mail_render(template="users/email/password_reset", context={"user": user, "reset_path": path}, to=user.email).send()

@@ -143,7 +143,9 @@ class RateLimitCounter(models.Model):
 
     class Meta:
         ordering = ["-window_start"]
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="users_ratelimit_key_window_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="users_ratelimit_key_window_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"

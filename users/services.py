@@ -1,4 +1,5 @@
 """Writes with side effects for accounts: creating and verifying users, and the mail that owes them."""
+
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction

@@ -1,4 +1,5 @@
 """Background work for accounts: ids in, users.mailings does the work."""
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -9,7 +10,9 @@ from users import mailings, throttles
 
 @db_task()
 def verification_send_task(verification_id: int) -> Outcome:
-    return retry_as_asked(mailings.verification_send(verification_id=verification_id), f"verification {verification_id}")
+    return retry_as_asked(
+        mailings.verification_send(verification_id=verification_id), f"verification {verification_id}"
+    )
 
 
 @db_task(retries=5, retry_delay=60)

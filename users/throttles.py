@@ -4,6 +4,7 @@ Rate limits for signup, resend, password reset and login, counted in the databas
 Fixed windows: a key may be hit `limit` times per `window` seconds; once it is
 over, it cools off until the window ends. No permanent lock-out anywhere.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone

@@ -6,6 +6,7 @@ constant time by django.core.signing; the timestamp makes them expire; the
 address digest makes them die when the email changes; and a verified account
 has nothing left to verify, so a used link does nothing.
 """
+
 import hashlib
 
 from django.conf import settings

@@ -142,11 +142,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = email_normalize(form.cleaned_data["email"])
         try:
-            throttles.throttle_hit((throttles.RESET_PER_IP, client_ip(self.request)), (throttles.RESET_PER_EMAIL, email))
+            throttles.throttle_hit(
+                (throttles.RESET_PER_IP, client_ip(self.request)), (throttles.RESET_PER_EMAIL, email)
+            )
         except throttles.Throttled as throttled:
             context = self.get_context_data(form=form)
             return too_many_requests(
-                self.request, throttled, "Too many reset requests.", template=self.template_name, context=context, form=form
+                self.request,
+                throttled,
+                "Too many reset requests.",
+                template=self.template_name,
+                context=context,
+                form=form,
             )
         services.password_reset_request(email=email)
         return HttpResponseRedirect(self.get_success_url())

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,54 +15,89 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(blank=True, help_text='Made from the title; it does not change once the post is published.', max_length=220, unique=True)),
-                ('content', models.TextField(max_length=100000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, default=django.utils.timezone.now, null=True)),
-                ('view_count', models.PositiveBigIntegerField(default=0, editable=False)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "slug",
+                    models.SlugField(
+                        blank=True,
+                        help_text="Made from the title; it does not change once the post is published.",
+                        max_length=220,
+                        unique=True,
+                    ),
+                ),
+                ("content", models.TextField(max_length=100000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, db_index=True, default=django.utils.timezone.now, null=True),
+                ),
+                ("view_count", models.PositiveBigIntegerField(default=0, editable=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="posts", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at', '-created_at'],
+                "ordering": ["-published_at", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DailyViews',
+            name="DailyViews",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('views', models.PositiveIntegerField(default=0)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='daily_views', to='blog.post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("views", models.PositiveIntegerField(default=0)),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="daily_views", to="blog.post"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'daily views',
-                'ordering': ['-day'],
-                'constraints': [models.UniqueConstraint(fields=('post', 'day'), name='blog_dailyviews_post_day_unique')],
+                "verbose_name_plural": "daily views",
+                "ordering": ["-day"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("post", "day"), name="blog_dailyviews_post_day_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, help_text='Set when the mail server rejected the mail for good.', null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('claimed_until', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('claimed_by', models.CharField(blank=True, editable=False, max_length=200)),
-                ('retry_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('day', models.DateField(help_text='The day whose views the report shows.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "failed_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Set when the mail server rejected the mail for good.", null=True
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True)),
+                ("claimed_until", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("claimed_by", models.CharField(blank=True, editable=False, max_length=200)),
+                ("retry_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("day", models.DateField(help_text="The day whose views the report shows.")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reports", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-day', 'author_id'],
-                'constraints': [models.UniqueConstraint(fields=('author', 'day'), name='blog_report_author_day_unique')],
+                "ordering": ["-day", "author_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("author", "day"), name="blog_report_author_day_unique")
+                ],
             },
         ),
     ]

@@ -79,7 +79,9 @@ def test_send_view_reports_refuses_a_day_that_is_not_over(author, old_post, days
     assert not Report.objects.exists() and mail.outbox == []
 
 
-def test_the_real_report_still_goes_out_after_a_refused_early_send(author, old_post, django_capture_on_commit_callbacks):
+def test_the_real_report_still_goes_out_after_a_refused_early_send(
+    author, old_post, django_capture_on_commit_callbacks
+):
     today = timezone.localdate()
     with pytest.raises(CommandError):
         _run("send_view_reports", "--date", today.isoformat())
@@ -119,8 +121,9 @@ def test_example_database_is_migrated_and_has_demo_posts(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert check.returncode == 0, "db.sqlite3.example lags behind the migrations: run `make db.sqlite3.example`\n" + check.stdout + check.stderr
+    assert check.returncode == 0, (
+        "db.sqlite3.example lags behind the migrations: run `make db.sqlite3.example`\n" + check.stdout + check.stderr
+    )
     with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
         assert conn.execute("select count(*) from blog_post").fetchone()[0] >= 5
         assert conn.execute("select count(*) from users_user where password not like '!%'").fetchone()[0] == 0
-

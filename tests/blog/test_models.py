@@ -50,7 +50,6 @@ def test_drafts_are_visible_only_to_their_author(author, make_post, make_user):
     assert draft not in Post.objects.published()
 
 
-
 def test_a_post_scheduled_for_later_is_a_draft_until_its_time(make_post):
     scheduled = make_post(title="Later", published_at=timezone.now() + timedelta(hours=1))
     published = make_post(title="Now")

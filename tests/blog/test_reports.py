@@ -1,4 +1,5 @@
 """The daily report on the consumer's side (blog/reports.py) and its planning service."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -64,14 +65,21 @@ def test_authors_without_published_posts_get_no_report(user, make_post, yesterda
 
 
 @pytest.mark.parametrize("days_ahead", [0, 1, 30])
-def test_a_day_that_is_not_over_is_refused_and_changes_nothing(old_post, days_ahead, django_capture_on_commit_callbacks):
+def test_a_day_that_is_not_over_is_refused_and_changes_nothing(
+    old_post, days_ahead, django_capture_on_commit_callbacks
+):
     day = timezone.localdate() + timedelta(days=days_ahead)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(reports.ReportDayNotOver, match="not over yet"):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(reports.ReportDayNotOver, match="not over yet"),
+    ):
         services.report_plan(day=day)
     assert not Report.objects.exists() and mail.outbox == []
 
 
-def test_dry_run_lists_exactly_what_a_real_run_queues(make_user, make_post, yesterday, django_capture_on_commit_callbacks):
+def test_dry_run_lists_exactly_what_a_real_run_queues(
+    make_user, make_post, yesterday, django_capture_on_commit_callbacks
+):
     # The case the old dry run's own filter got wrong: a report sent for the
     # day before and one still owed for the asked day.
     owed = make_user(email="owed@x.org", verified=True)

@@ -1,6 +1,3 @@
-
-
-
 import pytest
 from django.utils import timezone
 
@@ -24,7 +21,6 @@ def test_unverified_author_cannot_publish(user):
     with pytest.raises(blog_services.NotVerified):
         blog_services.post_publish(post=draft)
     assert not Post.objects.published().exists()
-
 
 
 def test_publishing_is_refused_before_anything_is_written(user):

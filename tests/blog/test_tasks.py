@@ -1,4 +1,3 @@
-
 import pytest
 from django.core import mail
 
@@ -30,4 +29,3 @@ def test_report_schedule_follows_report_time(settings):
     validate = blog_tasks.report_daily_task.task_class().validate_datetime
     assert validate(datetime(2026, 5, 1, settings.REPORT_HOUR, settings.REPORT_MINUTE))
     assert not validate(datetime(2026, 5, 1, (settings.REPORT_HOUR + 1) % 24, settings.REPORT_MINUTE))
-

@@ -1,4 +1,3 @@
-
 import pytest
 from django.urls import reverse
 
@@ -64,7 +63,9 @@ def test_drafts_are_hidden_and_not_counted(client, author, make_post, make_user)
 
 def test_unverified_user_is_told_to_verify_before_publishing(client, user):
     client.force_login(user)
-    response = client.post(reverse("blog:post-create"), {"title": "Mine", "content": "Body", "publish": "1"}, follow=True)
+    response = client.post(
+        reverse("blog:post-create"), {"title": "Mine", "content": "Body", "publish": "1"}, follow=True
+    )
     assert "Verify your email address before publishing" in response.content.decode()
     post = Post.objects.get()
     assert not post.is_published
@@ -115,4 +116,3 @@ def test_oversized_content_gets_a_clear_message(author_client):
     assert response.status_code == 200
     assert "Posts are limited to 100,000 characters." in response.content.decode()
     assert not Post.objects.exists()
-

@@ -1,4 +1,3 @@
-
 from datetime import timedelta
 
 import pytest
@@ -62,11 +61,12 @@ def test_preview_renders_without_saving(author_client, post):
     assert response.status_code == 200 and "Preview: not saved yet" in page
     assert "<p>Para one.</p>" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
     assert Post.objects.count() == 1
-    edit = author_client.post(reverse("blog:post-edit", args=[post.slug]), {"title": "Changed", "content": "New", "preview": "1"})
+    edit = author_client.post(
+        reverse("blog:post-edit", args=[post.slug]), {"title": "Changed", "content": "New", "preview": "1"}
+    )
     assert "Changed" in edit.content.decode()
     post.refresh_from_db()
     assert post.title == "Hello world"
-
 
 
 def test_dashboard_counts_as_published_what_its_rows_call_published(author_client, post, make_post):

@@ -43,4 +43,3 @@ def test_queue_health_shows_consumer_state_counts_and_failures(admin_client, owe
 
     heartbeat_write(HUEY, timezone.now() - timezone.timedelta(minutes=10))
     assert "silent" in admin_client.get(reverse("admin:index")).content.decode()
-

@@ -3,6 +3,7 @@ The shape of the code (README, "How it fits together"): imports go one way,
 views → services → tasks → consumer side → models, and every module imports
 on its own, in any order.
 """
+
 import ast
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def test_the_import_graph_has_no_cycle():
         state[node] = "open"
         for target in graph[node]:
             if state.get(target) == "open":
-                cycles.append(" → ".join([*trail[trail.index(target):], target]))
+                cycles.append(" → ".join([*trail[trail.index(target) :], target]))
             elif target not in state:
                 visit(target, [*trail, target])
         state[node] = "done"

@@ -31,4 +31,3 @@ def test_backup_refuses_to_overwrite(tmp_path):
     with pytest.raises(CommandError, match="choose an empty folder"):
         call_command("backup", str(tmp_path), stdout=StringIO())
     assert (tmp_path / "db.sqlite3").read_text() == "old"
-

@@ -1,4 +1,3 @@
-
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
@@ -14,7 +13,9 @@ LIMIT = throttles.Limit("test", 2, 60)
 
 
 def _signup(client, email):
-    return client.post(reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"})
+    return client.post(
+        reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
+    )
 
 
 def test_forwarded_for_is_trusted_only_behind_the_proxy(settings):
@@ -49,4 +50,3 @@ def test_error_pages_are_friendly(client, author):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(reverse("users:login"), {"username": "a@x.org", "password": "x"})
     assert response.status_code == 403 and "This form has expired" in response.content.decode()
-

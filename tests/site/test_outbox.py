@@ -1,4 +1,5 @@
 """The owed-mail send protocol (site/outbox.py), through verification mail as a concrete kind."""
+
 import smtplib
 import socket
 from datetime import timedelta
@@ -75,7 +76,10 @@ def test_claims_of_dead_processes_are_freed_and_live_ones_kept(owed_verification
     other_box = owed_verification(make_user(email="c@x.org"), claimed_until=lease, claimed_by="another-box:999999999")
     assert claims_release_dead(model=EmailVerification) == 1
     assert {v.pk for v in EmailVerification.objects.unclaimed()} == {dead.pk}
-    assert {v.claimed_by for v in EmailVerification.objects.exclude(pk=dead.pk)} == {live.claimed_by, other_box.claimed_by}
+    assert {v.claimed_by for v in EmailVerification.objects.exclude(pk=dead.pk)} == {
+        live.claimed_by,
+        other_box.claimed_by,
+    }
 
 
 @pytest.mark.django_db(transaction=True)

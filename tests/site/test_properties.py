@@ -1,4 +1,5 @@
 """Property-based tests: whatever a client sends, the answer is never a 500."""
+
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -42,7 +43,11 @@ def test_signup_form(client, email, name, password1, password2):
 @examples
 def test_login_form(client, username, password):
     # 429 once the failures pile up: the cool-off answers before any password is checked.
-    assert client.post(reverse("users:login"), {"username": username, "password": password}).status_code in (200, 302, 429)
+    assert client.post(reverse("users:login"), {"username": username, "password": password}).status_code in (
+        200,
+        302,
+        429,
+    )
 
 
 @given(title=nasty, content=nasty, action=st.sampled_from(["publish", "draft", "other"]))
@@ -111,4 +116,3 @@ def test_password_reset_form(client, email):
 def test_password_reset_link(client, uid, token):
     url = f"/accounts/password/reset/{quote(uid, safe='') or 'x'}/{quote(token, safe='') or 'x'}/"
     assert client.get(url).status_code in (200, 302, 404)
-

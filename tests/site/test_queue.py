@@ -1,4 +1,5 @@
 """The queue's configuration and the hand-off from services to tasks (site/queue.py)."""
+
 import pytest
 from django.core import mail
 from huey.exceptions import RetryTask

@@ -49,4 +49,3 @@ def test_deploy_check_passes_with_production_settings():
         DJANGO_ALLOWED_HOSTS="blog.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-

@@ -1,6 +1,7 @@
 """End to end in a real browser (Debian's Chromium via Playwright) against
 gunicorn, a run_huey consumer and a loopback SMTP server. Screenshots of the
 main pages at desktop and phone width go to test-artifacts/screenshots/."""
+
 import re
 
 import pytest
@@ -52,7 +53,10 @@ def test_sign_up_verify_write_publish_read_and_see_the_chart(live_site, smtp, br
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("response", lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
 
     page.goto(site.url + "/")
     assert page.get_by_role("heading", name="Latest posts").is_visible()
@@ -100,7 +104,10 @@ def test_sign_up_verify_write_publish_read_and_see_the_chart(live_site, smtp, br
     visitor.goto(site.url + "/")
     visitor.get_by_role("link", name="My first post").click()
     assert visitor.url == post_url
-    assert visitor.get_by_text("by Wendy Writer").is_visible() or visitor.get_by_role("link", name="Wendy Writer").is_visible()
+    assert (
+        visitor.get_by_text("by Wendy Writer").is_visible()
+        or visitor.get_by_role("link", name="Wendy Writer").is_visible()
+    )
     assert visitor.locator(".post-body p").count() == 2
     assert visitor.get_by_text("Viewed 2 times").is_visible()
     visitor.reload()
@@ -170,4 +177,3 @@ def test_admin_sees_queue_health_and_the_report_mail_renders(live_site, smtp, br
     assert page.locator("table tr").count() >= 2
     assert page.get_by_role("link", name="Open your dashboard").get_attribute("href").endswith("/dashboard/")
     _shoot(page, screenshots, "report-mail")
-

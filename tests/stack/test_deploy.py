@@ -2,6 +2,7 @@
 settings, gunicorn and run_huey started from the systemd units, a page served
 as through the TLS proxy, and a signup's mail delivered to a loopback SMTP
 server. Only sudo, useradd, chown and systemctl are stand-ins (tests/deploy_shims)."""
+
 import http.cookies
 import os
 import re
@@ -83,7 +84,10 @@ def _signup(base, proxy, email):
         {"csrfmiddlewaretoken": token, "email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
     ).encode()
     status, headers, _ = _get(
-        base + "/accounts/signup/", {**proxy, "Referer": base.replace("http:", "https:") + "/accounts/signup/"}, body, f"csrftoken={cookie}"
+        base + "/accounts/signup/",
+        {**proxy, "Referer": base.replace("http:", "https:") + "/accounts/signup/"},
+        body,
+        f"csrftoken={cookie}",
     )
     assert status == 302 and headers["Location"] == "/accounts/signup/done/", status
 
@@ -113,7 +117,12 @@ def test_readme_deploy_instructions_work(tmp_path, smtp):
         env.pop(name, None)
     try:
         result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", deploy_block()], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
+            ["bash", "-euo", "pipefail", "-c", deploy_block()],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         logs = lambda: "".join(p.read_text() for p in state.glob("*.log"))  # noqa: E731
@@ -138,4 +147,3 @@ def test_readme_deploy_instructions_work(tmp_path, smtp):
                 os.killpg(int(pid_file.read_text()), signal.SIGTERM)
             except ProcessLookupError:
                 pass
-

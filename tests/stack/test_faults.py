@@ -1,6 +1,7 @@
 """Fault tests on the real stack: a consumer killed mid-batch, SMTP down or
 refusing, the consumer down across REPORT_TIME, concurrent views on gunicorn,
 signups racing on one address. Each states what it proves in its assertions."""
+
 import collections
 import re
 import signal
@@ -38,7 +39,10 @@ def test_consumer_killed_mid_batch_loses_no_mail(make_live_site, smtp):
     received = _addresses(smtp.inbox)
     lost = len(expected - set(received))
     duplicates = sum(n - 1 for n in received.values())
-    print(f"\nSIGKILL mid-batch: {count} owed, {delivered_before_kill} delivered before the kill, lost={lost}, duplicates={duplicates}")
+    print(
+        f"\nSIGKILL mid-batch: {count} owed, {delivered_before_kill} delivered before the kill, "
+        f"lost={lost}, duplicates={duplicates}"
+    )
     assert lost == 0
     # Only mail already handed to SMTP when the process died can go twice:
     # at most one per worker thread.
@@ -133,7 +137,12 @@ def test_concurrent_signups_with_one_address_make_one_account_and_one_mail(make_
         start.wait()
         status, _, _ = client.request(
             "/accounts/signup/",
-            {"csrfmiddlewaretoken": token, "email": "Same@X.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"},
+            {
+                "csrfmiddlewaretoken": token,
+                "email": "Same@X.org",
+                "password1": "pw-long-enough-1",
+                "password2": "pw-long-enough-1",
+            },
         )
         statuses.append(status)
 
@@ -152,8 +161,7 @@ def test_concurrent_signups_with_one_address_make_one_account_and_one_mail(make_
 def test_lost_queue_file_heals_at_consumer_start(make_live_site, smtp):
     site = make_live_site(consumer=False)
     site.shell(
-        "from users.services import user_create\n"
-        "for n in range(5): user_create(email=f'q{n}@x.org', password=None)"
+        "from users.services import user_create\nfor n in range(5): user_create(email=f'q{n}@x.org', password=None)"
     )
     # The queue holds the five sends; lose it, as a restore of an old backup would.
     for path in site.data_dir.glob("huey.sqlite3*"):
@@ -183,11 +191,11 @@ def test_signup_limit_holds_across_gunicorn_workers(make_live_site):
     for n in range(SIGNUP_PER_IP.limit + 2):
         # A new connection each time, so requests spread over the workers.
         status, _, _ = Client(site.url).post_form(
-            "/accounts/signup/", {"email": f"w{n}@x.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
+            "/accounts/signup/",
+            {"email": f"w{n}@x.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"},
         )
         statuses.append(status)
     assert statuses == [302] * SIGNUP_PER_IP.limit + [429, 429]
     assert site.db("select count(*) from users_user") == [(SIGNUP_PER_IP.limit,)]
     pids = set(re.findall(r"\[(\d+)\] \[INFO\] Booting worker", site.log("web")))
     assert len(pids) == 4
-

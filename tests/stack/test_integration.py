@@ -1,6 +1,7 @@
 """The real thing: gunicorn, a `manage.py run_huey` consumer and an SMTP server on
 loopback. A signup's mail travels request -> commit -> queue file -> consumer ->
 SMTP, and its link verifies the account."""
+
 import re
 import shutil
 import sqlite3
@@ -19,7 +20,8 @@ def test_signup_mail_goes_out_through_the_consumer_and_verifies(live_site, smtp)
     client = Client(live_site.url)
     smtp.inbox.open.clear()  # The SMTP server holds every message until we let it go.
     status, headers, _ = client.post_form(
-        "/accounts/signup/", {"email": "Reader@Example.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
+        "/accounts/signup/",
+        {"email": "Reader@Example.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"},
     )
     # The request has answered while the mail is still stuck at the SMTP
     # server: sending costs the request nothing.
@@ -40,7 +42,8 @@ def test_signup_mail_goes_out_through_the_consumer_and_verifies(live_site, smtp)
     assert "verification_send_task" in live_site.log("consumer")
     assert "sent on attempt 1" in live_site.log("consumer")
     heartbeat = live_site.shell(
-        "from huey.contrib.djhuey import HUEY; from site.queue import heartbeat_read; print(heartbeat_read(HUEY)['pid'])"
+        "from huey.contrib.djhuey import HUEY; from site.queue import heartbeat_read; "
+        "print(heartbeat_read(HUEY)['pid'])"
     )
     assert int(heartbeat) == live_site.processes["consumer"].pid
     # Both files run in WAL mode (persistent in the file once set).
@@ -95,7 +98,9 @@ def test_daily_report_once_per_author_with_right_counts(live_site, smtp):
     )[0][0]
     [mine] = [m for m in reports if str(m["To"]) == owner]
     assert f"{title}: {day_views} that day, {total} in all" in text_of(mine)
-    assert live_site.db("select count(*) from blog_report where day = ? and sent_at is not null", (yesterday.isoformat(),)) == [(3,)]
+    assert live_site.db(
+        "select count(*) from blog_report where day = ? and sent_at is not null", (yesterday.isoformat(),)
+    ) == [(3,)]
 
 
 def test_backup_while_running_and_restore(make_live_site, tmp_path):
@@ -118,9 +123,11 @@ def test_backup_while_running_and_restore(make_live_site, tmp_path):
         stop.set()
         reader.join()
     assert "db.sqlite3:" in out and "huey.sqlite3:" in out and "integrity ok" in out
-    [(views_at_backup,)] = sqlite3.connect(tmp_path / "backup" / "db.sqlite3").execute(
-        "select view_count from blog_post where slug = ?", (slug,)
-    ).fetchall()
+    [(views_at_backup,)] = (
+        sqlite3.connect(tmp_path / "backup" / "db.sqlite3")
+        .execute("select view_count from blog_post where slug = ?", (slug,))
+        .fetchall()
+    )
     assert views_at_backup > 0
 
     # Restore as the README says: stop, put the two files back, start.
@@ -133,4 +140,3 @@ def test_backup_while_running_and_restore(make_live_site, tmp_path):
     status, _, page = Client(site.url).get(f"/posts/{slug}/")
     assert status == 200 and f"Viewed {views_at_backup + 1} times" in page
     assert site.manage("migrate", "--check").returncode == 0
-

@@ -27,12 +27,16 @@ def test_user_added_in_admin_is_owed_a_mail(admin_client, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("admin:users_user_add"),
-            {"email": "Added@X.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1", "usable_password": "true"},
+            {
+                "email": "Added@X.org",
+                "password1": "pw-long-enough-1",
+                "password2": "pw-long-enough-1",
+                "usable_password": "true",
+            },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert User.objects.filter(email="added@x.org").exists()
     assert [m.to for m in mail.outbox] == [["added@x.org"]]
-
 
 
 def test_verification_mails_have_no_view_on_site_button(admin_client, owed_verification):

@@ -33,4 +33,3 @@ def test_createsuperuser_asks_for_email(monkeypatch):
     call_command("createsuperuser", "--no-input", "--email", "Root@X.org", stdout=StringIO())
     admin = get_user_model().objects.get(email="root@x.org")
     assert admin.is_superuser and admin.check_password("pw-long-enough-1")
-

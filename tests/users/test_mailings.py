@@ -1,4 +1,5 @@
 """Account mail on the consumer's side (users/mailings.py): sending and reconciling."""
+
 import socket
 from datetime import timedelta
 
@@ -53,6 +54,8 @@ def test_no_mail_owed_once_verified_or_expired(user, make_user, owed_verificatio
 
 
 def test_accounts_past_the_link_lifetime_are_owed_nothing(make_user, settings):
-    old = make_user(email="old@x.org", date_joined=timezone.now() - timedelta(seconds=settings.VERIFICATION_MAX_AGE + 1))
+    old = make_user(
+        email="old@x.org", date_joined=timezone.now() - timedelta(seconds=settings.VERIFICATION_MAX_AGE + 1)
+    )
     assert mailings.verification_reconcile(in_flight_ids=set()) == []
     assert not old.verifications.exists()

@@ -27,4 +27,3 @@ def test_login_lookup_ignores_case(make_user):
 def test_create_superuser_is_staff_and_verified():
     admin = get_user_model().objects.create_superuser(email="root@x.org", password="pw-123456789")
     assert admin.is_staff and admin.is_superuser and admin.is_verified
-

@@ -1,5 +1,3 @@
-
-
 from unittest import mock
 
 import pytest
@@ -102,4 +100,3 @@ def test_signup_hashes_the_password_outside_the_write_transaction():
         user = services.user_create(email="hash@x.org", password="pw-long-enough-1")
     assert seen == [False]
     assert user.check_password("pw-long-enough-1")
-

@@ -1,4 +1,5 @@
 """Account tasks: thin wrappers that call users.mailings and ask Huey for retries."""
+
 from unittest import mock
 
 import pytest

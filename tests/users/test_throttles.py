@@ -14,7 +14,9 @@ LIMIT = throttles.Limit("test", 2, 60)
 
 
 def _signup(client, email):
-    return client.post(reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"})
+    return client.post(
+        reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
+    )
 
 
 def test_hits_over_the_limit_are_refused_until_the_window_ends():
@@ -33,7 +35,6 @@ def test_purge_drops_old_windows():
     throttles.throttle_hit((LIMIT, "a"))
     assert throttles.throttles_purge() == 1
     assert RateLimitCounter.objects.count() == 1
-
 
 
 def test_several_limits_are_all_counted_and_the_longest_wait_is_told():

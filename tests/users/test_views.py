@@ -89,4 +89,3 @@ def test_resend_requires_login_and_post(client, user, django_capture_on_commit_c
         response = client.post(reverse("users:verification-resend"), {"next": "https://evil.example/"})
     assert response.url == "/"
     assert len(mail.outbox) == 1
-

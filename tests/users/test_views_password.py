@@ -1,4 +1,5 @@
 """Password reset and change pages; reset mail goes through the queue."""
+
 import re
 
 import pytest
@@ -57,4 +58,3 @@ def test_password_change(client, user, password):
     assert response.url == reverse("users:password-change-done")
     user.refresh_from_db()
     assert user.check_password(new)
-

@@ -1,4 +1,3 @@
-
 import pytest
 from django.urls import reverse
 
@@ -20,4 +19,3 @@ def test_profile_rejects_overlong_names(author_client, author):
     assert response.status_code == 200 and response.context["form"].errors
     author.refresh_from_db()
     assert author.display_name == "Author"
-

@@ -15,7 +15,9 @@ LIMIT = throttles.Limit("test", 2, 60)
 
 
 def _signup(client, email):
-    return client.post(reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"})
+    return client.post(
+        reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
+    )
 
 
 def test_signups_are_limited_per_client_address(client, django_capture_on_commit_callbacks):
@@ -74,4 +76,3 @@ def test_login_works_again_after_the_cool_off(client, user, password):
             pass
     response = client.post(reverse("users:login"), {"username": user.email, "password": password})
     assert response.status_code == 302
-

@@ -4,23 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('users', '0001_initial'),
+        ("users", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitCounter',
+            name="RateLimitCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('window_start', models.DateTimeField()),
-                ('hits', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=200)),
+                ("window_start", models.DateTimeField()),
+                ("hits", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-window_start'],
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='users_ratelimit_key_window_unique')],
+                "ordering": ["-window_start"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "window_start"), name="users_ratelimit_key_window_unique")
+                ],
             },
         ),
     ]

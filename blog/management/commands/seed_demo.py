@@ -3,6 +3,7 @@ Fill an empty database with a small demo site: a few authors (who cannot log
 in), a handful of posts and 30 days of views. `make db.sqlite3.example` runs it
 on a fresh database to build the example file the dev run starts from.
 """
+
 import random
 from datetime import timedelta
 
@@ -20,8 +21,14 @@ AUTHORS = [
 ]
 POSTS = [
     ("Why this blog runs on one box", "A web process, a consumer, two SQLite files.\n\nThat is the whole stack."),
-    ("Background mail without a broker", "Huey keeps its queue in SQLite.\n\nThe consumer polls it about once a second when idle."),
-    ("Counting views honestly", "Each view is one UPDATE ... SET view_count = view_count + 1.\n\nNo read-modify-write."),
+    (
+        "Background mail without a broker",
+        "Huey keeps its queue in SQLite.\n\nThe consumer polls it about once a second when idle.",
+    ),
+    (
+        "Counting views honestly",
+        "Each view is one UPDATE ... SET view_count = view_count + 1.\n\nNo read-modify-write.",
+    ),
     ("Daily reports", "Every morning each author gets a table of yesterday's views."),
     ("Backups for SQLite", "Use the online backup API and copy both files."),
     ("Writing for the web", "Short paragraphs. Plain words.\n\nLinks that say where they go."),

@@ -6,6 +6,7 @@ never sent again, so running this twice queues nothing the second time. The
 dry run does the same work and rolls it back, so it lists exactly who a real
 run would queue.
 """
+
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError

@@ -8,6 +8,7 @@ the queue) with SQLite's backup API, while the web and consumer keep running.
 Restoring is in the README: stop both services, copy the two files back into
 DATA_DIR (removing any -wal/-shm files beside them), start the services.
 """
+
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
