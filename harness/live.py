@@ -174,11 +174,9 @@ class LiveSite:
         wait_for(lambda: "consumer" in self.log("consumer").lower(), 30, message="run_huey to start")
 
     def _web_answers(self):
-        try:
-            urllib.request.urlopen(self.url + "/", timeout=2).read()
-            return True
-        except (urllib.error.URLError, ConnectionError, OSError):
-            return False
+        """Any HTTP answer counts (an https site redirects plain requests)."""
+        status, _, _ = Client(self.url).get("/")
+        return status is not None
 
     def stop(self, name, sig=None):
         process = self.processes.pop(name, None)
@@ -220,18 +218,22 @@ class Client:
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), self._NoRedirect())
 
-    def request(self, path, data=None):
+    def request(self, path, data=None, headers=None, timeout=30):
+        """(status, headers, body); status None when nothing answered (refused, reset, timed out)."""
         url = path if path.startswith("http") else self.base_url + path
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body, headers={"Referer": self.base_url + "/", **self.headers})
+        headers = {"Referer": self.base_url + "/", **self.headers, **(headers or {})}
+        request = urllib.request.Request(url, data=body, headers=headers)
         try:
-            response = self.opener.open(request, timeout=30)
+            response = self.opener.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:
             response = error
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return None, {}, ""
         return response.status, dict(response.headers), response.read().decode()
 
-    def get(self, path):
-        return self.request(path)
+    def get(self, path, headers=None, timeout=30):
+        return self.request(path, headers=headers, timeout=timeout)
 
     def post_form(self, path, fields):
         _, _, page = self.get(path)

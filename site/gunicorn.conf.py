@@ -9,7 +9,13 @@ import site
 # before gunicorn imports site.wsgi.
 site.__path__ = [str(Path(__file__).resolve().parent)]
 
+from site.settings import BEHIND_PROXY  # noqa: E402 (needs the __path__ above)
+
 wsgi_app = "site.wsgi:application"
+# gunicorn would trust X-Forwarded-Proto (and friends) from loopback by
+# default, so anything on the box could claim TLS. Trust follows the same
+# setting as Django's: only the proxy on loopback, and only when there is one.
+forwarded_allow_ips = "127.0.0.1,::1" if BEHIND_PROXY else ""
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Page views are short and SQLite serialises writes, so a few sync workers
 # keep a small box busy without piling up lock waits.
