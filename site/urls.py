@@ -6,3 +6,5 @@ urlpatterns = [
     path("accounts/", include("users.urls")),
     path("", include("blog.urls")),
 ]
+
+handler400 = "site.views.bad_request"

@@ -1,4 +1,5 @@
 import contextlib
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -113,6 +114,12 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "users/user_login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        # A `next` that points back at this page would loop for a logged-in
+        # user (Django raises); send them to the default page instead.
+        url = super().get_redirect_url()
+        return "" if urlsplit(url).path == self.request.path else url
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.checks = throttles.login_checks(client=client_ip(request), email=request.POST.get("username", ""))

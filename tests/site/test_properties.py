@@ -3,6 +3,7 @@
 from urllib.parse import quote, urlsplit
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -116,3 +117,51 @@ def test_password_reset_form(client, email):
 def test_password_reset_link(client, uid, token):
     url = f"/accounts/password/reset/{quote(uid, safe='') or 'x'}/{quote(token, safe='') or 'x'}/"
     assert client.get(url).status_code in (200, 302, 404)
+
+
+# Charsets a form body may claim: Django accepts only UTF-8 for urlencoded forms.
+charsets = st.one_of(
+    st.sampled_from(["utf-16", "utf-16-le", "utf-32", "latin-1", "cp1252", "ascii", "utf-8", "UTF-8", "bogus", ""]),
+    st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=";,\"'"), max_size=20),
+)
+
+
+@given(charset=charsets, path=st.sampled_from(["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]))
+@examples
+def test_form_posts_in_any_charset_with_a_valid_csrf_token(charset, path):
+    client = Client(enforce_csrf_checks=True)
+    client.get(path)
+    token = client.cookies["csrftoken"].value
+    body = f"csrfmiddlewaretoken={token}&username=a%40x.org&email=a%40x.org&password=b"
+    try:
+        data = body.encode(charset)
+    except (LookupError, ValueError):
+        data = body.encode()  # A charset Python does not know: the bytes are UTF-8 anyway.
+    content_type = f"application/x-www-form-urlencoded; charset={charset}"
+    response = client.generic("POST", path, data, content_type=content_type)
+    assert response.status_code in (200, 302, 400, 403, 429)
+    assert User.objects.count() == 0
+
+
+@given(
+    next_url=st.one_of(
+        st.sampled_from(
+            [
+                "/accounts/login/",
+                "/accounts/login/?next=/accounts/login/",
+                "/accounts/login/?a=1",
+                "//testserver/accounts/login/",
+                "http://testserver/accounts/login/",
+                "/accounts/login",
+            ]
+        ),
+        nasty,
+    )
+)
+@examples
+def test_login_page_for_a_logged_in_user_with_any_next(client, user, next_url):
+    client.force_login(user)
+    response = client.get("/accounts/login/", {"next": next_url})
+    assert response.status_code == 302
+    # Following the redirect never comes back to the login page.
+    assert urlsplit(response["Location"]).path != "/accounts/login/"
