@@ -1,6 +1,7 @@
 from django import forms
 
 from blog.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
+from site.text import single_line
 
 
 class PostForm(forms.ModelForm):
@@ -14,7 +15,7 @@ class PostForm(forms.ModelForm):
         }
 
     def clean_title(self):
-        title = " ".join(self.cleaned_data["title"].split())
+        title = single_line(self.cleaned_data["title"])
         if not title:
             raise forms.ValidationError("A title needs some visible text.")
         return title

@@ -3,18 +3,32 @@ Mail infrastructure shared by both apps: render a mail from its three
 templates, and tell a transient SMTP failure from a permanent one.
 """
 
+import functools
 import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import Context, Engine, engines
 from django.template.loader import render_to_string
+
+
+@functools.cache
+def _text_engine() -> Engine:
+    """The site's own template folders and tags, for mail parts that are plain text."""
+    site_engine = engines["django"].engine
+    return Engine(dirs=site_engine.dirs, app_dirs=site_engine.app_dirs, libraries=site_engine.libraries)
+
+
+def _render_text(name: str, context: dict) -> str:
+    # Plain text is not HTML: escaping would put &quot; and &lt; into it.
+    return _text_engine().get_template(name).render(Context(context, autoescape=False))
 
 
 def mail_render(*, template: str, context: dict, to: str) -> EmailMultiAlternatives:
     """Build a text+HTML mail from <template>_subject.txt, .txt and .html."""
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    text = render_to_string(f"{template}.txt", context)
+    subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
+    text = _render_text(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from site.text import single_line
 from users.models import User, email_normalize
 
 
@@ -24,6 +25,9 @@ class SignupForm(forms.Form):
 
     def clean_email(self):
         return email_normalize(self.cleaned_data["email"])
+
+    def clean_display_name(self):
+        return single_line(self.cleaned_data["display_name"])
 
     def clean(self):
         cleaned = super().clean()
@@ -57,4 +61,4 @@ class ProfileForm(forms.ModelForm):
         }
 
     def clean_display_name(self):
-        return " ".join(self.cleaned_data["display_name"].split())
+        return single_line(self.cleaned_data["display_name"])

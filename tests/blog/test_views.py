@@ -94,7 +94,7 @@ def test_authors_cannot_touch_others_posts(client, post, make_user):
     assert post.is_published
 
 
-@pytest.mark.parametrize("title", ["", "   ", "x" * 201])
+@pytest.mark.parametrize("title", ["", "   ", "x" * 201, "\u200b\u200d", "\u202e\u2066", "\u00ad\ufeff"])
 def test_bad_post_titles_get_a_message(author_client, title):
     response = author_client.post(reverse("blog:post-create"), {"title": title, "content": "Body", "publish": "1"})
     assert response.status_code == 200

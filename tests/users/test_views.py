@@ -9,10 +9,10 @@ from users.models import User
 pytestmark = pytest.mark.django_db
 
 
-def _signup(client, email="new@x.org", password="pw-long-enough-1", password2=None):
+def _signup(client, email="new@x.org", password="pw-long-enough-1", password2=None, display_name=""):
     return client.post(
         reverse("users:signup"),
-        {"email": email, "password1": password, "password2": password2 or password},
+        {"email": email, "password1": password, "password2": password2 or password, "display_name": display_name},
     )
 
 
@@ -89,3 +89,24 @@ def test_resend_requires_login_and_post(client, user, django_capture_on_commit_c
         response = client.post(reverse("users:verification-resend"), {"next": "https://evil.example/"})
     assert response.url == "/"
     assert len(mail.outbox) == 1
+
+
+def test_signup_cleans_the_display_name_like_the_profile(client, django_capture_on_commit_callbacks):
+    name = ' <b>"Ann"\n\r  &   Bob</b>\u200b\u202e\u00ad '
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client, email="ann@x.org", display_name=name)
+    user = User.objects.get(email="ann@x.org")
+    assert user.display_name == '<b>"Ann" & Bob</b>'
+    [message] = mail.outbox
+    # Plain text is not HTML: no entities in the text part or the subject.
+    assert 'Hello <b>"Ann" & Bob</b>,' in message.body
+    assert "&quot;" not in message.body and "&lt;" not in message.body and "&amp;" not in message.body
+    html = message.alternatives[0][0]
+    assert "&lt;b&gt;&quot;Ann&quot; &amp; Bob&lt;/b&gt;" in html and "<b>" not in html
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u202e", "\u00ad", " \n\t "])
+def test_invisible_display_names_are_empty(client, name, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client, email="ann@x.org", display_name=name)
+    assert User.objects.get(email="ann@x.org").display_name == ""
