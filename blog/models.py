@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -26,6 +27,11 @@ def published_q(*, at: datetime | None = None, prefix: str = "") -> Q:
     and the Q serves as an aggregate's filter too.
     """
     return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}published_at__lte": at or timezone.now()})
+
+
+def authors(*, at: datetime | None = None) -> models.QuerySet:
+    """Active accounts with a post published by `at` (now): whom the blog shows, and reports to."""
+    return get_user_model().objects.filter(published_q(at=at, prefix="posts__"), is_active=True).distinct()
 
 
 class PostQuerySet(models.QuerySet):

@@ -8,14 +8,13 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import Post, Report, published_q
+from blog.models import Post, Report, authors
 from site.claims import claims_release_dead
 from site.mail import mail_render
 from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
@@ -43,12 +42,7 @@ def report_due_day(now: datetime | None = None) -> date:
 def report_authors(*, day: date) -> QuerySet:
     """Authors owed a report for `day`: everyone with a post published by the end of it."""
     end_of_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
-    return (
-        get_user_model()
-        .objects.filter(published_q(at=end_of_day, prefix="posts__"), is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
+    return authors(at=end_of_day).order_by("pk")
 
 
 def report_owe(*, day: date, in_flight_ids: Collection[int] = frozenset()) -> list[Report]:

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +12,7 @@ from django.views.generic import DetailView, ListView
 from blog import services
 from blog.charts import daily_bars
 from blog.forms import PostForm
-from blog.models import DailyViews, Post, Report, published_q
+from blog.models import DailyViews, Post, Report, authors, published_q
 
 CHART_DAYS = 30
 VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
@@ -45,7 +44,7 @@ class AuthorDetailView(ListView):
     paginate_by = 10
 
     def get_queryset(self):
-        self.author = get_object_or_404(get_user_model(), pk=self.kwargs["pk"], is_active=True)
+        self.author = get_object_or_404(authors(), pk=self.kwargs["pk"])
         return Post.objects.published().by(self.author).select_related("author")
 
     def get_context_data(self, **kwargs):

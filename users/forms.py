@@ -55,9 +55,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name"]
         help_texts = {
-            "display_name": (
-                "Shown as the author of your posts. Leave empty to show the part of your address before the @."
-            )
+            "display_name": ("Shown as the author of your posts. Left empty, you are shown as a numbered author.")
         }
 
     def clean_display_name(self):

@@ -102,7 +102,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def public_name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        # Never any part of the address: it is how the person is reached.
+        return self.display_name or f"Author {self.pk}"
 
 
 class EmailVerificationQuerySet(DeliveryQuerySet):

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from blog.models import DailyViews, Post
 
@@ -116,3 +119,24 @@ def test_oversized_content_gets_a_clear_message(author_client):
     assert response.status_code == 200
     assert "Posts are limited to 100,000 characters." in response.content.decode()
     assert not Post.objects.exists()
+
+
+def test_author_pages_exist_only_for_authors_with_a_published_post(client, author, post, make_user, make_post):
+    assert client.get(author.get_absolute_url()).status_code == 200
+    drafter = make_user(email="drafter@x.org", verified=True)
+    make_post(author=drafter, title="Hidden", published_at=None)
+    scheduled = make_user(email="later@x.org", verified=True)
+    make_post(author=scheduled, title="Later", published_at=timezone.now() + timedelta(days=1))
+    nobody = make_user(email="nobody@x.org")
+    boss = make_user(email="boss@x.org", is_staff=True, is_superuser=True)
+    for account in (drafter, scheduled, nobody, boss):
+        assert client.get(f"/authors/{account.pk}/").status_code == 404
+
+
+def test_no_part_of_an_email_address_is_shown_publicly(client, make_user, make_post):
+    writer = make_user(email="secret.local.part@x.org", verified=True, display_name="")
+    post = make_post(author=writer, title="Mine")
+    for path in ("/", post.get_absolute_url(), writer.get_absolute_url()):
+        page = client.get(path).content.decode()
+        assert "secret.local.part" not in page and "secret" not in page.lower(), path
+        assert f"Author {writer.pk}" in page, path
