@@ -9,6 +9,7 @@ from collections.abc import Collection
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
+from django.db.models import F
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -22,7 +23,7 @@ from users.tokens import verification_token_make
 
 def verification_send(*, verification_id: int) -> SendResult:
     def build(verification: EmailVerification) -> EmailMessage:
-        token = verification_token_make(user=verification.user)
+        token = verification_token_make(user_id=verification.user_id, email=verification.email)
         return mail_render(
             template="users/email/verification",
             context={"user": verification.user, "verify_path": reverse("users:verify", kwargs={"token": token})},
@@ -37,11 +38,12 @@ def verification_send(*, verification_id: int) -> SendResult:
 def verification_reconcile(*, in_flight_ids: Collection[int]) -> list[int]:
     """
     Re-owe what was lost and return the verification ids to enqueue again.
-    Accounts made without user_create (the shell, a script) are owed a mail
-    too: every account awaiting verification without one gets it here.
+    Accounts made without user_create (the shell, a script) or whose address
+    changed are owed a mail too: every account awaiting verification without
+    one for its current address gets it here.
     """
     claims_release_dead(model=EmailVerification)
-    orphans = User.objects.awaiting_verification().filter(verifications__isnull=True)
+    orphans = User.objects.awaiting_verification().exclude(verifications__email=F("email"))
     EmailVerification.objects.bulk_create(
         [EmailVerification(user_id=pk, email=email) for pk, email in orphans.values_list("pk", "email")]
     )

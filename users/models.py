@@ -108,9 +108,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class EmailVerificationQuerySet(DeliveryQuerySet):
     def owed(self) -> EmailVerificationQuerySet:
-        """Mails still to send: the account waits for it and the link would still work."""
+        """
+        Mails still to send: the account waits for it, the link would still
+        work, and the address is still the account's (a changed address voids
+        mail owed to the old one).
+        """
         return self.undelivered().filter(
-            user__is_verified=False, user__is_active=True, created_at__gt=verification_cutoff()
+            user__is_verified=False,
+            user__is_active=True,
+            created_at__gt=verification_cutoff(),
+            email=models.F("user__email"),
         )
 
 

@@ -1,5 +1,6 @@
 """Account mail on the consumer's side (users/mailings.py): sending and reconciling."""
 
+import re
 import socket
 from datetime import timedelta
 
@@ -59,3 +60,31 @@ def test_accounts_past_the_link_lifetime_are_owed_nothing(make_user, settings):
     )
     assert mailings.verification_reconcile(in_flight_ids=set()) == []
     assert not old.verifications.exists()
+
+
+def test_an_email_change_voids_mail_owed_to_the_old_address(user, owed_verification):
+    stale = owed_verification()
+    user.email = "new@x.org"
+    user.save()
+    assert mailings.verification_send(verification_id=stale.pk) == SendResult(Outcome.SKIPPED)
+    assert mail.outbox == []
+    # The new address is owed its own mail, whose link verifies it.
+    [fresh_id] = mailings.verification_reconcile(in_flight_ids=set())
+    assert EmailVerification.objects.get(pk=fresh_id).email == "new@x.org"
+    assert mailings.verification_send(verification_id=fresh_id) == SendResult(Outcome.SENT)
+    [message] = mail.outbox
+    assert message.to == ["new@x.org"]
+    token = re.search(r"/accounts/verify/([^/\s]+)/", message.body)[1]
+    assert services.user_verify(token=token) == user
+
+
+def test_a_link_only_verifies_the_address_it_was_sent_to(user, owed_verification):
+    verification = owed_verification()
+    # Sent while the address was still the old one...
+    mailings.verification_send(verification_id=verification.pk)
+    token = re.search(r"/accounts/verify/([^/\s]+)/", mail.outbox[0].body)[1]
+    user.email = "new@x.org"
+    user.save()
+    # ...it cannot verify the new one.
+    with pytest.raises(services.VerificationFailed):
+        services.user_verify(token=token)

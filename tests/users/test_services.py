@@ -59,7 +59,7 @@ def test_bad_tokens_are_invalid(token):
 def test_token_dies_when_email_changes(user):
     from users.tokens import verification_token_make
 
-    token = verification_token_make(user=user)
+    token = verification_token_make(user_id=user.pk, email=user.email)
     user.email = "new@x.org"
     user.save()
     with pytest.raises(services.VerificationFailed):
@@ -69,7 +69,7 @@ def test_token_dies_when_email_changes(user):
 def test_token_expires(user, settings):
     from users.tokens import verification_token_make
 
-    token = verification_token_make(user=user)
+    token = verification_token_make(user_id=user.pk, email=user.email)
     settings.VERIFICATION_MAX_AGE = -1
     with pytest.raises(services.VerificationFailed) as failure:
         services.user_verify(token=token)
