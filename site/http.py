@@ -1,5 +1,7 @@
 """Request helpers shared by both apps."""
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -15,3 +17,21 @@ def client_ip(request: HttpRequest) -> str:
         if forwarded:
             return forwarded[-1][:64]
     return request.META.get("REMOTE_ADDR", "")[:64] or "unknown"
+
+
+def client_key(request: HttpRequest) -> str:
+    """
+    Who the client is, for per-client limits: its IPv4 address, or the /64
+    of its IPv6 address, since one home connection gets a whole /64 and can
+    pick a new address for every request.
+    """
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)

@@ -12,7 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from site.http import client_ip
+from site.http import client_key
 from users import services, throttles
 from users.forms import LoginForm, ProfileForm, SignupForm
 from users.models import email_normalize
@@ -50,7 +50,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            throttles.throttle_hit((throttles.SIGNUP_PER_IP, client_ip(request)), (throttles.SIGNUP_PER_EMAIL, email))
+            throttles.throttle_hit((throttles.SIGNUP_PER_IP, client_key(request)), (throttles.SIGNUP_PER_EMAIL, email))
         except throttles.Throttled as throttled:
             return too_many_requests(
                 request, throttled, "Too many sign-ups from here.", template="users/user_signup.html", form=form
@@ -86,7 +86,7 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
     try:
         throttles.throttle_hit(
-            (throttles.RESEND_PER_ACCOUNT, request.user.pk), (throttles.RESEND_PER_IP, client_ip(request))
+            (throttles.RESEND_PER_ACCOUNT, request.user.pk), (throttles.RESEND_PER_IP, client_key(request))
         )
     except throttles.Throttled as throttled:
         return too_many_requests(request, throttled, "You asked for several links already.", context={"back": next_url})
@@ -122,7 +122,7 @@ class LoginView(auth_views.LoginView):
         return "" if urlsplit(url).path == self.request.path else url
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.checks = throttles.login_checks(client=client_ip(request), email=request.POST.get("username", ""))
+        self.checks = throttles.login_checks(client=client_key(request), email=request.POST.get("username", ""))
         try:
             throttles.throttle_check(*self.checks)
         except throttles.Throttled as throttled:
@@ -150,7 +150,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         email = email_normalize(form.cleaned_data["email"])
         try:
             throttles.throttle_hit(
-                (throttles.RESET_PER_IP, client_ip(self.request)), (throttles.RESET_PER_EMAIL, email)
+                (throttles.RESET_PER_IP, client_key(self.request)), (throttles.RESET_PER_EMAIL, email)
             )
         except throttles.Throttled as throttled:
             context = self.get_context_data(form=form)

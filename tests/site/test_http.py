@@ -1,9 +1,14 @@
+import ipaddress
+
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from blog.models import Post
-from site.http import client_ip
+from site.http import client_ip, client_key
 from users import throttles
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +55,37 @@ def test_error_pages_are_friendly(client, author):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(reverse("users:login"), {"username": "a@x.org", "password": "x"})
     assert response.status_code == 403 and "This form has expired" in response.content.decode()
+
+
+@given(st.ip_addresses(v=6), st.integers(min_value=0, max_value=2**64 - 1))
+@examples(max_examples=100, deadline=None)
+def test_ipv6_clients_are_keyed_by_their_64(address, host_bits):
+    if address.ipv4_mapped is not None:
+        return  # An IPv4 client: keyed by its address (the next test).
+    same_64 = ipaddress.IPv6Address((int(address) >> 64 << 64) | host_bits)
+    other_64 = ipaddress.IPv6Address(int(address) ^ (1 << 64))
+    key = client_key(RequestFactory().get("/", REMOTE_ADDR=str(address)))
+    assert key == client_key(RequestFactory().get("/", REMOTE_ADDR=str(same_64)))
+    assert key != client_key(RequestFactory().get("/", REMOTE_ADDR=str(other_64)))
+
+
+def test_ipv4_clients_and_mapped_ones_are_keyed_by_their_address():
+    key = client_key(RequestFactory().get("/", REMOTE_ADDR="203.0.113.9"))
+    assert key == client_key(RequestFactory().get("/", REMOTE_ADDR="::ffff:203.0.113.9")) == "203.0.113.9"
+    assert key != client_key(RequestFactory().get("/", REMOTE_ADDR="203.0.113.10"))
+
+
+def test_one_home_connection_cannot_sign_up_past_the_limit_by_changing_its_ipv6_address(client):
+    for n in range(throttles.SIGNUP_PER_IP.limit):
+        response = client.post(
+            reverse("users:signup"),
+            {"email": f"u{n}@x.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"},
+            REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}",
+        )
+        assert response.status_code == 302
+    response = client.post(
+        reverse("users:signup"),
+        {"email": "more@x.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"},
+        REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:fffe",
+    )
+    assert response.status_code == 429
