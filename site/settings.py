@@ -107,6 +107,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "site.middleware.security_headers",
+    "site.middleware.request_size_limit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,6 +116,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Every request body is capped: the longest post (100,000 characters, up to
+# 12 bytes each once form-encoded) fits, and nothing else needs more. The
+# proxy caps bodies too (deploy/Caddyfile). No form takes a file, so file
+# parts are dropped unread instead of spooled to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1_300_000
+FILE_UPLOAD_HANDLERS = ["site.uploads.NoFileUploads"]
 
 ROOT_URLCONF = "site.urls"
 WSGI_APPLICATION = "site.wsgi.application"

@@ -1,6 +1,8 @@
 import ipaddress
+from unittest import mock
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 from hypothesis import given
@@ -89,3 +91,29 @@ def test_one_home_connection_cannot_sign_up_past_the_limit_by_changing_its_ipv6_
         REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:fffe",
     )
     assert response.status_code == 429
+
+
+def test_file_parts_are_never_written_anywhere(client, settings):
+    # Django's default would put any file part of this size on disk.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    upload = SimpleUploadedFile("big.bin", b"x" * 50_000)
+    written = AssertionError("a file part was written to disk")
+    with mock.patch("django.core.files.temp.NamedTemporaryFile", side_effect=written):
+        response = client.post(reverse("users:login"), {"username": "a@x.org", "password": "pw", "file": upload})
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/", "/write/", "/nowhere/"])
+def test_request_bodies_over_the_cap_are_refused_unread(client, settings, path):
+    body = b"a=" + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.generic("POST", path, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+
+
+def test_a_post_at_its_longest_fits_under_the_cap(author_client, settings):
+    from blog.models import CONTENT_MAX_LENGTH
+
+    content = "\U0001f600" * CONTENT_MAX_LENGTH  # The longest encoding: 12 bytes a character.
+    response = author_client.post(reverse("blog:post-create"), {"title": "Smiles", "content": content, "draft": "1"})
+    assert response.status_code == 302
