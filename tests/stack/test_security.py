@@ -1,8 +1,10 @@
 """Security findings that only real processes show: gunicorn's own trust, slow clients, every login path."""
 
+import stat
+
 import pytest
 
-from harness.live import Client
+from harness.live import Client, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -15,3 +17,25 @@ def test_gunicorn_trusts_forwarded_proto_only_behind_the_proxy(make_live_site, b
     # A client on loopback (as anything on the box is) claims TLS. Without a
     # proxy nobody may vouch for the scheme; behind it, only the proxy does.
     assert client.get("/", headers={"X-Forwarded-Proto": "https"})[0] == forged_status
+
+
+def test_the_live_database_and_queue_are_private(make_live_site, smtp):
+    site = make_live_site()
+    Client(site.url).post_form(
+        "/accounts/signup/", {"email": "a@x.org", "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
+    )
+    wait_for(lambda: smtp.inbox.to("a@x.org"), 20, message="the verification mail")
+    files = [path for path in site.data_dir.iterdir() if path.name.startswith(("db.sqlite3", "huey.sqlite3"))]
+    assert {path.name for path in files} >= {"db.sqlite3", "huey.sqlite3"}
+    # Password hashes and session keys: readable by the site's own user only.
+    assert {path.name: oct(stat.S_IMODE(path.stat().st_mode) & 0o077) for path in files} == {
+        path.name: "0o0" for path in files
+    }
+
+
+def test_an_old_world_readable_database_is_made_private_at_start(make_live_site, tmp_path):
+    site = make_live_site(consumer=False)
+    site.stop_all()
+    (site.data_dir / "db.sqlite3").chmod(0o644)
+    site.start_web()
+    assert stat.S_IMODE((site.data_dir / "db.sqlite3").stat().st_mode) == 0o600

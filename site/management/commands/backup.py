@@ -9,6 +9,7 @@ Restoring is in the README: stop both services, copy the two files back into
 DATA_DIR (removing any -wal/-shm files beside them), start the services.
 """
 
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,11 +29,18 @@ class Command(BaseCommand):
     def handle(self, *args, dest=None, **options) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         dest = Path(dest) if dest else settings.DATA_DIR / "backups" / stamp
+        # The copies hold password hashes and session keys: a private folder,
+        # private files, and no symbolic link that could lead a write elsewhere.
+        if dest.is_symlink():
+            raise CommandError(f"{dest} is a symbolic link; give the real folder.")
+        links = [name for name in FILES if (dest / name).is_symlink()]
+        if links:
+            raise CommandError(f"{dest} holds a symbolic link ({', '.join(links)}); choose an empty folder.")
         clashes = [name for name in FILES if (dest / name).exists()]
         if clashes:
             raise CommandError(f"{dest} already holds {', '.join(clashes)}; choose an empty folder.")
         try:
-            dest.mkdir(parents=True, exist_ok=True)
+            dest.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise CommandError(f"Cannot create {dest}: {exc}") from exc
         for name in FILES:
@@ -44,7 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name}: {pages} pages copied, integrity ok")
         self.stdout.write(self.style.SUCCESS(f"Backup written to {dest}"))
 
-    def _copy(self, source, target):
+    def _copy(self, source: Path, target: Path) -> int:
+        # Create the file ourselves: private, and refusing to follow a link
+        # planted since the check above (O_EXCL fails on any existing name).
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
         dst = sqlite3.connect(target)
         try:
