@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -18,6 +19,10 @@ CONTENT_MAX_LENGTH = 100_000
 SLUG_MAX_LENGTH = 220
 # How far back an unsent report is still worth sending.
 REPORT_OWED_DAYS = 7
+# slugify() never starts a slug with "_", so a draft's random address can
+# never clash with, or be mistaken for, one made from a title.
+DRAFT_SLUG_PREFIX = "_"
+SLUG_ATTEMPTS = 5
 
 
 def published_q(*, at: datetime | None = None, prefix: str = "") -> Q:
@@ -65,7 +70,7 @@ class Post(models.Model):
         max_length=SLUG_MAX_LENGTH,
         unique=True,
         blank=True,
-        help_text="Made from the title; it does not change once the post is published.",
+        help_text="Made from the title when the post is first published, then never changed; a draft's is random.",
     )
     content = models.TextField(max_length=CONTENT_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -83,10 +88,27 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        # A published post keeps its address; a draft follows its title.
-        if not self.slug or (not self.is_published and self._state.adding is False and self._title_changed()):
+        if self.published_at is None:
+            # A draft's address says nothing of its title: a title slug would
+            # show others (as "-2" on theirs) that a hidden draft exists.
+            self.slug = self.slug or draft_slug()
+            return super().save(*args, **kwargs)
+        if self.slug and not self.slug.startswith(DRAFT_SLUG_PREFIX):
+            return super().save(*args, **kwargs)  # Once public, an address never changes.
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "slug"}
+        # Published (or scheduled) for the first time: the address comes from
+        # the title. Another writer may take the same one between our choice
+        # and our insert; then choose again.
+        for attempt in range(SLUG_ATTEMPTS):
             self.slug = unique_slug(self.title, exclude_pk=self.pk)
-        super().save(*args, **kwargs)
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                taken = Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists()
+                if not taken or attempt == SLUG_ATTEMPTS - 1:
+                    raise
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post-detail", kwargs={"slug": self.slug})
@@ -95,9 +117,9 @@ class Post(models.Model):
     def is_published(self) -> bool:
         return self.published_at is not None and self.published_at <= timezone.now()
 
-    def _title_changed(self) -> bool:
-        stored = Post.objects.filter(pk=self.pk).values_list("title", flat=True).first()
-        return stored is not None and stored != self.title
+
+def draft_slug() -> str:
+    return f"{DRAFT_SLUG_PREFIX}{secrets.token_hex(8)}"
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from blog.models import Post, published_q
+from blog.models import Post, published_q, unique_slug
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +35,36 @@ def test_slug_is_stable_after_publishing(post):
     assert post.slug == "hello-world"
 
 
-def test_draft_slug_follows_its_title(make_post):
+def test_a_draft_has_a_private_address_until_it_is_published(make_post):
     draft = make_post(title="Working title", published_at=None)
+    assert "working" not in draft.slug and "title" not in draft.slug
     draft.title = "Final title"
     draft.save()
+    assert "final" not in draft.slug
+    draft.published_at = timezone.now()
+    draft.save()
     assert draft.slug == "final-title"
+
+
+def test_a_hidden_draft_does_not_show_in_anyone_elses_address(make_user, make_post):
+    make_post(author=make_user(email="alice@x.org", verified=True), title="Secret plan", published_at=None)
+    public = make_post(author=make_user(email="bob@x.org", verified=True), title="Secret plan")
+    assert public.slug == "secret-plan"  # Not "secret-plan-2": nothing reveals Alice's draft.
+
+
+def test_two_writers_racing_for_one_slug_both_get_their_post(make_post, monkeypatch):
+    first = make_post(title="Same title")
+    # The second writer chose its slug before the first one's insert landed.
+    real_unique_slug, calls = unique_slug, []
+
+    def stale_then_fresh(title, **kwargs):
+        calls.append(title)
+        return first.slug if len(calls) == 1 else real_unique_slug(title, **kwargs)
+
+    monkeypatch.setattr("blog.models.unique_slug", stale_then_fresh)
+    second = make_post(title="Same title", content="The second writer's text.")
+    assert second.slug == "same-title-2" and len(calls) == 2
+    assert Post.objects.get(pk=second.pk).content == "The second writer's text."
 
 
 def test_drafts_are_visible_only_to_their_author(author, make_post, make_user):

@@ -1,0 +1,22 @@
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_drafts_get_private_addresses_and_published_posts_keep_theirs():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("blog", "0001_initial")])
+    old = executor.loader.project_state([("blog", "0001_initial")]).apps
+    author = old.get_model("users", "User").objects.create(email="a@x.org", password="!")
+    Post = old.get_model("blog", "Post")
+    Post.objects.create(author=author, title="Secret plan", slug="secret-plan", content="x", published_at=None)
+    Post.objects.create(author=author, title="Public", slug="public", content="x")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    new = executor.loader.project_state(executor.loader.graph.leaf_nodes()).apps.get_model("blog", "Post")
+    slugs = dict(new.objects.values_list("title", "slug"))
+    assert slugs["Public"] == "public"
+    assert slugs["Secret plan"].startswith("_") and "secret" not in slugs["Secret plan"]
