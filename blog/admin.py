@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from blog.models import DailyViews, Post, Report
+from site.admin_site import DateHierarchyAdmin
 
 
 class PostStateFilter(admin.SimpleListFilter):
@@ -19,7 +20,7 @@ class PostStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(DateHierarchyAdmin):
     list_display = ("title", "author", "state", "published_at", "view_count")
     list_filter = (PostStateFilter, "created_at")
     search_fields = ("title", "content", "author__email")
@@ -35,7 +36,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(DailyViews)
-class DailyViewsAdmin(admin.ModelAdmin):
+class DailyViewsAdmin(DateHierarchyAdmin):
     list_display = ("post", "day", "views")
     date_hierarchy = "day"
     search_fields = ("post__title",)
@@ -47,7 +48,7 @@ class DailyViewsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(DateHierarchyAdmin):
     list_display = ("author", "day", "state", "attempts", "sent_at", "last_error")
     list_filter = ("day", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
     search_fields = ("author__email",)

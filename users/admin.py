@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from site.admin_site import DateHierarchyAdmin
 from users import services
 from users.models import EmailVerification, User
 
@@ -80,7 +81,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(EmailVerification)
-class EmailVerificationAdmin(admin.ModelAdmin):
+class EmailVerificationAdmin(DateHierarchyAdmin):
     list_display = ("email", "created_at", "state", "attempts", "sent_at", "last_error")
     list_filter = (("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
     search_fields = ("email", "user__email")

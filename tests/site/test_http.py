@@ -117,3 +117,15 @@ def test_a_post_at_its_longest_fits_under_the_cap(author_client, settings):
     content = "\U0001f600" * CONTENT_MAX_LENGTH  # The longest encoding: 12 bytes a character.
     response = author_client.post(reverse("blog:post-create"), {"title": "Smiles", "content": content, "draft": "1"})
     assert response.status_code == 302
+
+
+def test_pages_for_a_logged_in_person_are_never_stored_by_caches(author_client, make_post):
+    draft = make_post(title="Draft", published_at=None)
+    for path in ("/dashboard/", "/accounts/profile/", "/write/", draft.get_absolute_url(), "/"):
+        cache_control = author_client.get(path).get("Cache-Control", "")
+        assert "private" in cache_control and "no-store" in cache_control, path
+
+
+def test_public_pages_stay_cacheable_for_visitors(client, post):
+    for path in ("/", post.get_absolute_url()):
+        assert "private" not in client.get(path).get("Cache-Control", ""), path

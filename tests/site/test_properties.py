@@ -165,3 +165,27 @@ def test_login_page_for_a_logged_in_user_with_any_next(client, user, next_url):
     assert response.status_code == 302
     # Following the redirect never comes back to the login page.
     assert urlsplit(response["Location"]).path != "/accounts/login/"
+
+
+DATE_HIERARCHIES = {
+    "/admin/blog/post/": "created_at",
+    "/admin/blog/report/": "day",
+    "/admin/blog/dailyviews/": "day",
+    "/admin/users/emailverification/": "created_at",
+}
+
+
+@given(
+    year=st.one_of(st.integers(-10, 100_000), st.sampled_from([1, 9999, 10000])),
+    month=st.one_of(st.none(), st.integers(-1, 14), st.just(12)),
+    day=st.one_of(st.none(), st.integers(-1, 33), st.just(31)),
+)
+@examples
+def test_admin_date_hierarchy_with_any_date(admin_client, year, month, day):
+    for url, field in DATE_HIERARCHIES.items():
+        params = {f"{field}__year": year}
+        if month is not None:
+            params[f"{field}__month"] = month
+            if day is not None:
+                params[f"{field}__day"] = day
+        assert admin_client.get(url, params).status_code in (200, 302), (url, params)
