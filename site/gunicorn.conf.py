@@ -17,10 +17,13 @@ wsgi_app = "site.wsgi:application"
 # setting as Django's: only the proxy on loopback, and only when there is one.
 forwarded_allow_ips = "127.0.0.1,::1" if BEHIND_PROXY else ""
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# Page views are short and SQLite serialises writes, so a few sync workers
-# keep a small box busy without piling up lock waits.
+# Page views are short and SQLite serialises writes, so a few workers keep a
+# small box busy without piling up lock waits. Each serves several requests
+# at once on threads: a sync worker is held for as long as one slow client
+# takes to send its body, and three such clients took the whole site down.
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-worker_class = "sync"
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "8"))
 # Load Django once in the master and fork the workers from it: they share the
 # loaded code copy-on-write, which on a small box saves tens of MB per worker.
 preload_app = True

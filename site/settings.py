@@ -172,6 +172,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
+# Every password check goes through the login throttle, the admin's included.
+AUTHENTICATION_BACKENDS = ["users.backends.ThrottledModelBackend"]
 LOGIN_URL = "users:login"
 LOGIN_REDIRECT_URL = "blog:post-list"
 LOGOUT_REDIRECT_URL = "blog:post-list"

@@ -4,7 +4,11 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from site.admin_site import DateHierarchyAdmin
 from users import services
+from users.forms import AdminLoginForm
 from users.models import EmailVerification, User
+
+# The admin's login goes through the same throttle as the site's, and says so.
+admin.site.login_form = AdminLoginForm
 
 
 class UserCreationForm(AdminUserCreationForm):

@@ -1,5 +1,7 @@
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from site.text import single_line
@@ -43,11 +45,53 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-class LoginForm(AuthenticationForm):
-    # The cool-off after failed attempts is the view's: a form does not write.
+def throttled_error(request) -> forms.ValidationError | None:
+    """The login throttle's refusal for this request (users.backends), as a form error."""
+    throttled = getattr(request, "login_throttled", None)
+    if throttled is None:
+        return None
+    return forms.ValidationError(
+        f"Too many failed attempts. Please try again in {throttled.wait_text}.", code="throttled"
+    )
+
+
+class ThrottledLoginMixin:
+    """Says "too many attempts" instead of "wrong password" when the throttle refused the check."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            throttled = throttled_error(self.request)
+            if throttled is None:
+                raise
+            raise throttled from None
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
     username = forms.EmailField(
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """The old password is checked like a login: through the backend and its throttle."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if authenticate(self.request, username=self.user.email, password=old_password) != self.user:
+            raise throttled_error(self.request) or forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
 
 
 class ProfileForm(forms.ModelForm):

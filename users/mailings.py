@@ -61,15 +61,25 @@ def account_exists_send(*, user_id: int) -> None:
     ).send()
 
 
+def _reset_path(user: User) -> str:
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse(
+        "users:password-reset-confirm", kwargs={"uidb64": uidb64, "token": default_token_generator.make_token(user)}
+    )
+
+
 def password_reset_send(*, user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    path = reverse(
-        "users:password-reset-confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    mail_render(template="users/email/password_reset", context={"user": user, "reset_path": path}, to=user.email).send()
+    context = {"user": user, "reset_path": _reset_path(user)}
+    mail_render(template="users/email/password_reset", context=context, to=user.email).send()
+
+
+def account_pending_send(*, user_id: int) -> None:
+    """To an address whose account awaits verification and was signed up for again: a link to choose its password."""
+    user = User.objects.awaiting_verification().filter(pk=user_id).first()
+    if user is None:
+        return
+    context = {"user": user, "reset_path": _reset_path(user)}
+    mail_render(template="users/email/account_pending", context=context, to=user.email).send()

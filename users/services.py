@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from site.queue import enqueue_on_commit
-from users import tasks
+from users import tasks, throttles
 from users.models import EmailVerification, User, email_normalize
 from users.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_read
 
@@ -44,20 +44,21 @@ def user_create(*, email: str, password: str, display_name: str = "") -> User:
 def signup_repeat(*, email: str) -> None:
     """
     Someone signed up with an address that has an account. Its owner gets a
-    mail instead of the form showing an error, so signup reveals nothing: a
-    fresh link if the account is unverified, otherwise a note saying so.
+    mail instead of the form showing an error, so signup reveals nothing. A
+    verified account gets a note. An unverified one gets a link to choose its
+    password, never a verification link: whoever signed up first may not own
+    the mailbox, and a link would verify the account with their password.
     """
     user = User.objects.with_email(email).filter(is_active=True).first()
     if user is None:
         return
-    if not user.is_verified:
-        # A link sent moments ago is still good; racing double-submits of the
-        # form should not each mail a new one.
-        recent = timezone.now() - SIGNUP_REPEAT_QUIET
-        if not user.verifications.filter(sent_at__gt=recent).exists():
-            verification_request(user=user)
-        return
-    enqueue_on_commit(tasks.account_exists_send_task, user.pk)
+    if user.is_verified:
+        enqueue_on_commit(tasks.account_exists_send_task, user.pk)
+    elif user.date_joined < timezone.now() - SIGNUP_REPEAT_QUIET:
+        enqueue_on_commit(tasks.account_pending_send_task, user.pk)
+    # Else the account is minutes old: a double-submitted form, whose
+    # verification mail is on its way. (Anyone else can still reset the
+    # password from the login page, which proves the mailbox the same way.)
 
 
 def password_reset_request(*, email: str) -> None:
@@ -81,8 +82,8 @@ def verification_request(*, user: User) -> EmailVerification | None:
     return verification
 
 
-def user_verify(*, token: str) -> User:
-    """Verify the account a link was made for. Raises VerificationFailed with a reason."""
+def verification_link_read(*, token: str) -> User:
+    """The account a link was made for. Raises VerificationFailed with a reason."""
     try:
         user_id, digest = verification_token_read(token)
     except TokenExpired as exc:
@@ -92,6 +93,18 @@ def user_verify(*, token: str) -> User:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not token_matches_email(digest, user.email):
         raise VerificationFailed("invalid")
+    return user
+
+
+def user_verify(*, token: str, by: User) -> User:
+    """
+    Verify the account a link was made for, for a person logged in to it: the
+    link proves the mailbox, the login proves the password. A link alone, in
+    another's session, or in nobody's, verifies nothing. Raises VerificationFailed.
+    """
+    user = verification_link_read(token=token)
+    if user.pk != by.pk:
+        raise VerificationFailed("other-account")
     updated = User.objects.filter(pk=user.pk, is_verified=False).update(is_verified=True, verified_at=timezone.now())
     if not updated:
         raise VerificationFailed("used")
@@ -103,6 +116,17 @@ def user_profile_update(*, user: User, display_name: str) -> User:
     user.display_name = display_name
     user.save(update_fields=["display_name"])
     return user
+
+
+def password_reset_done(*, user: User) -> None:
+    """
+    The person chose a password through a link mailed to the account's
+    address: that proves the mailbox, so the account is verified, and every
+    cool-off on it ends. Sessions of whoever held the old password end with
+    it (Django ties sessions to the password hash).
+    """
+    user_mark_verified(user=user)
+    throttles.login_unlock(email=user.email)
 
 
 def user_mark_verified(*, user: User) -> None:

@@ -21,6 +21,12 @@ def account_exists_send_task(user_id: int) -> None:
     mailings.account_exists_send(user_id=user_id)
 
 
+@db_task(retries=5, retry_delay=60)
+def account_pending_send_task(user_id: int) -> None:
+    # Like the reset mail: short-lived link, the person can sign up again.
+    mailings.account_pending_send(user_id=user_id)
+
+
 @db_task(retries=5, retry_delay=30)
 def password_reset_send_task(user_id: int) -> None:
     # The link is short-lived and the user can ask again: Huey's retries suffice.

@@ -1,10 +1,16 @@
 """
 Rate limits for signup, resend, password reset and login, counted in the database.
 
-Fixed windows: a key may be hit `limit` times per `window` seconds; once it is
-over, it cools off until the window ends. No permanent lock-out anywhere.
+Sliding windows: a subject may be hit `limit` times in any `window` seconds,
+estimated from per-window counters (the previous window's count, weighted by
+how much of it still overlaps, plus the current one), so a burst around a
+window's edge gets no double allowance. Hits are counted before they are
+judged, so concurrent requests cannot all slip under the limit. No permanent
+lock-out anywhere.
 """
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -28,8 +34,12 @@ RESEND_PER_ACCOUNT = Limit("resend:user", 3, 3600)
 RESEND_PER_IP = Limit("resend:ip", 10, 3600)
 RESET_PER_IP = Limit("reset:ip", 10, 3600)
 RESET_PER_EMAIL = Limit("reset:email", 3, 3600)
-LOGIN_FAILURES_PER_IP = Limit("login:ip", 30, 900)
-LOGIN_FAILURES_PER_EMAIL = Limit("login:email", 10, 900)
+# Login: attempts per client, attempts per account from one client, and
+# failures per account. The last one only stops clients that have already
+# failed on that account, so strangers cannot lock its owner out.
+LOGIN_PER_CLIENT = Limit("login:ip", 30, 900)
+LOGIN_PER_ACCOUNT_CLIENT = Limit("login:acct-ip", 10, 900)
+LOGIN_FAILURES_PER_ACCOUNT = Limit("login:acct", 10, 900)
 
 
 class Throttled(Exception):
@@ -48,22 +58,39 @@ class Throttled(Exception):
 Check = tuple[Limit, object]
 
 
-def login_checks(*, client: str, email: str) -> tuple[Check, ...]:
-    """The limits on failed logins: per client address and per account."""
-    return ((LOGIN_FAILURES_PER_IP, client), (LOGIN_FAILURES_PER_EMAIL, email_normalize(email)))
-
-
-def _window(limit: Limit, now: datetime) -> datetime:
-    start = int(now.timestamp()) // limit.window * limit.window
-    return datetime.fromtimestamp(start, tz=dt_timezone.utc)
+def _window(limit: Limit, now: datetime) -> tuple[datetime, float]:
+    """The current window's start, and how far into it `now` is (0 to 1)."""
+    seconds = now.timestamp()
+    start = int(seconds) // limit.window * limit.window
+    return datetime.fromtimestamp(start, tz=dt_timezone.utc), (seconds - start) / limit.window
 
 
 def _key(limit: Limit, subject: object) -> str:
     return f"{limit.name}:{subject}"[:200]
 
 
-def _throttled(limit: Limit, window: datetime, now: datetime) -> Throttled:
-    return Throttled(retry_after=int((window + timedelta(seconds=limit.window) - now).total_seconds()) + 1)
+def _counts(limit: Limit, subject: object, window: datetime) -> tuple[int, int]:
+    """Hits in the previous and the current window."""
+    rows = dict(
+        RateLimitCounter.objects.filter(
+            key=_key(limit, subject), window_start__in=[window - timedelta(seconds=limit.window), window]
+        ).values_list("window_start", "hits")
+    )
+    return rows.get(window - timedelta(seconds=limit.window), 0), rows.get(window, 0)
+
+
+def _estimate(previous: int, current: int, elapsed: float) -> float:
+    return previous * (1 - elapsed) + current
+
+
+def _throttled(limit: Limit, previous: int, current: int, elapsed: float) -> Throttled:
+    """How long until one more hit fits: later in this window, or some way into the next."""
+    room = limit.limit - current - 1
+    if room >= 0 and previous:
+        wait = (1 - room / previous - elapsed) * limit.window
+    else:
+        wait = (1 - elapsed) * limit.window + max(0.0, 1 - (limit.limit - 1) / max(current, 1)) * limit.window
+    return Throttled(retry_after=max(1, math.ceil(wait)))
 
 
 def _longest(refusals: list[Throttled]) -> None:
@@ -72,18 +99,14 @@ def _longest(refusals: list[Throttled]) -> None:
 
 
 def throttle_check(*checks: Check, now: datetime | None = None) -> None:
-    """Raise Throttled (with the longest wait) if any subject is over its limit, counting nothing."""
+    """Raise Throttled (with the longest wait) if one more hit would put any subject over its limit."""
     now = now or timezone.now()
     refusals = []
     for limit, subject in checks:
-        window = _window(limit, now)
-        hits = (
-            RateLimitCounter.objects.filter(key=_key(limit, subject), window_start=window)
-            .values_list("hits", flat=True)
-            .first()
-        )
-        if hits is not None and hits >= limit.limit:
-            refusals.append(_throttled(limit, window, now))
+        window, elapsed = _window(limit, now)
+        previous, current = _counts(limit, subject, window)
+        if _estimate(previous, current + 1, elapsed) > limit.limit:
+            refusals.append(_throttled(limit, previous, current, elapsed))
     _longest(refusals)
 
 
@@ -92,19 +115,59 @@ def throttle_hit(*checks: Check, now: datetime | None = None) -> None:
     now = now or timezone.now()
     refusals = []
     for limit, subject in checks:
-        window = _window(limit, now)
+        window, elapsed = _window(limit, now)
         # One upsert with RETURNING, as for view counts: no read-then-create to
         # race another worker, and one statement under SQLite's write lock.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {RateLimitCounter._meta.db_table} (key, window_start, hits) VALUES (%s, %s, 1) "
-                "ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",
+                f"INSERT INTO {RateLimitCounter._meta.db_table} AS counter (key, window_start, hits) "
+                "VALUES (%s, %s, 1) ON CONFLICT (key, window_start) DO UPDATE SET hits = counter.hits + 1 "
+                "RETURNING hits",
                 [_key(limit, subject), connection.ops.adapt_datetimefield_value(window)],
             )
-            hits = cursor.fetchone()[0]
-        if hits > limit.limit:
-            refusals.append(_throttled(limit, window, now))
+            current = cursor.fetchone()[0]
+        previous, _ = _counts(limit, subject, window)
+        if _estimate(previous, current, elapsed) > limit.limit:
+            refusals.append(_throttled(limit, previous, current, elapsed))
     _longest(refusals)
+
+
+def throttle_clear(limit: Limit, subject_prefix: str) -> int:
+    """Forget every count of `limit` for subjects starting with `subject_prefix`."""
+    return RateLimitCounter.objects.filter(key__startswith=_key(limit, subject_prefix)).delete()[0]
+
+
+def login_attempt(*, client: str, email: str, check: Callable[[], bool], now: datetime | None = None) -> bool:
+    """
+    Judge one login attempt (a password, at any way in: the site's login, the
+    admin's, a password change). It is counted before `check()` runs, so
+    concurrent guesses cannot all slip under the limit; raises Throttled
+    instead of running it when the client is over its limits, or when the
+    account is under attack and this client has already failed on it.
+    """
+    now = now or timezone.now()
+    email = email_normalize(email)
+    account_client = f"{email}|{client}"
+    window, elapsed = _window(LOGIN_PER_ACCOUNT_CLIENT, now)
+    failed_here = _estimate(*_counts(LOGIN_PER_ACCOUNT_CLIENT, account_client, window), elapsed) >= 1
+    if failed_here:
+        throttle_check((LOGIN_FAILURES_PER_ACCOUNT, email), now=now)
+    throttle_hit((LOGIN_PER_CLIENT, client), (LOGIN_PER_ACCOUNT_CLIENT, account_client), now=now)
+    if check():
+        throttle_clear(LOGIN_PER_ACCOUNT_CLIENT, account_client)  # This client knows the password.
+        return True
+    try:
+        throttle_hit((LOGIN_FAILURES_PER_ACCOUNT, email), now=now)
+    except Throttled:
+        pass  # Counted: from now on only clients that have not failed get a try.
+    return False
+
+
+def login_unlock(*, email: str) -> None:
+    """The owner proved they hold the mailbox (a password reset): every cool-off on the account ends."""
+    email = email_normalize(email)
+    throttle_clear(LOGIN_FAILURES_PER_ACCOUNT, email)
+    throttle_clear(LOGIN_PER_ACCOUNT_CLIENT, f"{email}|")
 
 
 def throttles_purge(*, older_than: timedelta = timedelta(days=1)) -> int:

@@ -1,10 +1,10 @@
-import contextlib
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.views import redirect_to_login
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from site.http import client_key
 from users import services, throttles
-from users.forms import LoginForm, ProfileForm, SignupForm
+from users.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
 from users.models import email_normalize
 
 
@@ -72,8 +72,13 @@ def signup_done(request: HttpRequest) -> HttpResponse:
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """A link from a verification mail: it verifies for the person logged in to its account."""
     try:
-        user = services.user_verify(token=token)
+        if not request.user.is_authenticated:
+            services.verification_link_read(token=token)  # A dead link says so before asking to log in.
+            messages.info(request, "Log in to confirm your address.")
+            return redirect_to_login(request.get_full_path())
+        user = services.user_verify(token=token, by=request.user)
     except services.VerificationFailed as failure:
         return render(request, "users/user_verify_failed.html", {"reason": failure.reason}, status=400)
     messages.success(request, "Thanks, your email address is verified.")
@@ -108,8 +113,17 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "users/user_profile.html", {"form": form})
 
 
+def _throttled_answer(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A form page the login throttle refused (users.backends) answers 429 with how long to wait."""
+    throttled = getattr(request, "login_throttled", None)
+    if throttled is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
 class LoginView(auth_views.LoginView):
-    """Login with a cool-off: too many failures per address or per client wait out the window."""
+    """Django's login; every password check is throttled in users.backends, the admin's too."""
 
     form_class = LoginForm
     template_name = "users/user_login.html"
@@ -121,22 +135,8 @@ class LoginView(auth_views.LoginView):
         url = super().get_redirect_url()
         return "" if urlsplit(url).path == self.request.path else url
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.checks = throttles.login_checks(client=client_key(request), email=request.POST.get("username", ""))
-        try:
-            throttles.throttle_check(*self.checks)
-        except throttles.Throttled as throttled:
-            form = self.get_form()
-            context = self.get_context_data(form=form)
-            return too_many_requests(
-                request, throttled, "Too many failed attempts.", template=self.template_name, context=context, form=form
-            )
-        return super().post(request, *args, **kwargs)
-
     def form_invalid(self, form: LoginForm) -> HttpResponse:
-        with contextlib.suppress(throttles.Throttled):
-            throttles.throttle_hit(*self.checks)  # Counted; the next attempt is refused up front.
-        return super().form_invalid(form)
+        return _throttled_answer(self.request, super().form_invalid(form))
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -170,7 +170,19 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "users/password_reset_confirm.html"
     success_url = reverse_lazy("users:password-reset-complete")
 
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_reset_done(user=form.user)
+        return response
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
     template_name = "users/password_change_form.html"
     success_url = reverse_lazy("users:password-change-done")
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        return _throttled_answer(self.request, super().form_invalid(form))

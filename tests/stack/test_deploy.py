@@ -1,7 +1,7 @@
 """The README's deploy section, run verbatim in a temporary folder: production
 settings, gunicorn and run_huey started from the systemd units, a page served
 as through the TLS proxy, and a signup's mail delivered to a loopback SMTP
-server. Only sudo, useradd, chown and systemctl are stand-ins (tests/deploy_shims)."""
+server. Only sudo, useradd, chown and systemctl are stand-ins (tests/stack/deploy_shims)."""
 
 import http.cookies
 import os

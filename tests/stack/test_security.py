@@ -1,6 +1,9 @@
 """Security findings that only real processes show: gunicorn's own trust, slow clients, every login path."""
 
+import socket
 import stat
+import threading
+import time
 
 import pytest
 
@@ -39,3 +42,42 @@ def test_an_old_world_readable_database_is_made_private_at_start(make_live_site,
     (site.data_dir / "db.sqlite3").chmod(0o644)
     site.start_web()
     assert stat.S_IMODE((site.data_dir / "db.sqlite3").stat().st_mode) == 0o600
+
+
+def test_slow_clients_cannot_take_the_site_down(make_live_site):
+    site = make_live_site(consumer=False, WEB_CONCURRENCY="3")  # The product's default.
+    host, port = site.url.removeprefix("http://").split(":")
+    stop = threading.Event()
+
+    login = Client(site.url)
+    login.get("/accounts/login/")
+    cookie = next(c.value for c in login.cookies if c.name == "csrftoken")
+
+    def slow_post():
+        # A POST whose body trickles in a byte at a time. With a CSRF cookie
+        # the site must read the body for the token: it pins whatever reads it.
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(
+                b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Cookie: csrftoken=" + cookie.encode() + b"\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+            )
+            while not stop.wait(1):
+                try:
+                    sock.sendall(b"a")
+                except OSError:
+                    return
+
+    slow = [threading.Thread(target=slow_post) for _ in range(3)]
+    for thread in slow:
+        thread.start()
+    try:
+        time.sleep(2)  # Every slow client is being read by now.
+        started = time.monotonic()
+        status, _, _ = Client(site.url).get("/", timeout=10)
+        assert status == 200, "the home page did not answer while three slow clients were connected"
+        assert time.monotonic() - started < 5
+    finally:
+        stop.set()
+        for thread in slow:
+            thread.join()

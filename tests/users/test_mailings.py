@@ -75,7 +75,7 @@ def test_an_email_change_voids_mail_owed_to_the_old_address(user, owed_verificat
     [message] = mail.outbox
     assert message.to == ["new@x.org"]
     token = re.search(r"/accounts/verify/([^/\s]+)/", message.body)[1]
-    assert services.user_verify(token=token) == user
+    assert services.user_verify(token=token, by=user) == user
 
 
 def test_a_link_only_verifies_the_address_it_was_sent_to(user, owed_verification):
@@ -87,4 +87,4 @@ def test_a_link_only_verifies_the_address_it_was_sent_to(user, owed_verification
     user.save()
     # ...it cannot verify the new one.
     with pytest.raises(services.VerificationFailed):
-        services.user_verify(token=token)
+        services.user_verify(token=token, by=user)

@@ -41,18 +41,29 @@ def test_verification_link_verifies_once(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         user = services.user_create(email="ann@x.org", password="pw-long-enough-1")
     token = _link(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]
-    assert services.user_verify(token=token) == user
+    assert services.user_verify(token=token, by=user) == user
     user.refresh_from_db()
     assert user.is_verified and user.verified_at
     with pytest.raises(services.VerificationFailed) as failure:
-        services.user_verify(token=token)
+        services.user_verify(token=token, by=user)
     assert failure.value.reason == "used"
 
 
-@pytest.mark.parametrize("token", ["", "abc", "a:b:c", "x" * 500, "\x00\x01", "eyJ1IjoxfQ:1abc:sig"])
-def test_bad_tokens_are_invalid(token):
+def test_a_link_verifies_nothing_for_another_account(make_user):
+    from users.tokens import verification_token_make
+
+    owner, other = make_user(email="owner@x.org"), make_user(email="other@x.org")
     with pytest.raises(services.VerificationFailed) as failure:
-        services.user_verify(token=token)
+        services.user_verify(token=verification_token_make(user_id=owner.pk, email=owner.email), by=other)
+    assert failure.value.reason == "other-account"
+    owner.refresh_from_db()
+    assert not owner.is_verified
+
+
+@pytest.mark.parametrize("token", ["", "abc", "a:b:c", "x" * 500, "\x00\x01", "eyJ1IjoxfQ:1abc:sig"])
+def test_bad_tokens_are_invalid(user, token):
+    with pytest.raises(services.VerificationFailed) as failure:
+        services.user_verify(token=token, by=user)
     assert failure.value.reason == "invalid"
 
 
@@ -63,7 +74,7 @@ def test_token_dies_when_email_changes(user):
     user.email = "new@x.org"
     user.save()
     with pytest.raises(services.VerificationFailed):
-        services.user_verify(token=token)
+        services.user_verify(token=token, by=user)
 
 
 def test_token_expires(user, settings):
@@ -72,7 +83,7 @@ def test_token_expires(user, settings):
     token = verification_token_make(user_id=user.pk, email=user.email)
     settings.VERIFICATION_MAX_AGE = -1
     with pytest.raises(services.VerificationFailed) as failure:
-        services.user_verify(token=token)
+        services.user_verify(token=token, by=user)
     assert failure.value.reason == "expired"
 
 

