@@ -5,13 +5,27 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from site.text import single_line
-from users.models import User, email_normalize
+from users.models import User, email_normalize, email_unmailable_reason
+
+
+class MailboxField(forms.EmailField):
+    """An address in its one normal form (users.models.email_normalize), refused unless mail can reach it."""
+
+    def to_python(self, value):
+        return email_normalize(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        reason = value and email_unmailable_reason(value)
+        if reason:
+            raise forms.ValidationError(
+                f"Use an address mail can be delivered to, like name@example.com (this one has {reason}).",
+                code="unmailable",
+            )
 
 
 class SignupForm(forms.Form):
-    email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
-    )
+    email = MailboxField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
     display_name = forms.CharField(
         max_length=80, required=False, help_text="Shown as the author of your posts. Optional."
     )
@@ -24,9 +38,6 @@ class SignupForm(forms.Form):
     password2 = forms.CharField(
         label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
-
-    def clean_email(self):
-        return email_normalize(self.cleaned_data["email"])
 
     def clean_display_name(self):
         return single_line(self.cleaned_data["display_name"])

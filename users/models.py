@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -13,8 +14,34 @@ from site.delivery import Delivery, DeliveryQuerySet
 
 
 def email_normalize(email: str | None) -> str:
-    """One address, one account: compare and store addresses in lower case."""
-    return (email or "").strip().lower()
+    """
+    One mailbox, one account: the form addresses are compared, counted and
+    stored in. Unicode compatibility forms fold (full-width letters, ligatures),
+    invisible characters go (zero-width, soft hyphens, direction marks), the
+    domain takes its IDNA form, and everything is lower case.
+    """
+    value = unicodedata.normalize("NFKC", email or "")
+    value = "".join(char for char in value if unicodedata.category(char) not in {"Cc", "Cf"}).strip().lower()
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return value
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # Not a valid domain; the form's check refuses it.
+    return f"{local}@{domain}"
+
+
+def email_unmailable_reason(email: str) -> str | None:
+    """Why mail could not reach a (normalised) address a form accepted, or None."""
+    local, _, domain = email.rpartition("@")
+    if local.startswith('"'):
+        return "a quoted name before the @"
+    if domain.startswith("[") or "." not in domain.strip("."):
+        return "a domain that is not a public name"
+    if domain.startswith(".") or ".." in domain:
+        return "a malformed domain"
+    return None
 
 
 def verification_cutoff(now: datetime | None = None) -> datetime:
