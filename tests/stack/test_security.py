@@ -81,3 +81,38 @@ def test_slow_clients_cannot_take_the_site_down(make_live_site):
         stop.set()
         for thread in slow:
             thread.join()
+
+
+def test_concurrent_wrong_logins_on_gunicorn_are_judged_at_most_the_limit(make_live_site):
+    site = make_live_site(consumer=False, WEB_CONCURRENCY="3")
+    site.shell(
+        "from users.models import User; "
+        "User.objects.create_superuser(email='boss@x.org', password='the-right-passphrase-1')"
+    )
+    clients = [Client(site.url) for _ in range(40)]
+    tokens = []
+    for client in clients:
+        _, _, page = client.get("/accounts/login/")
+        tokens.append(page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0])
+    start, statuses = threading.Barrier(len(clients)), []
+
+    def guess(client, token):
+        start.wait()
+        fields = {"csrfmiddlewaretoken": token, "username": "boss@x.org", "password": "wrong"}
+        statuses.append(client.request("/accounts/login/", fields)[0])
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # 200 is a judged wrong password; 429 was refused before the password was looked at.
+    assert sorted(set(statuses)) == [200, 429]
+    assert statuses.count(200) <= 10
+    # The admin's login is the same door: the right password is refused from here now.
+    admin = Client(site.url)
+    _, _, page = admin.get("/admin/login/")
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    fields = {"csrfmiddlewaretoken": token, "username": "boss@x.org", "password": "the-right-passphrase-1"}
+    status, _, page = admin.request("/admin/login/", fields)
+    assert status == 200 and "Too many failed attempts" in page
