@@ -201,8 +201,15 @@ class LiveSite:
         return path.read_text() if path and path.exists() else ""
 
     def db(self, sql, params=()):
-        with sqlite3.connect(self.data_dir / "db.sqlite3", timeout=20) as conn:
-            return conn.execute(sql, params).fetchall()
+        # Closed at once: a connection left to the garbage collector would
+        # checkpoint its (by then stale) WAL into whatever file is there when
+        # it goes, such as a database just restored from a backup.
+        conn = sqlite3.connect(self.data_dir / "db.sqlite3", timeout=20)
+        try:
+            with conn:
+                return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
 
 
 class Client:

@@ -63,7 +63,9 @@ def test_smtp_down_at_signup_then_back(make_live_site, smtp):
     assert "Connection" in error or "refused" in error.lower()
     smtp.up()
     wait_for(lambda: smtp.inbox.to("late@x.org"), 30, message="the retried mail")
-    [(sent_at, last_error, failed_at)] = site.db("select sent_at, last_error, failed_at from users_emailverification")
+    # The consumer records the outcome just after the server accepted the mail.
+    sent = "select sent_at, last_error, failed_at from users_emailverification where sent_at is not null"
+    [(sent_at, last_error, failed_at)] = wait_for(lambda: site.db(sent), 10, message="the send to be recorded")
     assert sent_at and not last_error and failed_at is None
 
 

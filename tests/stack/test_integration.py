@@ -131,11 +131,9 @@ def test_backup_while_running_and_restore(make_live_site, tmp_path):
         stop.set()
         reader.join()
     assert "db.sqlite3:" in out and "huey.sqlite3:" in out and "integrity ok" in out
-    [(views_at_backup,)] = (
-        sqlite3.connect(tmp_path / "backup" / "db.sqlite3")
-        .execute("select view_count from blog_post where slug = ?", (slug,))
-        .fetchall()
-    )
+    copy = sqlite3.connect(tmp_path / "backup" / "db.sqlite3")
+    [(views_at_backup,)] = copy.execute("select view_count from blog_post where slug = ?", (slug,)).fetchall()
+    copy.close()
     assert views_at_backup > 0
 
     # Restore as the README says: stop, put the two files back, start.
