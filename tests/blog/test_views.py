@@ -9,13 +9,6 @@ from blog.models import DailyViews, Post
 pytestmark = pytest.mark.django_db
 
 
-def _signup(client, email="new@x.org", password="pw-long-enough-1", password2=None):
-    return client.post(
-        reverse("users:signup"),
-        {"email": email, "password1": password, "password2": password2 or password},
-    )
-
-
 def test_home_lists_published_posts_newest_first(client, make_post):
     old = make_post(title="Old", days_ago=1)
     new = make_post(title="New")

@@ -10,13 +10,6 @@ from blog.models import DailyViews, Post, Report
 pytestmark = pytest.mark.django_db
 
 
-def _signup(client, email="new@x.org", password="pw-long-enough-1", password2=None):
-    return client.post(
-        reverse("users:signup"),
-        {"email": email, "password1": password, "password2": password2 or password},
-    )
-
-
 def test_dashboard_lists_own_posts(author_client, post):
     response = author_client.get(reverse("blog:dashboard"))
     assert post.title in response.content.decode()

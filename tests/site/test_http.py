@@ -16,15 +16,6 @@ from users import throttles
 pytestmark = pytest.mark.django_db
 
 
-LIMIT = throttles.Limit("test", 2, 60)
-
-
-def _signup(client, email):
-    return client.post(
-        reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
-    )
-
-
 def test_forwarded_for_is_trusted_only_behind_the_proxy(settings):
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
     settings.BEHIND_PROXY = False

@@ -1,6 +1,3 @@
-import os
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -11,19 +8,6 @@ pytestmark = pytest.mark.django_db
 
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()
-
-
-def _manage(*args, **env):
-    base = {"PATH": "/usr/bin:/bin", "DATA_DIR": os.environ["DATA_DIR"]}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True
-    )
 
 
 def test_createsuperuser_asks_for_email(monkeypatch):

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from users import throttles
@@ -11,12 +10,6 @@ pytestmark = pytest.mark.django_db
 
 
 LIMIT = throttles.Limit("test", 2, 60)
-
-
-def _signup(client, email):
-    return client.post(
-        reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
-    )
 
 
 def test_hits_over_the_limit_are_refused_until_the_told_wait_is_over():

@@ -13,9 +13,6 @@ from users.models import User
 pytestmark = pytest.mark.django_db
 
 
-LIMIT = throttles.Limit("test", 2, 60)
-
-
 def _signup(client, email):
     return client.post(
         reverse("users:signup"), {"email": email, "password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
