@@ -18,6 +18,13 @@ from users.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
 from users.models import email_normalize
 
 
+def throttled_answer(response: HttpResponse, throttled: throttles.Throttled) -> HttpResponse:
+    """Every refusal by a rate limit: 429, and when to come back."""
+    response.status_code = 429
+    response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
 def too_many_requests(
     request: HttpRequest,
     throttled: throttles.Throttled,
@@ -31,9 +38,7 @@ def too_many_requests(
     text = f"{message} Please try again in {throttled.wait_text}."
     if form is not None:
         form.add_error(None, text)
-    response = render(request, template, {**(context or {}), "form": form, "message": text}, status=429)
-    response["Retry-After"] = str(throttled.retry_after)
-    return response
+    return throttled_answer(render(request, template, {**(context or {}), "form": form, "message": text}), throttled)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -113,13 +118,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "users/user_profile.html", {"form": form})
 
 
-def _throttled_answer(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """A form page the login throttle refused (users.backends) answers 429 with how long to wait."""
+def _login_answer(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A form page whose password check the login throttle refused (users.backends); the form says why."""
     throttled = getattr(request, "login_throttled", None)
-    if throttled is not None:
-        response.status_code = 429
-        response["Retry-After"] = str(throttled.retry_after)
-    return response
+    return response if throttled is None else throttled_answer(response, throttled)
 
 
 class LoginView(auth_views.LoginView):
@@ -136,7 +138,7 @@ class LoginView(auth_views.LoginView):
         return "" if urlsplit(url).path == self.request.path else url
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
-        return _throttled_answer(self.request, super().form_invalid(form))
+        return _login_answer(self.request, super().form_invalid(form))
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -185,4 +187,4 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
-        return _throttled_answer(self.request, super().form_invalid(form))
+        return _login_answer(self.request, super().form_invalid(form))
