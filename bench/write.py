@@ -203,10 +203,13 @@ def write_markdown(r, path):
         "",
         _row("post page", "requests/s", "p50 ms"),
         _row("---", "---:", "---:"),
-        _row("counting views", v["counting_per_s"], v["counting_p50_ms"]),
-        _row("counting switched off", v["not_counting_per_s"], v["not_counting_p50_ms"]),
+        _row("counting, every request a new visitor", v["per_s"]["distinct"], v["p50_ms"]["distinct"]),
+        _row("counting, one visitor reloading", v["per_s"]["reload"], v["p50_ms"]["reload"]),
+        _row("counting switched off", v["per_s"]["off"], v["p50_ms"]["off"]),
         "",
-        f"Cost of counting: {v['cost_of_counting']:.0%} of throughput. Failed requests: {v['failed_requests']}.",
+        f"Cost of counting: {v['cost_of_counting']:.0%} of throughput when every request is a new visitor, "
+        f"{v['cost_of_counting_reload']:.0%} when one visitor reloads (counted once: "
+        f"{', '.join(f'+{c}' for c in v['reload_counted'])}). Failed requests: {v['failed_requests']}.",
         "",
         "Counter checks (a fixed batch of requests after each counting round, since wrk stops mid-request): "
         + "; ".join(

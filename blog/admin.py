@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from blog.models import DailyViews, Post, Report
+from blog.models import DailySources, DailyViews, Post, Report
 from site.admin_site import DateHierarchyAdmin
 
 
@@ -44,6 +44,18 @@ class DailyViewsAdmin(DateHierarchyAdmin):
     list_select_related = ("post",)
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(DailySources)
+class DailySourcesAdmin(DateHierarchyAdmin):
+    list_display = ("post", "day", "source", "reads")
+    date_hierarchy = "day"
+    search_fields = ("post__title", "source")
+    readonly_fields = ("post", "day", "source", "reads")
+    list_select_related = ("post",)
+
+    def has_add_permission(self, request):
         return False
 
 

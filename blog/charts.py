@@ -24,10 +24,13 @@ def daily_bars(totals: dict[date, int], *, end: date, days: int = 30) -> dict:
                 "views": views,
             }
         )
+    top = max(v for _, v in series)
     return {
         "bars": bars,
+        # The scale beside the chart: the busiest day's count at the top, half of it midway, 0 at the bottom.
+        "scale": [top, round(top / 2, 1) if top % 2 else top // 2, 0],
         "width": WIDTH,
         "height": HEIGHT,
-        "peak": max(v for _, v in series),
+        "peak": top,
         "total": sum(v for _, v in series),
     }

@@ -194,3 +194,72 @@ class Report(Delivery):
 
     def __str__(self) -> str:
         return f"report for {self.author} on {self.day} ({self.delivery_state})"
+
+
+class VisitorKey(models.Model):
+    """
+    The secret that turns a reader's address and browser into an anonymous
+    visitor id for one day. Deleted as soon as the day is over, which makes
+    every id made with it meaningless.
+    """
+
+    day = models.DateField(unique=True)
+    secret = models.BinaryField(max_length=32, editable=False)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"visitor key for {self.day}"
+
+
+class PostRead(models.Model):
+    """One visitor read one post on one day: only there to count each visitor once. Deleted after the day."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(db_index=True)
+    visitor = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "day", "visitor"], name="blog_postread_post_day_visitor_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"a read of {self.post_id} on {self.day}"
+
+
+class DailySourcesQuerySet(models.QuerySet):
+    def for_author(self, author: models.Model) -> DailySourcesQuerySet:
+        return self.filter(post__author=author)
+
+    def top(self, *, since: date, until: date | None = None, limit: int = 10) -> list[tuple[str, int]]:
+        """[(source, reads)], most reads first, over the days from `since` to `until` (inclusive)."""
+        rows = self.filter(day__gte=since, day__lte=until or timezone.localdate())
+        rows = rows.values("source").annotate(total=Sum("reads")).order_by("-total", "source")[:limit]
+        return [(row["source"], row["total"]) for row in rows]
+
+
+class DailySources(models.Model):
+    """Reads of a post on one day that came from one site (a link's host, or utm_source)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="daily_sources")
+    day = models.DateField()
+    source = models.CharField(max_length=100)
+    reads = models.PositiveIntegerField(default=0)
+
+    objects = DailySourcesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "-reads"]
+        verbose_name_plural = "daily sources"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "day", "source"], name="blog_dailysources_post_day_source_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} on {self.day} from {self.source}: {self.reads}"
+
+    def get_absolute_url(self) -> str:
+        return self.post.get_absolute_url()

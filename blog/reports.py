@@ -14,10 +14,12 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import Post, Report, authors
+from blog.models import DailySources, Post, Report, authors
 from site.claims import claims_release_dead
 from site.mail import mail_render
 from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
+
+REPORT_SOURCES = 5
 
 
 class ReportDayNotOver(ValueError):
@@ -71,6 +73,9 @@ def report_send(*, report_id: int) -> SendResult:
                 "author": report.author,
                 "day": report.day,
                 "posts": list(posts.only("title", "slug", "view_count")),
+                "sources": DailySources.objects.for_author(report.author).top(
+                    since=report.day, until=report.day, limit=REPORT_SOURCES
+                ),
                 "dashboard_path": reverse("blog:dashboard"),
             },
             to=report.author.email,

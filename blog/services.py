@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from blog import reports, tasks
-from blog.models import DailyViews, Post, Report
+from blog.models import DailySources, DailyViews, Post, PostRead, Report
 from site.queue import enqueue_on_commit
 
 
@@ -50,23 +50,45 @@ def post_unpublish(*, post: Post) -> Post:
     return post
 
 
-def post_view_record(*, post: Post) -> int:
+def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | None = None) -> int | None:
     """
-    Count one view, in the total and in today's tally, and return the new total.
+    Count a read of `post` by `visitor` (blog.readers.visitor_id) on `day`
+    (today), once: in the total, the day's tally and, with a `source`, the
+    day's tally of where readers came from. Returns the new total, or None
+    when this visitor had read the post that day already.
 
-    Both are in-database increments in one short IMMEDIATE transaction: an
-    upsert for the tally (so "no row yet" cannot race) and an UPDATE ...
-    RETURNING for the total, so the page needs no extra read. This is the
-    hottest write on the site; the ORM's update-then-create and a refresh cost
-    it about a third of its throughput (see docs/benchmarks.md).
+    One short IMMEDIATE transaction of in-database statements: the read row's
+    insert decides, through its unique constraint, whether this is the
+    visitor's first read (no read-then-write race between workers), and the
+    counters are upserts and an UPDATE ... RETURNING, so the page needs no
+    extra read. This is the hottest write on the site (see docs/benchmarks.md).
     """
-    tally, posts = DailyViews._meta.db_table, Post._meta.db_table
+    day = (day or timezone.localdate()).isoformat()
+    reads, tally, sources, posts = (
+        PostRead._meta.db_table,
+        DailyViews._meta.db_table,
+        DailySources._meta.db_table,
+        Post._meta.db_table,
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {tally} (post_id, day, views) VALUES (%s, %s, 1) "
-            "ON CONFLICT (post_id, day) DO UPDATE SET views = views + 1",
-            [post.pk, timezone.localdate().isoformat()],
+            f"INSERT INTO {reads} (post_id, day, visitor) VALUES (%s, %s, %s) "
+            "ON CONFLICT (post_id, day, visitor) DO NOTHING RETURNING id",
+            [post.pk, day, visitor],
         )
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute(
+            f"INSERT INTO {tally} AS tally (post_id, day, views) VALUES (%s, %s, 1) "
+            "ON CONFLICT (post_id, day) DO UPDATE SET views = tally.views + 1",
+            [post.pk, day],
+        )
+        if source:
+            cursor.execute(
+                f"INSERT INTO {sources} AS src (post_id, day, source, reads) VALUES (%s, %s, %s, 1) "
+                "ON CONFLICT (post_id, day, source) DO UPDATE SET reads = src.reads + 1",
+                [post.pk, day, source],
+            )
         cursor.execute(f"UPDATE {posts} SET view_count = view_count + 1 WHERE id = %s RETURNING view_count", [post.pk])
         return cursor.fetchone()[0]
 

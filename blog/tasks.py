@@ -4,7 +4,7 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from blog import reports
+from blog import readers, reports
 from site.outbox import Outcome
 from site.queue import queued_first_args, retry_as_asked
 
@@ -18,6 +18,14 @@ def report_send_task(report_id: int) -> Outcome:
 def report_daily_task() -> None:
     for report in reports.report_owe(day=reports.report_due_day(), in_flight_ids=queued_first_args(report_send_task)):
         report_send_task(report.pk)
+
+
+# Every minute: once a day is over, its visitor key and read rows go at once,
+# even on a site nobody reads after midnight (the first read of a new day
+# does the same in the web process).
+@db_periodic_task(crontab(minute="*"))
+def readers_forget_task() -> None:
+    readers.readers_forget()
 
 
 # Every minute and at consumer start: catches up a report time missed while

@@ -9,12 +9,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from blog import services
+from blog import readers, services
 from blog.charts import daily_bars
 from blog.forms import PostForm
-from blog.models import DailyViews, Post, Report, authors, published_q
+from blog.models import DailySources, DailyViews, Post, Report, authors, published_q
 
 CHART_DAYS = 30
+TOP_POSTS = 5
+TOP_SOURCES = 10
 VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
 
 
@@ -34,8 +36,15 @@ class PostDetailView(DetailView):
 
     def get_object(self, queryset=None):
         post = super().get_object(queryset)
-        if post.is_published:
-            post.view_count = services.post_view_record(post=post)
+        if readers.read_counts(self.request, post):
+            day = timezone.localdate()
+            total = services.post_read_record(
+                post=post,
+                visitor=readers.visitor_id(self.request, day),
+                source=readers.read_source(self.request),
+                day=day,
+            )
+            post.view_count = total if total is not None else post.view_count
         return post
 
 
@@ -121,6 +130,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart = daily_bars(
         DailyViews.objects.for_author(request.user).totals_by_day(month_start), end=today, days=CHART_DAYS
     )
+    top_posts = [post for post in posts.order_by("-views_since", "title") if post.views_since][:TOP_POSTS]
+    sources = DailySources.objects.for_author(request.user).top(since=month_start, limit=TOP_SOURCES)
     last_report = Report.objects.for_author(request.user).sent().order_by("-sent_at").first()
     return render(
         request,
@@ -130,6 +141,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "total_views": totals["views"] or 0,
             "published": totals["published"],
             "chart": chart,
+            "top_posts": top_posts,
+            "sources": sources,
             "last_report": last_report,
         },
     )

@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from blog import reports, services
-from blog.models import REPORT_OWED_DAYS, DailyViews, Post, Report
+from blog.models import REPORT_OWED_DAYS, DailySources, DailyViews, Post, Report
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +122,15 @@ def test_reconcile_catches_up_a_missed_report_time(author, old_post):
     reports.report_send(report_id=report_id)
     assert len(mail.outbox) == 1
     assert reports.report_reconcile(in_flight_ids=set()) == []
+
+
+def test_the_report_tells_where_that_days_readers_came_from(old_post, yesterday, django_capture_on_commit_callbacks):
+    DailyViews.objects.create(post=old_post, day=yesterday, views=3)
+    DailySources.objects.create(post=old_post, day=yesterday, source="news.example", reads=2)
+    DailySources.objects.create(post=old_post, day=yesterday - timedelta(days=1), source="older.example", reads=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_plan(day=yesterday)
+    [message] = mail.outbox
+    assert "Where readers came from that day:" in message.body and "- news.example: 2" in message.body
+    assert "older.example" not in message.body
+    assert "news.example: 2" in message.alternatives[0][0]

@@ -1,29 +1,34 @@
 import pytest
 from django.utils import timezone
 
-from blog import services as blog_services
-from blog.models import DailyViews, Post
+from blog import services
+from blog.models import DailySources, DailyViews, Post
 
 pytestmark = pytest.mark.django_db
 
 
-def test_view_counting_adds_to_total_and_day(post):
-    assert [blog_services.post_view_record(post=post) for _ in range(3)] == [1, 2, 3]
+def test_a_read_adds_to_total_day_and_source_once_per_visitor(post):
+    day = timezone.localdate()
+    totals = [
+        services.post_read_record(post=post, visitor=v, source=s) for v, s in [("a", ""), ("b", "x.org"), ("a", "")]
+    ]
+    assert totals == [1, 2, None]
     post.refresh_from_db()
-    assert post.view_count == 3
-    assert DailyViews.objects.get(post=post, day=timezone.localdate()).views == 3
+    assert post.view_count == 2
+    assert DailyViews.objects.get(post=post, day=day).views == 2
+    assert DailySources.objects.get(post=post, day=day, source="x.org").reads == 1
 
 
 def test_unverified_author_cannot_publish(user):
-    with pytest.raises(blog_services.NotVerified):
-        blog_services.post_create(author=user, title="t", content="c", publish=True)
-    draft = blog_services.post_create(author=user, title="t", content="c")
-    with pytest.raises(blog_services.NotVerified):
-        blog_services.post_publish(post=draft)
+    with pytest.raises(services.NotVerified):
+        services.post_create(author=user, title="t", content="c", publish=True)
+    draft = services.post_create(author=user, title="t", content="c")
+    with pytest.raises(services.NotVerified):
+        services.post_publish(post=draft)
     assert not Post.objects.published().exists()
 
 
 def test_publishing_is_refused_before_anything_is_written(user):
-    with pytest.raises(blog_services.NotVerified):
-        blog_services.post_create(author=user, title="t", content="c", publish=True)
+    with pytest.raises(services.NotVerified):
+        services.post_create(author=user, title="t", content="c", publish=True)
     assert not Post.objects.exists()

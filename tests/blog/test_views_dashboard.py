@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.charts import daily_bars
-from blog.models import DailyViews, Post, Report
+from blog.models import DailySources, DailyViews, Post, Report
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,8 @@ def test_dashboard_shows_views_per_day_totals_and_last_report(author_client, aut
     chart = response.context["chart"]
     assert chart["total"] == 6 and chart["peak"] == 4
     assert "<svg" in page and page.count('class="bar"') == 30
-    assert f"{today:%a} {today.day} {today:%b}: 4 views" in page
+    assert f"{today:%a} {today.day} {today:%b}: 4 reads" in page
+    assert chart["scale"] == [4, 2, 0]
     assert "Not mine" not in page
     assert "last daily report sent" in page
     [row] = response.context["posts"]
@@ -69,3 +70,21 @@ def test_dashboard_counts_as_published_what_its_rows_call_published(author_clien
     page = response.content.decode()
     assert response.context["published"] == 1
     assert page.count(">Published<") == 1 and page.count(">Draft<") == 2
+
+
+def test_dashboard_ranks_posts_and_the_sites_readers_came_from(author_client, author, make_post, make_user):
+    today = timezone.localdate()
+    quiet, busy = make_post(title="Quiet"), make_post(title="Busy")
+    DailyViews.objects.create(post=busy, day=today, views=9)
+    DailyViews.objects.create(post=quiet, day=today - timedelta(days=2), views=2)
+    DailySources.objects.create(post=busy, day=today, source="news.example", reads=5)
+    DailySources.objects.create(post=quiet, day=today - timedelta(days=1), source="news.example", reads=1)
+    DailySources.objects.create(post=quiet, day=today, source="friend.example", reads=2)
+    DailySources.objects.create(post=quiet, day=today - timedelta(days=40), source="old.example", reads=99)
+    other = make_post(author=make_user(email="o@x.org", verified=True), title="Not mine")
+    DailySources.objects.create(post=other, day=today, source="elsewhere.example", reads=50)
+    response = author_client.get(reverse("blog:dashboard"))
+    assert [post.title for post in response.context["top_posts"]] == ["Busy", "Quiet"]
+    assert response.context["sources"] == [("news.example", 6), ("friend.example", 2)]
+    page = response.content.decode()
+    assert "news.example" in page and "old.example" not in page and "elsewhere.example" not in page

@@ -171,6 +171,7 @@ DATE_HIERARCHIES = {
     "/admin/blog/post/": "created_at",
     "/admin/blog/report/": "day",
     "/admin/blog/dailyviews/": "day",
+    "/admin/blog/dailysources/": "day",
     "/admin/users/emailverification/": "created_at",
 }
 

@@ -98,8 +98,8 @@ def test_consumer_down_across_report_time_sends_once_on_return(make_live_site, s
     assert site.db("select count(distinct day), count(*) from blog_report where sent_at is not null") == [(1, 3)]
 
 
-def test_concurrent_views_on_gunicorn_count_exactly(make_live_site):
-    site = make_live_site(consumer=False, WEB_CONCURRENCY="4")
+def test_concurrent_reads_on_gunicorn_count_each_visitor_exactly_once(make_live_site):
+    site = make_live_site(consumer=False, WEB_CONCURRENCY="4", DJANGO_BEHIND_PROXY="1")
     site.manage("seed_demo")
     slug = site.db("select slug from blog_post order by id limit 1")[0][0]
     [(before,)] = site.db("select view_count from blog_post where slug = ?", (slug,))
@@ -107,21 +107,28 @@ def test_concurrent_views_on_gunicorn_count_exactly(make_live_site):
     statuses = collections.Counter()
     lock = threading.Lock()
 
-    def reader():
-        client = Client(site.url)
-        for _ in range(per_thread):
+    def readers(thread):
+        # Distinct visitors: each request from its own address, as the proxy reports it.
+        for n in range(per_thread):
+            client = Client(site.url, headers={"X-Forwarded-For": f"10.0.{thread}.{n}"})
             status, _, _ = client.get(f"/posts/{slug}/")
             with lock:
                 statuses[status] += 1
 
-    workers = [threading.Thread(target=reader) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    [(after,)] = site.db("select view_count from blog_post where slug = ?", (slug,))
+    def all_at_once():
+        workers = [threading.Thread(target=readers, args=(t,)) for t in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return site.db("select view_count from blog_post where slug = ?", (slug,))[0][0]
+
+    after = all_at_once()
     assert statuses == {200: threads * per_thread}
     assert after - before == threads * per_thread
+    # The same visitors again, the same day, in parallel: not one more read.
+    assert all_at_once() == after
+    assert statuses == {200: 2 * threads * per_thread}
     assert "database is locked" not in site.log("web")
 
 

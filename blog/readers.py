@@ -1,0 +1,129 @@
+"""
+What counts as a read, and who the reader is, without keeping who they are.
+
+A read is a GET of a published post's page by someone who is not its author,
+not a bot, and not a browser's prefetch, counted once per visitor per day.
+A visitor is an HMAC of the client's address and user agent under a secret
+made for the day (VisitorKey); neither is stored, and the secret and the
+per-day read rows are deleted once the day is over, so nothing kept can be
+tied back to a person.
+"""
+
+import functools
+import hashlib
+import hmac
+import os
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+import crawleruseragents
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from blog.models import Post, PostRead, VisitorKey
+from site.http import client_key
+
+# Substrings (lower case) of the user agents of bots, crawlers, link-preview
+# fetchers, monitors, feed readers and scripts. An empty user agent is a bot too.
+BOT_MARKERS = (
+    "bot",
+    "crawl",
+    "spider",
+    "slurp",
+    "preview",
+    "fetch",
+    "monitor",
+    "headless",
+    "feed",
+    "curl",
+    "wget",
+    "python-requests",
+    "python-urllib",
+    "aiohttp",
+    "httpx",
+    "go-http-client",
+    "okhttp",
+    "java/",
+    "libwww-perl",
+    "headlesschrome",
+)
+SOURCE_MAX_LENGTH = 100
+_SOURCE_CHARS = re.compile(r"[^a-z0-9.\-_]")
+
+
+@functools.lru_cache(maxsize=4096)
+def is_bot(user_agent: str) -> bool:
+    """
+    Our markers, then the crawler-user-agents list (some 1,500 patterns, kept
+    up to date upstream), which takes ~0.2 ms for a browser's user agent; the
+    cache makes repeat visitors' checks free.
+    """
+    agent = user_agent.strip()
+    lowered = agent.lower()
+    return not agent or any(marker in lowered for marker in BOT_MARKERS) or crawleruseragents.is_crawler(agent)
+
+
+def is_prefetch(request: HttpRequest) -> bool:
+    """A browser fetching ahead of a click (prefetch, prerender): no one has read anything yet."""
+    purpose = " ".join(
+        request.headers.get(name, "") for name in ("Sec-Purpose", "Purpose", "X-Moz", "X-Purpose")
+    ).lower()
+    return "prefetch" in purpose or "prerender" in purpose or "preview" in purpose
+
+
+def read_counts(request: HttpRequest, post: Post) -> bool:
+    """Whether showing `post` to this request is a read (see the module's docstring)."""
+    return (
+        request.method == "GET"
+        and post.is_published
+        and request.user != post.author
+        and not is_prefetch(request)
+        and not is_bot(request.headers.get("User-Agent", ""))
+    )
+
+
+def read_source(request: HttpRequest) -> str:
+    """Where the reader came from: utm_source, else the host of a link on another site; "" for none."""
+    source = request.GET.get("utm_source", "")
+    if not source:
+        host = (urlsplit(request.headers.get("Referer", "")).hostname or "").lower()
+        if host and host != request.get_host().split(":")[0].lower():
+            source = host
+    source = source.strip().lower()
+    source = source.removeprefix("www.") if "." in source.removeprefix("www.") else source
+    return _SOURCE_CHARS.sub("", source)[:SOURCE_MAX_LENGTH]
+
+
+_keys: dict[date, bytes] = {}
+
+
+def visitor_key(day: date) -> bytes:
+    """
+    The day's secret, made by whichever process needs it first. Making it
+    also deletes every earlier day's secret and read rows: from the first
+    read of a new day on, yesterday's visitor ids are meaningless.
+    """
+    if day not in _keys:
+        with transaction.atomic():
+            # Another worker may have made it first: theirs stands.
+            VisitorKey.objects.bulk_create([VisitorKey(day=day, secret=os.urandom(32))], ignore_conflicts=True)
+            readers_forget(before=day)
+            secret = bytes(VisitorKey.objects.get(day=day).secret)
+        _keys.clear()
+        _keys[day] = secret
+    return _keys[day]
+
+
+def visitor_id(request: HttpRequest, day: date) -> str:
+    """An id for (address, browser) that only this day's key can make, and nothing can undo."""
+    material = f"{client_key(request)}\n{request.headers.get('User-Agent', '')}".encode()
+    return hmac.new(visitor_key(day), material, hashlib.sha256).hexdigest()[:32]
+
+
+def readers_forget(*, before: date | None = None) -> int:
+    """Delete every visitor key and read row of the days before `before` (today). Returns rows deleted."""
+    before = before or timezone.localdate()
+    keys = VisitorKey.objects.filter(day__lt=before).delete()[0]
+    return keys + PostRead.objects.filter(day__lt=before).delete()[0]
