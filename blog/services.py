@@ -1,5 +1,7 @@
 """Writes with side effects for the blog: posts, view counting, and planning the daily report."""
 
+import contextlib
+import threading
 from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -50,6 +52,16 @@ def post_unpublish(*, post: Post) -> Post:
     return post
 
 
+_sqlite_writer = threading.Lock()
+
+
+def _one_writer() -> contextlib.AbstractContextManager:
+    # SQLite lets one writer in at a time, and threads of a worker that wait
+    # in its busy handler sleep in steps of milliseconds; queued on a lock
+    # instead, they go as soon as the one before is done.
+    return _sqlite_writer if connection.vendor == "sqlite" else contextlib.nullcontext()
+
+
 def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | None = None) -> int | None:
     """
     Count a read of `post` by `visitor` (blog.readers.visitor_id) on `day`
@@ -64,13 +76,15 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
     extra read. This is the hottest write on the site (see docs/benchmarks.md).
     """
     day = (day or timezone.localdate()).isoformat()
+    if PostRead.objects.filter(post=post, day=day, visitor=visitor).exists():
+        return None  # A reload: answered without taking the write lock. The insert below still decides.
     reads, tally, sources, posts = (
         PostRead._meta.db_table,
         DailyViews._meta.db_table,
         DailySources._meta.db_table,
         Post._meta.db_table,
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    with _one_writer(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {reads} (post_id, day, visitor) VALUES (%s, %s, %s) "
             "ON CONFLICT (post_id, day, visitor) DO NOTHING RETURNING id",
