@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from blog import readers, services
 from blog.charts import daily_bars
 from blog.forms import PostForm
 from blog.models import DailySources, DailyViews, Post, Report, authors, published_q
+from site.storage import is_write_failure, write_failure_log
 
 CHART_DAYS = 30
 TOP_POSTS = 5
@@ -38,12 +40,19 @@ class PostDetailView(DetailView):
         post = super().get_object(queryset)
         if readers.read_counts(self.request, post):
             day = timezone.localdate()
-            total = services.post_read_record(
-                post=post,
-                visitor=readers.visitor_id(self.request, day),
-                source=readers.read_source(self.request),
-                day=day,
-            )
+            try:
+                total = services.post_read_record(
+                    post=post,
+                    visitor=readers.visitor_id(self.request, day),
+                    source=readers.read_source(self.request),
+                    day=day,
+                )
+            except DatabaseError as exc:
+                if not is_write_failure(exc):
+                    raise
+                # Reading never depends on writing: a full disk loses the count, not the page.
+                write_failure_log("read counts", exc)
+                total = None
             post.view_count = total if total is not None else post.view_count
         return post
 

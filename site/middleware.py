@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
+from site.storage import database_checkpoint, is_write_failure, write_failure_log
+
 # Pages use only our own stylesheet and no scripts; the admin's scripts are
 # files too. Inline style attributes stay allowed for the dashboard's SVG.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -58,3 +60,20 @@ def private_pages(get_response: Callable[[HttpRequest], HttpResponse]) -> Callab
         return response
 
     return middleware
+
+
+class CannotSave:
+    """A change the disk refused (full, I/O error): a page saying so, nothing saved, one log line a minute."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_write_failure(exception):
+            return None
+        write_failure_log("a request's changes", exception)
+        database_checkpoint()  # Frees the WAL's space if there is any to free.
+        return render(request, "503_cannot_save.html", status=503)

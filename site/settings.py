@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "site.middleware.private_pages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "site.middleware.CannotSave",
 ]
 
 # Every request body is capped: the longest post (100,000 characters, up to
