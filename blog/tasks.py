@@ -1,11 +1,15 @@
 """Background work for the blog: ids in, blog.reports does the work."""
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from blog import readers, reports
 from site.outbox import Outcome
 from site.queue import queued_first_args, retry_as_asked
+
+logger = logging.getLogger(__name__)
 
 
 @db_task()
@@ -18,7 +22,8 @@ def report_send_task(report_id: int) -> Outcome:
 # does the same in the web process).
 @db_periodic_task(crontab(minute="*"))
 def readers_forget_task() -> None:
-    readers.readers_forget()
+    if deleted := readers.readers_forget():
+        logger.info("forgot %d visitor key(s) and read row(s) of days that are over", deleted)
 
 
 # Every minute and at consumer start, the one planner of the daily report:
@@ -28,5 +33,8 @@ def readers_forget_task() -> None:
 # queue lost. (A task at REPORT_TIME as well would plan the day twice.)
 @db_periodic_task(crontab(minute="*"))
 def report_reconcile_task() -> None:
-    for report_id in reports.report_reconcile(in_flight_ids=queued_first_args(report_send_task)):
+    owed = reports.report_reconcile(in_flight_ids=queued_first_args(report_send_task))
+    for report_id in owed:
         report_send_task(report_id)
+    if owed:
+        logger.info("queued %d owed report(s)", len(owed))

@@ -16,6 +16,9 @@ wsgi_app = "site.wsgi:application"
 # default, so anything on the box could claim TLS. Trust follows the same
 # setting as Django's: only the proxy on loopback, and only when there is one.
 forwarded_allow_ips = "127.0.0.1,::1" if BEHIND_PROXY else ""
+if BEHIND_PROXY:
+    # The proxy is every request's peer: log the client it reports instead.
+    access_log_format = '%({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Page views are short and SQLite serialises writes, so a few workers keep a
 # small box busy without piling up lock waits. Each serves several requests

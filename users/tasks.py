@@ -1,11 +1,15 @@
 """Background work for accounts: ids in, users.mailings does the work."""
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from site.outbox import Outcome
 from site.queue import queued_first_args, retry_as_asked
 from users import mailings, throttles
+
+logger = logging.getLogger(__name__)
 
 
 @db_task()
@@ -35,12 +39,16 @@ def password_reset_send_task(user_id: int) -> None:
 
 @db_periodic_task(crontab(minute="17"))
 def throttles_purge_task() -> None:
-    throttles.throttles_purge()
+    if purged := throttles.throttles_purge():
+        logger.info("purged %d expired rate-limit counter(s)", purged)
 
 
 # Runs every minute, and at consumer start: the scheduler enqueues periodic
 # tasks on its first pass.
 @db_periodic_task(crontab(minute="*"))
 def verification_reconcile_task() -> None:
-    for verification_id in mailings.verification_reconcile(in_flight_ids=queued_first_args(verification_send_task)):
+    owed = mailings.verification_reconcile(in_flight_ids=queued_first_args(verification_send_task))
+    for verification_id in owed:
         verification_send_task(verification_id)
+    if owed:
+        logger.info("queued %d owed verification mail(s)", len(owed))

@@ -148,3 +148,15 @@ def test_backup_while_running_and_restore(make_live_site, tmp_path):
     status, _, page = Client(site.url, headers={"X-Forwarded-For": "10.2.0.1"}).get(f"/posts/{slug}/")
     assert status == 200 and f"Read {views_at_backup + 1} times" in page, re.findall(r"Read \d+ times?", page)
     assert site.manage("migrate", "--check").returncode == 0
+
+
+def test_an_idle_consumer_is_quiet_and_the_access_log_names_the_client(make_live_site):
+    site = make_live_site(DJANGO_BEHIND_PROXY="1")
+    Client(site.url, headers={"X-Forwarded-For": "203.0.113.77"}).get("/")
+    time.sleep(3)  # The scheduler's first pass has enqueued and run every periodic task.
+    consumer = site.log("consumer")
+    assert "Huey consumer started" in consumer
+    # Only the start-up banner names the periodic tasks; their runs are not logged.
+    for line in consumer.splitlines():
+        assert not ("Executing" in line or "executed in" in line or "Enqueueing periodic task" in line), line
+    assert any(line.startswith("203.0.113.77 ") for line in site.log("web").splitlines())
