@@ -238,9 +238,11 @@ HUEY = {
     "immediate": False,
     # Nobody reads task return values; storing them would only grow the file.
     "results": False,
-    # Periodic tasks (the daily report) fire at wall-clock time in TIME_ZONE;
-    # Django sets the process TZ from TIME_ZONE.
-    "utc": False,
+    # The queue keeps time in UTC: in naive local time a retry scheduled in the
+    # autumn's repeated hour ran an hour late or bounced every second. Nothing
+    # needs wall-clock schedules from Huey: the daily report's planner
+    # computes REPORT_TIME in TIME_ZONE itself (blog.reports.report_due_day).
+    "utc": True,
     "timeout": 20,
     "consumer": {
         "workers": env_int("HUEY_WORKERS", 4),

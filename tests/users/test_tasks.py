@@ -1,10 +1,11 @@
 """Account tasks: thin wrappers that call users.mailings and ask Huey for retries."""
 
+import time
+from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from users import tasks
 
@@ -25,7 +26,21 @@ def test_send_task_schedules_a_capped_jittered_retry_on_smtp_trouble(owed_verifi
         tasks.verification_send_task(verification.pk)
     [retry] = huey_inline.scheduled()
     assert isinstance(retry, tasks.verification_send_task.task_class) and retry.args == (verification.pk,)
-    assert 4 <= (retry.eta - timezone.localtime().replace(tzinfo=None)).total_seconds() <= 11
+    assert 4 <= (retry.eta - datetime.now(UTC).replace(tzinfo=None)).total_seconds() <= 11
+
+
+def test_retries_keep_time_in_utc_whatever_the_local_clock_says(owed_verification, huey_inline, monkeypatch):
+    # The autumn night in Berlin when 02:00-03:00 happens twice; the queue must not care.
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=TimeoutError("slow")):
+            tasks.verification_send_task(owed_verification().pk)
+        [retry] = huey_inline.scheduled()
+        assert 4 <= (retry.eta - datetime.now(UTC).replace(tzinfo=None)).total_seconds() <= 11
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_reconcile_task_requeues_lost_mail(owed_verification):
