@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from site.admin_site import DateHierarchyAdmin
 from users import services
 from users.forms import AdminLoginForm
-from users.models import EmailVerification, User
+from users.models import AccountMail, EmailVerification, User
 
 # The admin's login goes through the same throttle as the site's, and says so.
 admin.site.login_form = AdminLoginForm
@@ -97,4 +97,20 @@ class EmailVerificationAdmin(DateHierarchyAdmin):
         return verification.delivery_state
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AccountMail)
+class AccountMailAdmin(DateHierarchyAdmin):
+    list_display = ("email", "kind", "created_at", "state", "attempts", "sent_at", "last_error")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "user__email")
+    readonly_fields = ("user", "kind", "email", "created_at", "attempts", "sent_at", "failed_at", "last_error")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="State")
+    def state(self, mail):
+        return mail.delivery_state
+
+    def has_add_permission(self, request):
         return False

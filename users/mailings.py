@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 from site.claims import claims_release_dead
 from site.mail import mail_render
 from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
-from users.models import EmailVerification, User
+from users.models import AccountMail, EmailVerification, User
 from users.tokens import verification_token_make
 
 
@@ -50,17 +50,6 @@ def verification_reconcile(*, in_flight_ids: Collection[int]) -> list[int]:
     return owed_ids_not_in_flight(queryset=EmailVerification.objects.owed(), in_flight_ids=in_flight_ids)
 
 
-def account_exists_send(*, user_id: int) -> None:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    mail_render(
-        template="users/email/account_exists",
-        context={"user": user, "login_path": reverse("users:login")},
-        to=user.email,
-    ).send()
-
-
 def _reset_path(user: User) -> str:
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     return reverse(
@@ -68,18 +57,20 @@ def _reset_path(user: User) -> str:
     )
 
 
-def password_reset_send(*, user_id: int) -> None:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    context = {"user": user, "reset_path": _reset_path(user)}
-    mail_render(template="users/email/password_reset", context=context, to=user.email).send()
+def account_mail_send(*, mail_id: int) -> SendResult:
+    def build(mail: AccountMail) -> EmailMessage:
+        context = {"user": mail.user}
+        if mail.kind == AccountMail.Kind.ACCOUNT_EXISTS:
+            context["login_path"] = reverse("users:login")
+        else:
+            # Made at send time: a reset token dies once the password changes.
+            context["reset_path"] = _reset_path(mail.user)
+        return mail_render(template=f"users/email/{mail.kind}", context=context, to=mail.email)
+
+    return delivery_send(queryset=AccountMail.objects.owed().select_related("user"), pk=mail_id, build_message=build)
 
 
-def account_pending_send(*, user_id: int) -> None:
-    """To an address whose account awaits verification and was signed up for again: a link to choose its password."""
-    user = User.objects.awaiting_verification().filter(pk=user_id).first()
-    if user is None:
-        return
-    context = {"user": user, "reset_path": _reset_path(user)}
-    mail_render(template="users/email/account_pending", context=context, to=user.email).send()
+def account_mail_reconcile(*, in_flight_ids: Collection[int]) -> list[int]:
+    """Free dead claims and return the ids of owed account mails that no queued task covers."""
+    claims_release_dead(model=AccountMail)
+    return owed_ids_not_in_flight(queryset=AccountMail.objects.owed(), in_flight_ids=in_flight_ids)

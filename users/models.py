@@ -164,6 +164,42 @@ class EmailVerification(Delivery):
         return f"verification mail to {self.email} ({self.delivery_state})"
 
 
+class AccountMailQuerySet(DeliveryQuerySet):
+    def owed(self) -> AccountMailQuerySet:
+        """
+        Mails still to send: the account is active, the address is still its
+        own, and a link in the mail would still work (PASSWORD_RESET_TIMEOUT).
+        """
+        oldest = timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+        return self.undelivered().filter(user__is_active=True, created_at__gt=oldest, email=models.F("user__email"))
+
+
+class AccountMail(Delivery):
+    """
+    An account mail other than verification, owed like every other mail so a
+    consumer's death loses none: a password reset link, "this address has an
+    account already", or "choose the password of your pending account".
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "password reset"
+        ACCOUNT_EXISTS = "account_exists", "account exists"
+        ACCOUNT_PENDING = "account_pending", "choose your password"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_mails")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    email = models.EmailField(help_text="The address the mail goes to.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AccountMailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} mail to {self.email} ({self.delivery_state})"
+
+
 class RateLimitCounter(models.Model):
     """
     Hits on one key (e.g. "signup:ip:203.0.113.9") in one fixed time window.

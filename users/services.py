@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from site.queue import enqueue_on_commit
 from users import tasks, throttles
-from users.models import EmailVerification, User, email_normalize
+from users.models import AccountMail, EmailVerification, User, email_normalize
 from users.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_read
 
 SIGNUP_REPEAT_QUIET = timedelta(minutes=10)
@@ -53,9 +53,9 @@ def signup_repeat(*, email: str) -> None:
     if user is None:
         return
     if user.is_verified:
-        enqueue_on_commit(tasks.account_exists_send_task, user.pk)
+        account_mail_owe(user=user, kind=AccountMail.Kind.ACCOUNT_EXISTS)
     elif user.date_joined < timezone.now() - SIGNUP_REPEAT_QUIET:
-        enqueue_on_commit(tasks.account_pending_send_task, user.pk)
+        account_mail_owe(user=user, kind=AccountMail.Kind.ACCOUNT_PENDING)
     # Else the account is minutes old: a double-submitted form, whose
     # verification mail is on its way. (Anyone else can still reset the
     # password from the login page, which proves the mailbox the same way.)
@@ -66,8 +66,15 @@ def password_reset_request(*, email: str) -> None:
     Mail a reset link to the account with this address, if there is one. The
     caller answers the same either way; the mail goes out from the consumer.
     """
-    for user_id in User.objects.with_email(email).filter(is_active=True).values_list("pk", flat=True):
-        enqueue_on_commit(tasks.password_reset_send_task, user_id)
+    for user in User.objects.with_email(email).filter(is_active=True):
+        account_mail_owe(user=user, kind=AccountMail.Kind.PASSWORD_RESET)
+
+
+def account_mail_owe(*, user: User, kind: str) -> AccountMail:
+    """Owe `user` an account mail of `kind`; the consumer sends it after commit, and the reconciler if that is lost."""
+    mail = AccountMail.objects.create(user=user, kind=kind, email=user.email)
+    enqueue_on_commit(tasks.account_mail_send_task, mail.pk)
+    return mail
 
 
 def verification_request(*, user: User) -> EmailVerification | None:

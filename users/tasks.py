@@ -19,22 +19,9 @@ def verification_send_task(verification_id: int) -> Outcome:
     )
 
 
-@db_task(retries=5, retry_delay=60)
-def account_exists_send_task(user_id: int) -> None:
-    # A courtesy note, not owed state: Huey's own retries are enough.
-    mailings.account_exists_send(user_id=user_id)
-
-
-@db_task(retries=5, retry_delay=60)
-def account_pending_send_task(user_id: int) -> None:
-    # Like the reset mail: short-lived link, the person can sign up again.
-    mailings.account_pending_send(user_id=user_id)
-
-
-@db_task(retries=5, retry_delay=30)
-def password_reset_send_task(user_id: int) -> None:
-    # The link is short-lived and the user can ask again: Huey's retries suffice.
-    mailings.password_reset_send(user_id=user_id)
+@db_task()
+def account_mail_send_task(mail_id: int) -> Outcome:
+    return retry_as_asked(mailings.account_mail_send(mail_id=mail_id), f"account mail {mail_id}")
 
 
 @db_periodic_task(crontab(minute="17"))
@@ -52,3 +39,12 @@ def verification_reconcile_task() -> None:
         verification_send_task(verification_id)
     if owed:
         logger.info("queued %d owed verification mail(s)", len(owed))
+
+
+@db_periodic_task(crontab(minute="*"))
+def account_mail_reconcile_task() -> None:
+    owed = mailings.account_mail_reconcile(in_flight_ids=queued_first_args(account_mail_send_task))
+    for mail_id in owed:
+        account_mail_send_task(mail_id)
+    if owed:
+        logger.info("queued %d owed account mail(s)", len(owed))

@@ -12,7 +12,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "name",
-    ["users_user", "users_emailverification", "blog_post", "blog_report", "blog_dailyviews", "blog_dailysources"],
+    [
+        "users_user",
+        "users_emailverification",
+        "users_accountmail",
+        "blog_post",
+        "blog_report",
+        "blog_dailyviews",
+        "blog_dailysources",
+    ],
 )
 def test_changelists_load_with_search_and_filters(admin_client, post, owed_verification, name):
     owed_verification(last_error="SMTPServerDisconnected: gone")

@@ -173,6 +173,7 @@ DATE_HIERARCHIES = {
     "/admin/blog/dailyviews/": "day",
     "/admin/blog/dailysources/": "day",
     "/admin/users/emailverification/": "created_at",
+    "/admin/users/accountmail/": "created_at",
 }
 
 

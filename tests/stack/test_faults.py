@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from harness.live import Client, wait_for
+from harness.live import Client, text_of, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -208,3 +208,27 @@ def test_signup_limit_holds_across_gunicorn_workers(make_live_site):
     assert site.db("select count(*) from users_user") == [(SIGNUP_PER_IP.limit,)]
     pids = set(re.findall(r"\[(\d+)\] \[INFO\] Booting worker", site.log("web")))
     assert len(pids) == 4
+
+
+def test_sigkill_storm_during_password_reset_mails_loses_none(make_live_site, smtp):
+    site = make_live_site()
+    count = 30
+    site.shell(
+        "from users.models import User\n"
+        f"for n in range({count}): User.objects.create_user(email=f'r{{n}}@reset.org', password='pw-long-enough-1',"
+        " is_verified=True)"
+    )
+    smtp.inbox.delay = 0.2  # Sends that take a while, so kills land mid-send.
+    site.shell(
+        "from users.services import password_reset_request\n"
+        f"for n in range({count}): password_reset_request(email=f'r{{n}}@reset.org')"
+    )
+    for _ in range(3):
+        wait_for(lambda: len(smtp.inbox.messages) >= 1, 30, message="sends to be under way")
+        site.stop("consumer", sig=signal.SIGKILL)
+        site.start_consumer()
+        time.sleep(1)
+    expected = {f"r{n}@reset.org" for n in range(count)}
+    wait_for(lambda: expected <= set(_addresses(smtp.inbox)), 120, message="every reset mail after the kills")
+    assert site.db("select count(*) from users_accountmail where sent_at is null") == [(0,)]
+    assert all("/accounts/password/reset/" in text_of(m) for m in smtp.inbox.messages)

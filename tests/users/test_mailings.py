@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from site.outbox import Outcome, SendResult
 from users import mailings, services
-from users.models import EmailVerification
+from users.models import AccountMail, EmailVerification
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +88,26 @@ def test_a_link_only_verifies_the_address_it_was_sent_to(user, owed_verification
     # ...it cannot verify the new one.
     with pytest.raises(services.VerificationFailed):
         services.user_verify(token=token, by=user)
+
+
+def test_a_reset_mail_is_owed_until_sent_and_a_lost_task_is_queued_again(user, settings):
+    services.password_reset_request(email=user.email.upper())  # The task was lost: nothing ran it.
+    mail.outbox.clear()
+    [mail_id] = mailings.account_mail_reconcile(in_flight_ids=set())
+    assert AccountMail.objects.get(pk=mail_id).kind == AccountMail.Kind.PASSWORD_RESET
+    assert mailings.account_mail_reconcile(in_flight_ids={mail_id}) == []  # Queued already.
+    assert mailings.account_mail_send(mail_id=mail_id) == SendResult(Outcome.SENT)
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+    assert mailings.account_mail_send(mail_id=mail_id) == SendResult(Outcome.SKIPPED)
+    assert mailings.account_mail_reconcile(in_flight_ids=set()) == []
+
+
+def test_an_account_mail_is_not_owed_once_its_link_would_be_dead_or_the_address_changed(user, settings):
+    old = AccountMail.objects.create(user=user, kind=AccountMail.Kind.PASSWORD_RESET, email=user.email)
+    settings.PASSWORD_RESET_TIMEOUT = 0
+    assert mailings.account_mail_reconcile(in_flight_ids=set()) == []
+    settings.PASSWORD_RESET_TIMEOUT = 3600
+    user.email = "new@x.org"
+    user.save()
+    assert mailings.account_mail_send(mail_id=old.pk) == SendResult(Outcome.SKIPPED)
+    assert mail.outbox == []
