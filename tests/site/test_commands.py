@@ -1,10 +1,15 @@
+import gzip
 import os
 import sqlite3
 import stat
+from datetime import datetime, timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
+
+from site.backups import STAMP, backups_prune
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +22,7 @@ def data_dir(tmp_path, settings):
     for name in ("db.sqlite3", "huey.sqlite3"):
         with sqlite3.connect(folder / name) as conn:
             conn.execute("create table t (x)")
+            conn.execute("insert into t values ('kept')")
         (folder / name).chmod(0o644)
     settings.DATA_DIR = folder
     return folder
@@ -26,30 +32,40 @@ def _mode(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
 
 
-def test_backup_refuses_to_overwrite(tmp_path):
-    (tmp_path / "db.sqlite3").write_text("old")
+def _backup(*args):
+    out = StringIO()
+    call_command("backup", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_backup_refuses_to_overwrite(data_dir, tmp_path):
+    (tmp_path / "db.sqlite3.gz").write_text("old")
     with pytest.raises(CommandError, match="choose an empty folder"):
-        call_command("backup", str(tmp_path), stdout=StringIO())
-    assert (tmp_path / "db.sqlite3").read_text() == "old"
+        _backup(str(tmp_path))
+    assert (tmp_path / "db.sqlite3.gz").read_text() == "old"
 
 
-def test_backup_files_are_private(data_dir, tmp_path):
+def test_backup_files_are_compressed_private_and_whole(data_dir, tmp_path):
     dest = tmp_path / "backup"
-    call_command("backup", str(dest), stdout=StringIO())
+    out = _backup(str(dest))
+    assert "integrity ok, compressed" in out
     assert _mode(dest) == 0o700
-    assert {name: _mode(dest / name) for name in ("db.sqlite3", "huey.sqlite3")} == {
-        "db.sqlite3": 0o600,
-        "huey.sqlite3": 0o600,
-    }
+    assert sorted(p.name for p in dest.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz"]
+    for name in ("db.sqlite3", "huey.sqlite3"):
+        assert _mode(dest / f"{name}.gz") == 0o600
+        restored = tmp_path / name
+        restored.write_bytes(gzip.decompress((dest / f"{name}.gz").read_bytes()))
+        with sqlite3.connect(restored) as conn:
+            assert conn.execute("select x from t").fetchall() == [("kept",)]
 
 
 def test_backup_never_follows_a_symlink_out_of_its_folder(data_dir, tmp_path):
     dest, outside = tmp_path / "backup", tmp_path / "outside"
     dest.mkdir()
     outside.mkdir()
-    (dest / "db.sqlite3").symlink_to(outside / "stolen.sqlite3")  # Dangling: it points at nothing yet.
+    (dest / "db.sqlite3.gz").symlink_to(outside / "stolen.gz")  # Dangling: it points at nothing yet.
     with pytest.raises(CommandError, match="symbolic link"):
-        call_command("backup", str(dest), stdout=StringIO())
+        _backup(str(dest))
     assert list(outside.iterdir()) == []
 
 
@@ -58,5 +74,52 @@ def test_backup_refuses_a_destination_that_is_a_symlink(data_dir, tmp_path):
     real.mkdir()
     link.symlink_to(real)
     with pytest.raises(CommandError, match="symbolic link"):
-        call_command("backup", str(link), stdout=StringIO())
+        _backup(str(link))
     assert list(real.iterdir()) == []
+
+
+def test_backup_without_room_refuses_before_writing_anything(data_dir, tmp_path):
+    full = mock.Mock(free=1024)
+    with (
+        mock.patch("site.backups.shutil.disk_usage", return_value=full),
+        pytest.raises(CommandError, match="Not enough free space"),
+    ):
+        _backup(str(tmp_path / "backup"))
+    assert not (tmp_path / "backup").exists()
+
+
+def test_a_backup_that_fails_midway_leaves_nothing_behind(data_dir, tmp_path):
+    dest = tmp_path / "backup"
+    with (
+        mock.patch("site.backups.gzip.GzipFile", side_effect=OSError(28, "No space left on device")),
+        pytest.raises(CommandError, match="failed and was removed"),
+    ):
+        _backup(str(dest))
+    assert not dest.exists()
+
+
+def test_rotation_keeps_the_newest_copy_of_recent_days_and_weeks(tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    start = datetime(2026, 11, 25, 3, 0)
+    made = [start - timedelta(days=n) for n in range(60)] + [start - timedelta(hours=1)]  # Two copies today.
+    for when in made:
+        (folder / when.strftime(STAMP)).mkdir()
+    (folder / "my-notes").mkdir()  # Not a copy: left alone.
+    deleted = backups_prune(folder=folder, keep_daily=7, keep_weekly=4)
+    kept = sorted(p.name for p in folder.iterdir())
+    assert "my-notes" in kept
+    days_kept = {datetime.strptime(name, STAMP).date() for name in kept if name != "my-notes"}
+    assert {start.date() - timedelta(days=n) for n in range(7)} <= days_kept
+    assert len(kept) - 1 <= 7 + 4 and len(deleted) == len(made) - (len(kept) - 1)
+    assert (start - timedelta(hours=1)).strftime(STAMP) not in kept  # Today's older copy went.
+
+
+def test_the_default_run_rotates_its_own_folder(data_dir, settings):
+    folder = data_dir / "backups"
+    folder.mkdir()
+    for n in range(1, 20):
+        (folder / (datetime(2020, 1, 1) + timedelta(days=n)).strftime(STAMP)).mkdir()
+    out = _backup("--keep", "2", "--keep-weekly", "0")
+    assert out.count("removed old copy") == 18
+    assert len(list(folder.iterdir())) == 2

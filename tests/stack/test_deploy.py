@@ -141,6 +141,9 @@ def test_readme_deploy_instructions_work(tmp_path, smtp):
         assert f"https://127.0.0.1:{web_port}/accounts/verify/" in message.get_body(("plain",)).get_content()
         # The consumer logs the outcome just after the server has accepted the mail.
         wait_for(lambda: "sent on attempt 1" in logs(), 10, message=f"the consumer's log line; logs:\n{logs()}")
+        # The backup timer's service ran once: a compressed copy in DATA/backups.
+        [copy] = (tmp_path / "data" / "backups").iterdir()
+        assert sorted(p.name for p in copy.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz"]
     finally:
         for pid_file in state.glob("*.pid"):
             try:

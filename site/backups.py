@@ -1,0 +1,139 @@
+"""
+Backups of the two SQLite files: consistent online copies, compressed and
+private, never written without room for them, never left half-written, and
+rotated so a year of them has a known size.
+"""
+
+import gzip
+import os
+import shutil
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+BACKUP_FILES = ("db.sqlite3", "huey.sqlite3")
+STAMP = "%Y%m%d-%H%M%S"  # The folder name of a copy in DATA_DIR/backups/, in UTC.
+
+
+class BackupError(Exception):
+    """A backup that cannot be made, with a message for the operator."""
+
+
+def _private_file(path: Path) -> int:
+    # Never follow a link planted where the file goes (O_EXCL fails on any existing name).
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+
+
+def _sources(data_dir: Path) -> list[Path]:
+    return [data_dir / name for name in BACKUP_FILES if (data_dir / name).exists()]
+
+
+def _room_needed(sources: list[Path]) -> int:
+    """
+    Room for the largest plain copy (a file and its WAL), which is deleted
+    once compressed, plus every compressed copy, each at most its plain size.
+    """
+    sizes = []
+    for path in sources:
+        wal = Path(f"{path}-wal")
+        sizes.append(path.stat().st_size + (wal.stat().st_size if wal.exists() else 0))
+    return max(sizes, default=0) + sum(sizes)
+
+
+def backup_write(*, dest: Path, data_dir: Path) -> list[tuple[str, int]]:
+    """
+    Write <name>.gz for each database in `data_dir` into `dest`. Returns
+    (file name, pages) for each. Raises BackupError, leaving nothing behind.
+    """
+    if dest.is_symlink() or any((dest / f"{name}.gz").is_symlink() for name in BACKUP_FILES):
+        raise BackupError(f"{dest} is or holds a symbolic link; give a real, empty folder.")
+    clashes = [f"{name}.gz" for name in BACKUP_FILES if (dest / f"{name}.gz").exists()]
+    if clashes:
+        raise BackupError(f"{dest} already holds {', '.join(clashes)}; choose an empty folder.")
+    created = not dest.exists()
+    try:
+        dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"Cannot create {dest}: {exc}") from exc
+    sources = _sources(data_dir)
+    free, needed = shutil.disk_usage(dest).free, _room_needed(sources)
+    if free < needed:
+        _remove(dest, [], created)
+        raise BackupError(
+            f"Not enough free space in {dest}: a backup needs about {needed // 2**20 + 1} MB, "
+            f"{free // 2**20} MB are free. Free some space or back up elsewhere (backup DEST)."
+        )
+    written: list[Path] = []
+    try:
+        return [(source.name, _copy(source, dest, written)) for source in sources]
+    except (OSError, sqlite3.Error, BackupError) as exc:
+        _remove(dest, written, created)
+        raise BackupError(f"The backup failed and was removed: {exc}") from exc
+
+
+def _copy(source: Path, dest: Path, written: list[Path]) -> int:
+    plain, packed = dest / f".{source.name}.partial", dest / f"{source.name}.gz"
+    written.append(plain)
+    os.close(_private_file(plain))
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(plain)
+    try:
+        # One step copies every page under a single read snapshot: WAL lets
+        # writers go on meanwhile, and the copy is consistent.
+        src.backup(dst, pages=-1)
+        dst.execute("PRAGMA journal_mode=DELETE")
+        result = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        pages = dst.execute("PRAGMA page_count").fetchone()[0]
+    finally:
+        dst.close()
+        src.close()
+    if result != "ok":
+        raise BackupError(f"the copy of {source.name} failed its integrity check: {result}")
+    written.append(packed)
+    with (
+        open(plain, "rb") as raw,
+        os.fdopen(_private_file(packed), "wb") as out,
+        gzip.GzipFile(fileobj=out, mode="wb", filename=source.name) as zipped,
+    ):
+        shutil.copyfileobj(raw, zipped, 1 << 20)
+    plain.unlink()
+    written.remove(plain)
+    return pages
+
+
+def _remove(dest: Path, written: list[Path], created: bool) -> None:
+    for path in written:
+        path.unlink(missing_ok=True)
+    if created:
+        try:
+            dest.rmdir()
+        except OSError:
+            pass  # Not empty: someone else's files; leave them.
+
+
+def backups_prune(*, folder: Path, keep_daily: int, keep_weekly: int) -> list[Path]:
+    """
+    In `folder` (DATA_DIR/backups), keep the newest copy of each of the last
+    `keep_daily` days that have one and of each of the last `keep_weekly`
+    ISO weeks; delete the other copies. Returns what it deleted.
+    """
+    copies = []
+    for path in folder.iterdir() if folder.is_dir() else []:
+        try:
+            copies.append((datetime.strptime(path.name, STAMP), path))
+        except ValueError:
+            continue  # Not a copy this command made: never touched.
+    copies.sort(reverse=True)
+    keep, days, weeks = set(), set(), set()
+    for made, path in copies:
+        if made.date() not in days and len(days) < keep_daily:
+            days.add(made.date())
+            keep.add(path)
+        week = made.isocalendar()[:2]
+        if week not in weeks and len(weeks) < keep_weekly:
+            weeks.add(week)
+            keep.add(path)
+    deleted = [path for _, path in copies if path not in keep and not path.is_symlink()]
+    for path in deleted:
+        shutil.rmtree(path)
+    return deleted
