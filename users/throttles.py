@@ -9,6 +9,7 @@ judged, so concurrent requests cannot all slip under the limit. No permanent
 lock-out anywhere.
 """
 
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,7 +67,16 @@ def _window(limit: Limit, now: datetime) -> tuple[datetime, float]:
 
 
 def _key(limit: Limit, subject: object) -> str:
-    return f"{limit.name}:{subject}"[:200]
+    key = f"{limit.name}:{subject}"
+    if len(key) > 200:
+        # Never cut: a cut key would merge subjects (every client of a long address into one).
+        key = f"{limit.name}:sha256:{hashlib.sha256(str(subject).encode()).hexdigest()}"
+    return key
+
+
+def _account(email: str) -> str:
+    """A fixed-length name for an account in keys, so one account's keys are never a prefix of another's."""
+    return hashlib.sha256(email_normalize(email).encode()).hexdigest()[:32]
 
 
 def _counts(limit: Limit, subject: object, window: datetime) -> tuple[int, int]:
@@ -110,64 +120,78 @@ def throttle_check(*checks: Check, now: datetime | None = None) -> None:
     _longest(refusals)
 
 
+def _hit(limit: Limit, subject: object, now: datetime) -> tuple[float, Throttled | None]:
+    """Count one hit; return the estimate with it, and the refusal if that is over the limit."""
+    window, elapsed = _window(limit, now)
+    # One upsert with RETURNING, as for view counts: no read-then-create to
+    # race another worker, and one statement under SQLite's write lock.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RateLimitCounter._meta.db_table} AS counter (key, window_start, hits) "
+            "VALUES (%s, %s, 1) ON CONFLICT (key, window_start) DO UPDATE SET hits = counter.hits + 1 "
+            "RETURNING hits",
+            [_key(limit, subject), connection.ops.adapt_datetimefield_value(window)],
+        )
+        current = cursor.fetchone()[0]
+    previous, _ = _counts(limit, subject, window)
+    estimate = _estimate(previous, current, elapsed)
+    return estimate, (_throttled(limit, previous, current, elapsed) if estimate > limit.limit else None)
+
+
 def throttle_hit(*checks: Check, now: datetime | None = None) -> None:
     """Count one hit on every check; then raise Throttled (with the longest wait) if any went over."""
     now = now or timezone.now()
-    refusals = []
-    for limit, subject in checks:
-        window, elapsed = _window(limit, now)
-        # One upsert with RETURNING, as for view counts: no read-then-create to
-        # race another worker, and one statement under SQLite's write lock.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {RateLimitCounter._meta.db_table} AS counter (key, window_start, hits) "
-                "VALUES (%s, %s, 1) ON CONFLICT (key, window_start) DO UPDATE SET hits = counter.hits + 1 "
-                "RETURNING hits",
-                [_key(limit, subject), connection.ops.adapt_datetimefield_value(window)],
-            )
-            current = cursor.fetchone()[0]
-        previous, _ = _counts(limit, subject, window)
-        if _estimate(previous, current, elapsed) > limit.limit:
-            refusals.append(_throttled(limit, previous, current, elapsed))
-    _longest(refusals)
+    _longest([refusal for limit, subject in checks if (refusal := _hit(limit, subject, now)[1])])
 
 
-def throttle_clear(limit: Limit, subject_prefix: str) -> int:
-    """Forget every count of `limit` for subjects starting with `subject_prefix`."""
-    return RateLimitCounter.objects.filter(key__startswith=_key(limit, subject_prefix)).delete()[0]
+def _refusal(judge: Callable[..., None], *checks: Check, now: datetime) -> Throttled | None:
+    try:
+        judge(*checks, now=now)
+    except Throttled as throttled:
+        return throttled
+    return None
+
+
+def _forget(limit: Limit, subject: object) -> None:
+    RateLimitCounter.objects.filter(key=_key(limit, subject)).delete()
 
 
 def login_attempt(*, client: str, email: str, check: Callable[[], bool], now: datetime | None = None) -> bool:
     """
     Judge one login attempt (a password, at any way in: the site's login, the
     admin's, a password change). It is counted before `check()` runs, so
-    concurrent guesses cannot all slip under the limit; raises Throttled
-    instead of running it when the client is over its limits, or when the
-    account is under attack and this client has already failed on it.
+    concurrent guesses cannot slip under the limit; raises Throttled instead
+    of running it when the client is over its limits, or when the account is
+    under attack and this is not the client's first attempt on it.
     """
     now = now or timezone.now()
-    email = email_normalize(email)
-    account_client = f"{email}|{client}"
-    window, elapsed = _window(LOGIN_PER_ACCOUNT_CLIENT, now)
-    failed_here = _estimate(*_counts(LOGIN_PER_ACCOUNT_CLIENT, account_client, window), elapsed) >= 1
-    if failed_here:
-        throttle_check((LOGIN_FAILURES_PER_ACCOUNT, email), now=now)
-    throttle_hit((LOGIN_PER_CLIENT, client), (LOGIN_PER_ACCOUNT_CLIENT, account_client), now=now)
+    account = _account(email)
+    account_client = f"{account}|{client}"
+    # Counted first: concurrent attempts from one client get distinct counts,
+    # so under attack exactly one of them is the client's first.
+    attempts, refusal = _hit(LOGIN_PER_ACCOUNT_CLIENT, account_client, now)
+    refusals = [refusal] if refusal else []
+    if attempts > 1:  # Under attack, only a client's first attempt on the account is judged.
+        refusals.append(_refusal(throttle_check, (LOGIN_FAILURES_PER_ACCOUNT, account), now=now))
+    refusals.append(_refusal(throttle_hit, (LOGIN_PER_CLIENT, client), now=now))
+    refusals = [refusal for refusal in refusals if refusal]
+    _longest(refusals)  # The longest wait, so Retry-After is honest.
     if check():
-        throttle_clear(LOGIN_PER_ACCOUNT_CLIENT, account_client)  # This client knows the password.
+        _forget(LOGIN_PER_ACCOUNT_CLIENT, account_client)  # This client knows the password.
         return True
     try:
-        throttle_hit((LOGIN_FAILURES_PER_ACCOUNT, email), now=now)
+        throttle_hit((LOGIN_FAILURES_PER_ACCOUNT, account), now=now)
     except Throttled:
-        pass  # Counted: from now on only clients that have not failed get a try.
+        pass  # Counted: from now on only a client's first attempt gets a try.
     return False
 
 
 def login_unlock(*, email: str) -> None:
-    """The owner proved they hold the mailbox (a password reset): every cool-off on the account ends."""
-    email = email_normalize(email)
-    throttle_clear(LOGIN_FAILURES_PER_ACCOUNT, email)
-    throttle_clear(LOGIN_PER_ACCOUNT_CLIENT, f"{email}|")
+    """The owner proved they hold the mailbox (a password reset): every cool-off on this account, and no other, ends."""
+    account = _account(email)
+    _forget(LOGIN_FAILURES_PER_ACCOUNT, account)
+    # `account` is fixed-length and followed by "|": no other account's keys share this prefix.
+    RateLimitCounter.objects.filter(key__startswith=_key(LOGIN_PER_ACCOUNT_CLIENT, f"{account}|")).delete()
 
 
 def throttles_purge(*, older_than: timedelta = timedelta(days=1)) -> int:

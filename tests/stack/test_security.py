@@ -116,3 +116,42 @@ def test_concurrent_wrong_logins_on_gunicorn_are_judged_at_most_the_limit(make_l
     fields = {"csrfmiddlewaretoken": token, "username": "boss@x.org", "password": "the-right-passphrase-1"}
     status, _, page = admin.request("/admin/login/", fields)
     assert status == 200 and "Too many failed attempts" in page
+
+
+def test_under_attack_concurrent_guesses_from_a_new_client_get_one_judgement(make_live_site):
+    site = make_live_site(consumer=False, WEB_CONCURRENCY="3", DJANGO_BEHIND_PROXY="1")
+    site.shell(
+        "from users.models import User; "
+        "User.objects.create_user(email='owner@x.org', password='the-right-passphrase-1', is_verified=True)"
+    )
+
+    def client(address):
+        return Client(site.url, headers={"X-Forwarded-For": address})
+
+    def guess(one, token, statuses=None):
+        fields = {"csrfmiddlewaretoken": token, "username": "owner@x.org", "password": "wrong"}
+        status = one.request("/accounts/login/", fields)[0]
+        if statuses is not None:
+            statuses.append(status)
+        return status
+
+    def token_of(one):
+        return one.get("/accounts/login/")[2].split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+    for n in range(10):  # The account comes under attack from ten addresses.
+        stranger = client(f"203.0.113.{n}")
+        assert guess(stranger, token_of(stranger)) == 200
+    newcomer, statuses = [client("192.0.2.9") for _ in range(20)], []
+    tokens = [token_of(one) for one in newcomer]
+    start = threading.Barrier(len(newcomer))
+
+    def racing(one, token):
+        start.wait()
+        guess(one, token, statuses)
+
+    threads = [threading.Thread(target=racing, args=pair) for pair in zip(newcomer, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(200) <= 1 and statuses.count(429) >= 19

@@ -146,3 +146,26 @@ def test_a_password_reset_always_unlocks(client, user, django_capture_on_commit_
     assert _login(client, user.email, new).status_code == 302
     user.refresh_from_db()
     assert user.is_verified  # The link came through the mailbox.
+
+
+def test_a_reset_of_one_account_unlocks_no_other(client, make_user, password, django_capture_on_commit_callbacks):
+    # example.co is a prefix of example.com: its owner must not lift locks on the other.
+    attacker = make_user(email="bob@example.co", verified=True)
+    victim = make_user(email="bob@example.com", verified=True)
+    for n in range(throttles.LOGIN_FAILURES_PER_ACCOUNT.limit):
+        _login(client, victim.email, "wrong", address=f"203.0.113.{n}")
+    assert _login(client, victim.email, "wrong", address="203.0.113.2").status_code == 429
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("users:password-reset"), {"email": attacker.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)[1]
+    form_page = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(form_page, {"new_password1": "x-new-passphrase-77", "new_password2": "x-new-passphrase-77"})
+    client.logout()
+    assert _login(client, victim.email, "wrong", address="203.0.113.2").status_code == 429
+
+
+def test_every_client_of_a_long_address_is_counted_apart(client, make_user, password):
+    owner = make_user(email=("a" * 180) + "@example.com", verified=True)
+    for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit):
+        _login(client, owner.email, "wrong", address="203.0.113.20")
+    assert _login(client, owner.email, password, address="192.0.2.60").status_code == 302
