@@ -3,7 +3,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from huey.contrib.djhuey import HUEY
 
 from site.health import queue_health
@@ -13,6 +13,20 @@ class QuickPublisherAdminSite(admin.AdminSite):
     site_header = "quick_publisher administration"
     site_title = "quick_publisher admin"
     index_title = "Site administration"
+
+    # Set by users/admin.py: the site's password change view, whose old-password
+    # check goes through the login throttle like every other password check.
+    password_change_view = None
+
+    def password_change(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if self.password_change_view is None:
+            return super().password_change(request, extra_context)
+        request.current_app = self.name
+        return self.password_change_view.as_view(
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+            template_name=self.password_change_template or "registration/password_change_form.html",
+        )(request)
 
     def get_urls(self) -> list:
         return [path("queue/", self.admin_view(self.queue_view), name="queue"), *super().get_urls()]

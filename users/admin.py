@@ -5,19 +5,28 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from site.admin_site import DateHierarchyAdmin
 from users import services
 from users.forms import AdminLoginForm
-from users.models import AccountMail, EmailVerification, User
+from users.models import AccountMail, EmailVerification, User, email_normalize
+from users.views import PasswordChangeView
 
-# The admin's login goes through the same throttle as the site's, and says so.
+# The admin's login and password change go through the same throttle as the site's, and say so.
 admin.site.login_form = AdminLoginForm
+admin.site.password_change_view = PasswordChangeView
 
 
-class UserCreationForm(AdminUserCreationForm):
+class NormalisedEmailMixin:
+    """The address in its one normal form before the uniqueness check, as User.save() will store it."""
+
+    def clean_email(self):
+        return email_normalize(self.cleaned_data["email"])
+
+
+class UserCreationForm(NormalisedEmailMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email",)
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(NormalisedEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -43,3 +43,23 @@ def test_verification_mails_have_no_view_on_site_button(admin_client, owed_verif
     verification = owed_verification()
     page = admin_client.get(reverse("admin:users_emailverification_change", args=[verification.pk])).content.decode()
     assert "View on site" not in page
+
+
+def test_an_admin_email_change_to_another_spelling_of_a_taken_address_is_an_error_not_a_500(admin_client, make_user):
+    make_user(email="bob@example.com")
+    carol = make_user(email="carol@example.com")
+    page = admin_client.get(reverse("admin:users_user_change", args=[carol.pk])).content.decode()
+    assert "carol@example.com" in page
+    response = admin_client.post(
+        reverse("admin:users_user_change", args=[carol.pk]),
+        {
+            "email": "bob@exa\u00admple.com",
+            "display_name": "",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 200 and "already exists" in response.content.decode()
+    carol.refresh_from_db()
+    assert carol.email == "carol@example.com"

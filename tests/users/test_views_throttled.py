@@ -169,3 +169,21 @@ def test_every_client_of_a_long_address_is_counted_apart(client, make_user, pass
     for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit):
         _login(client, owner.email, "wrong", address="203.0.113.20")
     assert _login(client, owner.email, password, address="192.0.2.60").status_code == 302
+
+
+def test_the_admins_own_password_change_is_throttled_too(client, make_user, password):
+    staff = make_user(email="boss@x.org", verified=True, is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    fields = {"new_password1": "another-long-pass-7", "new_password2": "another-long-pass-7"}
+    for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit):
+        wrong = client.post("/admin/password_change/", {"old_password": "wrong", **fields}, REMOTE_ADDR="198.51.100.1")
+        assert wrong.status_code == 200
+    refused = client.post("/admin/password_change/", {"old_password": password, **fields}, REMOTE_ADDR="198.51.100.1")
+    assert refused.status_code == 429 and "Too many failed attempts" in refused.content.decode()
+    staff.refresh_from_db()
+    assert staff.check_password(password)
+    # Below the limit, the admin's page still changes the password.
+    other = make_user(email="other-boss@x.org", verified=True, is_staff=True)
+    client.force_login(other)
+    done = client.post("/admin/password_change/", {"old_password": password, **fields}, REMOTE_ADDR="198.51.100.2")
+    assert done.status_code == 302 and done["Location"] == "/admin/password_change/done/"
