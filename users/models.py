@@ -3,6 +3,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime, timedelta
 
+import idna
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -26,8 +27,11 @@ def email_normalize(email: str | None) -> str:
     if not at:
         return value
     try:
-        domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
+        # IDNA 2008 with UTS 46 mapping, as registries and mail systems use it:
+        # Python's own "idna" codec is IDNA 2003, which turns faß.de into the
+        # different domain fass.de.
+        domain = idna.encode(domain, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
         pass  # Not a valid domain; the form's check refuses it.
     return f"{local}@{domain}"
 

@@ -38,6 +38,12 @@ def test_every_disguise_of_an_address_is_the_same_address(variant):
     assert email_normalize(variant) == "ann.lee@example.com"
 
 
+def test_idna_2008_keeps_sharp_s_and_final_sigma_domains_apart_from_their_2003_foldings():
+    assert email_normalize("x@faß.de") == email_normalize("x@xn--fa-hia.de") == "x@xn--fa-hia.de"
+    assert email_normalize("x@fass.de") == "x@fass.de"  # Another domain, another mailbox.
+    assert email_normalize("x@ς.gr") == "x@xn--3xa.gr"
+
+
 def test_international_domains_are_stored_in_one_form():
     assert email_normalize("ann@BÜCHER.example") == "ann@xn--bcher-kva.example"
     assert email_normalize("ann@bu\u0308cher.example") == "ann@xn--bcher-kva.example"  # Decomposed ü.
