@@ -8,6 +8,7 @@ import gzip
 import os
 import shutil
 import sqlite3
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -72,9 +73,11 @@ def backup_write(*, dest: Path, data_dir: Path) -> list[tuple[str, int]]:
 
 
 def _copy(source: Path, dest: Path, written: list[Path]) -> int:
-    plain, packed = dest / f".{source.name}.partial", dest / f"{source.name}.gz"
-    written.append(plain)
-    os.close(_private_file(plain))
+    # SQLite opens its file by name and would follow a link swapped in after
+    # we made it: the plain copy goes into a folder only we can enter.
+    private = Path(tempfile.mkdtemp(prefix=".partial-", dir=dest))
+    written.append(private)
+    plain, packed = private / source.name, dest / f"{source.name}.gz"
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(plain)
     try:
@@ -96,14 +99,17 @@ def _copy(source: Path, dest: Path, written: list[Path]) -> int:
         gzip.GzipFile(fileobj=out, mode="wb", filename=source.name) as zipped,
     ):
         shutil.copyfileobj(raw, zipped, 1 << 20)
-    plain.unlink()
-    written.remove(plain)
+    shutil.rmtree(private)
+    written.remove(private)
     return pages
 
 
 def _remove(dest: Path, written: list[Path], created: bool) -> None:
     for path in written:
-        path.unlink(missing_ok=True)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     if created:
         try:
             dest.rmdir()

@@ -4,6 +4,7 @@ import sqlite3
 import stat
 from datetime import datetime, timedelta
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -123,3 +124,23 @@ def test_the_default_run_rotates_its_own_folder(data_dir, settings):
     out = _backup("--keep", "2", "--keep-weekly", "0")
     assert out.count("removed old copy") == 18
     assert len(list(folder.iterdir())) == 2
+
+
+def test_sqlite_writes_its_plain_copy_only_inside_a_folder_no_one_else_can_enter(data_dir, tmp_path):
+    # SQLite opens files by name: in a folder others can write to, they could
+    # swap the name for a link between our check and its open.
+    dest, seen = tmp_path / "backup", []
+    dest.mkdir(mode=0o777)
+    dest.chmod(0o777)
+    real_connect = sqlite3.connect
+
+    def watch(target, *args, **kwargs):
+        if not str(target).startswith("file:"):
+            folder = Path(target).parent
+            seen.append((folder != dest, folder.parent == dest, _mode(folder), os.stat(folder).st_uid == os.getuid()))
+        return real_connect(target, *args, **kwargs)
+
+    with mock.patch("site.backups.sqlite3.connect", side_effect=watch):
+        _backup(str(dest))
+    assert seen == [(True, True, 0o700, True)] * 2
+    assert sorted(p.name for p in dest.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz"]  # The folder is gone.
