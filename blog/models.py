@@ -206,6 +206,9 @@ class VisitorKey(models.Model):
     day = models.DateField(unique=True)
     secret = models.BinaryField(max_length=32, editable=False)
 
+    # Backups are kept for weeks; the day's key must not outlive the day in one.
+    backup_omit = True
+
     class Meta:
         ordering = ["-day"]
 
@@ -219,6 +222,8 @@ class PostRead(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(db_index=True)
     visitor = models.CharField(max_length=64)
+
+    backup_omit = True  # As VisitorKey: a restored site may count a reader twice that day, nothing worse.
 
     class Meta:
         ordering = ["-day"]

@@ -12,6 +12,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from django.apps import apps
+
 BACKUP_FILES = ("db.sqlite3", "huey.sqlite3")
 STAMP = "%Y%m%d-%H%M%S"  # The folder name of a copy in DATA_DIR/backups/, in UTC.
 
@@ -84,6 +86,7 @@ def _copy(source: Path, dest: Path, written: list[Path]) -> int:
         # One step copies every page under a single read snapshot: WAL lets
         # writers go on meanwhile, and the copy is consistent.
         src.backup(dst, pages=-1)
+        _omit_private_rows(dst)
         dst.execute("PRAGMA journal_mode=DELETE")
         result = dst.execute("PRAGMA integrity_check").fetchone()[0]
         pages = dst.execute("PRAGMA page_count").fetchone()[0]
@@ -102,6 +105,21 @@ def _copy(source: Path, dest: Path, written: list[Path]) -> int:
     shutil.rmtree(private)
     written.remove(private)
     return pages
+
+
+def _omit_private_rows(copy: sqlite3.Connection) -> None:
+    """
+    Empty the tables of models marked `backup_omit` (the day's visitor key and
+    read rows), overwriting their pages, so a backup kept for weeks holds
+    nothing that ties a reader to what they read.
+    """
+    present = {name for (name,) in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = [model._meta.db_table for model in apps.get_models() if getattr(model, "backup_omit", False)]
+    copy.execute("PRAGMA secure_delete = ON")
+    for table in tables:
+        if table in present:
+            copy.execute(f'DELETE FROM "{table}"')
+    copy.commit()
 
 
 def _remove(dest: Path, written: list[Path], created: bool) -> None:

@@ -9,7 +9,7 @@ import site
 # before gunicorn imports site.wsgi.
 site.__path__ = [str(Path(__file__).resolve().parent)]
 
-from site.settings import BEHIND_PROXY  # noqa: E402 (needs the __path__ above)
+from site.settings import ACCESS_LOG, BEHIND_PROXY  # noqa: E402 (needs the __path__ above)
 
 wsgi_app = "site.wsgi:application"
 # gunicorn would trust X-Forwarded-Proto (and friends) from loopback by
@@ -32,7 +32,7 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 preload_app = True
 timeout = 30
 graceful_timeout = 30
-accesslog = "-"
+accesslog = "-" if ACCESS_LOG else None
 errorlog = "-"
 chdir = str(Path(__file__).resolve().parent.parent)
 

@@ -261,6 +261,11 @@ HUEY = {
     },
 }
 
+# gunicorn's access log (site/gunicorn.conf.py) pairs each reader's address
+# and browser with the post they read, which the site otherwise never keeps
+# (README, "What counts as a read"): off unless asked for.
+ACCESS_LOG = env_bool("ACCESS_LOG", False)
+
 # One level for everything the site and its consumer log (DJANGO_LOG_LEVEL is
 # the older name of the same setting).
 LOG_LEVEL = (os.environ.get("LOG_LEVEL") or os.environ.get("DJANGO_LOG_LEVEL") or "INFO").strip().upper()

@@ -144,3 +144,15 @@ def test_sqlite_writes_its_plain_copy_only_inside_a_folder_no_one_else_can_enter
         _backup(str(dest))
     assert seen == [(True, True, 0o700, True)] * 2
     assert sorted(p.name for p in dest.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz"]  # The folder is gone.
+
+
+def test_a_backup_keeps_nothing_that_ties_a_reader_to_a_read(data_dir, tmp_path):
+    with sqlite3.connect(data_dir / "db.sqlite3") as conn:
+        conn.execute("create table blog_visitorkey (id integer primary key, day text, secret blob)")
+        conn.execute("create table blog_postread (id integer primary key, post_id int, day text, visitor text)")
+        conn.execute("insert into blog_visitorkey (day, secret) values ('2026-11-25', 'SECRET-KEY-BYTES-0001')")
+        conn.execute("insert into blog_postread (post_id, day, visitor) values (1, '2026-11-25', 'VISITOR-ID-0001')")
+    _backup(str(tmp_path / "backup"))
+    copy = gzip.decompress((tmp_path / "backup" / "db.sqlite3.gz").read_bytes())
+    assert b"SECRET-KEY-BYTES-0001" not in copy and b"VISITOR-ID-0001" not in copy
+    assert b"kept" in copy  # Everything else is there.

@@ -154,7 +154,7 @@ def test_backup_while_running_and_restore(make_live_site, tmp_path):
 
 
 def test_an_idle_consumer_is_quiet_and_the_access_log_names_the_client(make_live_site):
-    site = make_live_site(DJANGO_BEHIND_PROXY="1")
+    site = make_live_site(DJANGO_BEHIND_PROXY="1", ACCESS_LOG="1")
     Client(site.url, headers={"X-Forwarded-For": "203.0.113.77"}).get("/")
     time.sleep(3)  # The scheduler's first pass has enqueued and run every periodic task.
     consumer = site.log("consumer")

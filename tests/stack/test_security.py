@@ -155,3 +155,12 @@ def test_under_attack_concurrent_guesses_from_a_new_client_get_one_judgement(mak
     for thread in threads:
         thread.join()
     assert statuses.count(200) <= 1 and statuses.count(429) >= 19
+
+
+def test_by_default_no_log_pairs_a_reader_with_what_they_read(make_live_site):
+    site = make_live_site(consumer=False)
+    site.manage("seed_demo", "-v0")
+    slug = site.db("select slug from blog_post order by id limit 1")[0][0]
+    assert Client(site.url).get(f"/posts/{slug}/")[0] == 200
+    web = site.log("web")
+    assert f"/posts/{slug}/" not in web and "Firefox" not in web
