@@ -56,9 +56,10 @@ def test_a_full_disk_keeps_the_site_readable_and_recovers_once_space_is_freed(sm
             assert status == 200, page[:500]
         status, _, page = Client(site.url).post_form("/accounts/signup/", {"email": "full@x.org", **SIGNUP})
         assert status == 503 and "cannot save" in page
-        # One line a minute about it, not a traceback per request.
+        # One line a minute per worker process about it, not a traceback per request.
+        workers = int(site.env["WEB_CONCURRENCY"])
         assert site.log("web").count("Traceback") == 0
-        assert site.log("web").count("cannot write") <= 2
+        assert 1 <= site.log("web").count("cannot write read counts") <= workers < 20
 
         filler.unlink()
         wait_for(
