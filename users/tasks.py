@@ -2,6 +2,8 @@
 
 import logging
 
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -22,6 +24,16 @@ def verification_send_task(verification_id: int) -> Outcome:
 @db_task()
 def account_mail_send_task(mail_id: int) -> Outcome:
     return retry_as_asked(mailings.account_mail_send(mail_id=mail_id), f"account mail {mail_id}")
+
+
+# Hourly: expired sessions go, so the table holds at most SESSION_COOKIE_AGE
+# (two weeks) of logins instead of every login since the site began.
+@db_periodic_task(crontab(minute="23"))
+def sessions_purge_task() -> None:
+    before = Session.objects.count()
+    SessionStore.clear_expired()
+    if purged := before - Session.objects.count():
+        logger.info("purged %d expired session(s)", purged)
 
 
 @db_periodic_task(crontab(minute="17"))

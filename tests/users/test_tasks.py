@@ -1,7 +1,7 @@
 """Account tasks: thin wrappers that call users.mailings and ask Huey for retries."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -55,3 +55,16 @@ def test_reconcile_task_skips_mail_already_queued(owed_verification, huey_queue)
     tasks.verification_reconcile_task.call_local()
     assert [task.args for task in huey_queue.pending()] == [(verification.pk,)]
     assert mail.outbox == []
+
+
+def test_expired_sessions_are_purged_and_live_ones_kept():
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    live, old = SessionStore(), SessionStore()
+    live["x"], old["x"] = 1, 2
+    live.create()
+    old.create()
+    Session.objects.filter(session_key=old.session_key).update(expire_date=datetime.now(UTC) - timedelta(days=1))
+    tasks.sessions_purge_task.call_local()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
