@@ -7,7 +7,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from blog import readers, reports
 from site.outbox import Outcome
-from site.queue import queued_first_args, retry_as_asked
+from site.queue import queued_first_args, requeue, retry_as_asked
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,4 @@ def readers_forget_task() -> None:
 @db_periodic_task(crontab(minute="*"))
 def report_reconcile_task() -> None:
     owed = reports.report_reconcile(in_flight_ids=queued_first_args(report_send_task))
-    for report_id in owed:
-        report_send_task(report_id)
-    if owed:
-        logger.info("queued %d owed report(s)", len(owed))
+    requeue(report_send_task, owed, "report(s)")

@@ -9,6 +9,7 @@ reconcilers re-create from the database's record of what mail is owed.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sqlite3
@@ -24,6 +25,8 @@ from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
 from site.outbox import Outcome, SendResult
+
+logger = logging.getLogger(__name__)
 
 
 class QueueStorage(SqliteStorage):
@@ -82,6 +85,14 @@ def task_error_record(huey: Huey, task: Task, exc: BaseException | None, now: da
 
 def task_errors_read(huey: Huey) -> list[dict]:
     return huey.get(ERRORS_KEY, peek=True) or []
+
+
+def requeue(task: TaskWrapper, ids: list[int], what: str) -> None:
+    """Queue `task(id)` for each owed id a reconciler found, and say so when there were any."""
+    for pk in ids:
+        task(pk)
+    if ids:
+        logger.info("queued %d owed %s", len(ids), what)
 
 
 def retry_as_asked(result: SendResult, label: str) -> Outcome:

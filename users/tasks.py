@@ -8,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from site.outbox import Outcome
-from site.queue import queued_first_args, retry_as_asked
+from site.queue import queued_first_args, requeue, retry_as_asked
 from users import mailings, throttles
 
 logger = logging.getLogger(__name__)
@@ -47,16 +47,10 @@ def throttles_purge_task() -> None:
 @db_periodic_task(crontab(minute="*"))
 def verification_reconcile_task() -> None:
     owed = mailings.verification_reconcile(in_flight_ids=queued_first_args(verification_send_task))
-    for verification_id in owed:
-        verification_send_task(verification_id)
-    if owed:
-        logger.info("queued %d owed verification mail(s)", len(owed))
+    requeue(verification_send_task, owed, "verification mail(s)")
 
 
 @db_periodic_task(crontab(minute="*"))
 def account_mail_reconcile_task() -> None:
     owed = mailings.account_mail_reconcile(in_flight_ids=queued_first_args(account_mail_send_task))
-    for mail_id in owed:
-        account_mail_send_task(mail_id)
-    if owed:
-        logger.info("queued %d owed account mail(s)", len(owed))
+    requeue(account_mail_send_task, owed, "account mail(s)")
