@@ -76,14 +76,20 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
     extra read. This is the hottest write on the site (see docs/benchmarks.md).
     """
     day = (day or timezone.localdate()).isoformat()
-    if PostRead.objects.filter(post=post, day=day, visitor=visitor).exists():
-        return None  # A reload: answered without taking the write lock. The insert below still decides.
     reads, tally, sources, posts = (
         PostRead._meta.db_table,
         DailyViews._meta.db_table,
         DailySources._meta.db_table,
         Post._meta.db_table,
     )
+    with connection.cursor() as cursor:
+        # A reload is answered without taking the write lock (raw SQL: this is
+        # the hottest path on the site). The insert below still decides.
+        cursor.execute(
+            f"SELECT 1 FROM {reads} WHERE post_id = %s AND day = %s AND visitor = %s", [post.pk, day, visitor]
+        )
+        if cursor.fetchone() is not None:
+            return None
     with _one_writer(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {reads} (post_id, day, visitor) VALUES (%s, %s, %s) "
