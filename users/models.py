@@ -137,19 +137,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or f"Author {self.pk}"
 
 
-class EmailVerificationQuerySet(DeliveryQuerySet):
+class AccountDeliveryQuerySet(DeliveryQuerySet):
+    def owed_since(self, oldest: datetime) -> AccountDeliveryQuerySet:
+        """
+        Mail to an account still to send: undelivered, made after `oldest` (a
+        link in it would still work), to an active account whose address is
+        still the one the mail was made for (a changed address voids it).
+        """
+        return self.undelivered().filter(user__is_active=True, created_at__gt=oldest, email=models.F("user__email"))
+
+
+class EmailVerificationQuerySet(AccountDeliveryQuerySet):
     def owed(self) -> EmailVerificationQuerySet:
-        """
-        Mails still to send: the account waits for it, the link would still
-        work, and the address is still the account's (a changed address voids
-        mail owed to the old one).
-        """
-        return self.undelivered().filter(
-            user__is_verified=False,
-            user__is_active=True,
-            created_at__gt=verification_cutoff(),
-            email=models.F("user__email"),
-        )
+        """Verification mails still to send: owed, and the account still waits for verification."""
+        return self.owed_since(verification_cutoff()).filter(user__is_verified=False)
 
 
 class EmailVerification(Delivery):
@@ -168,14 +169,10 @@ class EmailVerification(Delivery):
         return f"verification mail to {self.email} ({self.delivery_state})"
 
 
-class AccountMailQuerySet(DeliveryQuerySet):
+class AccountMailQuerySet(AccountDeliveryQuerySet):
     def owed(self) -> AccountMailQuerySet:
-        """
-        Mails still to send: the account is active, the address is still its
-        own, and a link in the mail would still work (PASSWORD_RESET_TIMEOUT).
-        """
-        oldest = timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
-        return self.undelivered().filter(user__is_active=True, created_at__gt=oldest, email=models.F("user__email"))
+        """Account mails still to send: owed while a reset link would still work (PASSWORD_RESET_TIMEOUT)."""
+        return self.owed_since(timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))
 
 
 class AccountMail(Delivery):
