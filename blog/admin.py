@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from blog.models import DailySources, DailyViews, Post, Report
-from site.admin_site import DateHierarchyAdmin
+from site.admin_site import DateHierarchyAdmin, DeliveryAdmin
 
 
 class PostStateFilter(admin.SimpleListFilter):
@@ -60,17 +60,10 @@ class DailySourcesAdmin(DateHierarchyAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(DateHierarchyAdmin):
+class ReportAdmin(DeliveryAdmin):
     list_display = ("author", "day", "state", "attempts", "sent_at", "last_error")
     list_filter = ("day", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
     search_fields = ("author__email",)
     readonly_fields = ("author", "day", "created_at", "attempts", "sent_at", "failed_at", "last_error")
     date_hierarchy = "day"
     list_select_related = ("author",)
-
-    @admin.display(description="State")
-    def state(self, report):
-        return report.delivery_state
-
-    def has_add_permission(self, request) -> bool:
-        return False

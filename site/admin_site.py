@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -55,3 +56,14 @@ class DateHierarchyAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
         return DateSafeChangeList
+
+
+class DeliveryAdmin(DateHierarchyAdmin):
+    """A list of owed mail (any Delivery): its state, and no adding by hand."""
+
+    @admin.display(description="State")
+    def state(self, row: models.Model) -> str:
+        return row.delivery_state
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

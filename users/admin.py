@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from site.admin_site import DateHierarchyAdmin
+from site.admin_site import DeliveryAdmin
 from users import services
 from users.forms import AdminLoginForm
 from users.models import AccountMail, EmailVerification, User, email_normalize
@@ -94,32 +94,18 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(EmailVerification)
-class EmailVerificationAdmin(DateHierarchyAdmin):
+class EmailVerificationAdmin(DeliveryAdmin):
     list_display = ("email", "created_at", "state", "attempts", "sent_at", "last_error")
     list_filter = (("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
     search_fields = ("email", "user__email")
     readonly_fields = ("user", "email", "created_at", "attempts", "sent_at", "failed_at", "last_error")
     date_hierarchy = "created_at"
 
-    @admin.display(description="State")
-    def state(self, verification):
-        return verification.delivery_state
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
 
 @admin.register(AccountMail)
-class AccountMailAdmin(DateHierarchyAdmin):
+class AccountMailAdmin(DeliveryAdmin):
     list_display = ("email", "kind", "created_at", "state", "attempts", "sent_at", "last_error")
     list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
     search_fields = ("email", "user__email")
     readonly_fields = ("user", "kind", "email", "created_at", "attempts", "sent_at", "failed_at", "last_error")
     date_hierarchy = "created_at"
-
-    @admin.display(description="State")
-    def state(self, mail):
-        return mail.delivery_state
-
-    def has_add_permission(self, request):
-        return False
