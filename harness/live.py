@@ -244,7 +244,10 @@ class Client:
     def get(self, path, headers=None, timeout=30):
         return self.request(path, headers=headers, timeout=timeout)
 
-    def post_form(self, path, fields):
+    def csrf_token(self, path):
+        """Load a form page (setting the CSRF cookie) and return its token."""
         _, _, page = self.get(path)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-        return self.request(path, {"csrfmiddlewaretoken": token, **fields})
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+
+    def post_form(self, path, fields):
+        return self.request(path, {"csrfmiddlewaretoken": self.csrf_token(path), **fields})

@@ -135,10 +135,7 @@ def test_concurrent_reads_on_gunicorn_count_each_visitor_exactly_once(make_live_
 def test_concurrent_signups_with_one_address_make_one_account_and_one_mail(make_live_site, smtp):
     site = make_live_site()
     clients = [Client(site.url) for _ in range(6)]
-    tokens = []
-    for client in clients:
-        _, _, page = client.get("/accounts/signup/")
-        tokens.append(page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0])
+    tokens = [client.csrf_token("/accounts/signup/") for client in clients]
     start = threading.Barrier(len(clients))
     statuses = []
 

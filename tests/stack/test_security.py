@@ -90,10 +90,7 @@ def test_concurrent_wrong_logins_on_gunicorn_are_judged_at_most_the_limit(make_l
         "User.objects.create_superuser(email='boss@x.org', password='the-right-passphrase-1')"
     )
     clients = [Client(site.url) for _ in range(40)]
-    tokens = []
-    for client in clients:
-        _, _, page = client.get("/accounts/login/")
-        tokens.append(page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0])
+    tokens = [client.csrf_token("/accounts/login/") for client in clients]
     start, statuses = threading.Barrier(len(clients)), []
 
     def guess(client, token):
@@ -111,10 +108,7 @@ def test_concurrent_wrong_logins_on_gunicorn_are_judged_at_most_the_limit(make_l
     assert statuses.count(200) <= 10
     # The admin's login is the same door: the right password is refused from here now.
     admin = Client(site.url)
-    _, _, page = admin.get("/admin/login/")
-    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
-    fields = {"csrfmiddlewaretoken": token, "username": "boss@x.org", "password": "the-right-passphrase-1"}
-    status, _, page = admin.request("/admin/login/", fields)
+    status, _, page = admin.post_form("/admin/login/", {"username": "boss@x.org", "password": "the-right-passphrase-1"})
     assert status == 200 and "Too many failed attempts" in page
 
 
@@ -135,14 +129,11 @@ def test_under_attack_concurrent_guesses_from_a_new_client_get_one_judgement(mak
             statuses.append(status)
         return status
 
-    def token_of(one):
-        return one.get("/accounts/login/")[2].split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
-
     for n in range(10):  # The account comes under attack from ten addresses.
         stranger = client(f"203.0.113.{n}")
-        assert guess(stranger, token_of(stranger)) == 200
+        assert guess(stranger, stranger.csrf_token("/accounts/login/")) == 200
     newcomer, statuses = [client("192.0.2.9") for _ in range(20)], []
-    tokens = [token_of(one) for one in newcomer]
+    tokens = [one.csrf_token("/accounts/login/") for one in newcomer]
     start = threading.Barrier(len(newcomer))
 
     def racing(one, token):
