@@ -31,13 +31,15 @@ def small_disk(tmp_path):
 def _fill(folder):
     """Take every free byte, as a log or a download would."""
     filler = folder / "filler"
-    with open(filler, "wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError:
-            pass
+    # Unbuffered writes: a buffered file's close would flush into the full disk and raise.
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(descriptor, b"\0" * 65536)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
     return filler
 
 
