@@ -63,7 +63,7 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
     visitor's first read (no read-then-write race between workers), and the
     counters are in-place updates (an upsert for a day's first read) and an
     UPDATE ... RETURNING, so the page needs no extra read. A counted read
-    writes four pages. This is the hottest write on the site (see docs/benchmarks.md).
+    writes five pages. This is the hottest write on the site (see docs/benchmarks.md).
     """
     day = (day or timezone.localdate()).isoformat()
     reads, tally, sources, posts = (
@@ -83,7 +83,7 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
     with one_writer(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {reads} (post_id, day, visitor) VALUES (%s, %s, %s) "
-            "ON CONFLICT (post_id, day, visitor) DO NOTHING RETURNING 1",
+            "ON CONFLICT (post_id, day, visitor) DO NOTHING RETURNING id",
             [post.pk, day, visitor],
         )
         if cursor.fetchone() is None:
