@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= .
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint bench example-db clean check-python
+.PHONY: run test test-fast lint bench example-db clean check-python upgrade
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -53,6 +53,21 @@ example-db: $(VENV)/.runtime
 	$(PY) -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('pragma journal_mode=delete'); c.execute('vacuum'); c.close()" $$tmp/db.sqlite3; \
 	cp $$tmp/db.sqlite3 db.sqlite3.example; rm -rf $$tmp; \
 	echo "Wrote db.sqlite3.example"
+
+# Upgrade a site installed by the README's deploy block, in its folder, as the
+# user who installed it. The running site serves the old code against the
+# migrated database until the restart (so every migration must suit both; see
+# the README's Upgrading), and the restart queues connections on the socket
+# unit instead of refusing them.
+ETC ?= /etc/quick_publisher
+SERVICE_USER ?= quick_publisher
+upgrade:
+	sudo git pull --ff-only --quiet
+	sudo $(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	sudo sh -c "set -a; . '$(ETC)/env'; $(PY) manage.py collectstatic --no-input -v0"
+	sudo -u $(SERVICE_USER) sh -c "set -a; . '$(ETC)/env'; $(PY) manage.py migrate --no-input"
+	sudo systemctl restart quick_publisher-web quick_publisher-consumer
+	@echo "Upgraded to $$(git log -1 --format='%h %s')"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
