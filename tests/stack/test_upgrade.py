@@ -44,7 +44,7 @@ def _new_release(origin, tmp_path):
         capture_output=True,
     )
     template = origin / "blog" / "templates" / "blog" / "post_detail.html"
-    template.write_text(template.read_text() + "<!-- release 2 -->\n")
+    template.write_text(template.read_text().replace("</article>", "</article><!-- release 2 -->", 1))
     subprocess.run(["git", "add", "-A"], cwd=origin, check=True)
     subprocess.run([*GIT, "commit", "-qm", "Release 2: a column and a page change"], cwd=origin, check=True)
 
