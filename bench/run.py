@@ -11,13 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import environment, report_scale, signup, throughput, views
+from bench import environment, report_scale, signup, throughput, views, year
 from bench.stacks import Stack, footprint
 from bench.write import write_markdown
 from harness.live import SmtpServer, collectstatic
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report")
+SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report", "year")
 
 
 def main():
@@ -65,6 +65,9 @@ def main():
         if "report" in sections:
             results["report"] = report_scale.run(tmp / "report", static_root, authors=args.authors)
             print(results["report"], flush=True)
+        if "year" in sections:
+            results["year"] = year.run()
+            print(results["year"], flush=True)
     if args.only:
         print(json.dumps(results, indent=2, default=str))
         return
