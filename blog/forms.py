@@ -1,21 +1,63 @@
 from django import forms
+from django.utils import timezone
+from django.utils.text import slugify
 
-from blog.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
+from blog.models import CONTENT_MAX_LENGTH, TAG_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, Post
 from site.text import single_line
 
 
 class PostForm(forms.ModelForm):
+    tags = forms.CharField(
+        required=False,
+        max_length=(TAG_MAX_LENGTH + 2) * TAGS_PER_POST,
+        help_text="Separated by commas, for example: sqlite, self-hosting",
+    )
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Publish at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty to publish now. In the site's time zone.",
+    )
+
     class Meta:
         model = Post
-        fields = ["title", "content"]
+        fields = ["title", "content", "tags", "publish_at"]
         widgets = {"content": forms.Textarea(attrs={"rows": 16})}
+        help_texts = {
+            "content": "Markdown works here: **bold**, _italic_, [links](https://…), # headings, lists, ```code```."
+        }
         error_messages = {
             "title": {"max_length": f"Keep the title to {TITLE_MAX_LENGTH} characters or fewer."},
             "content": {"max_length": f"Posts are limited to {CONTENT_MAX_LENGTH:,} characters."},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("tags", ", ".join(tag.name for tag in self.instance.tags.all()))
+            if self.instance.published_at and not self.instance.is_published:
+                self.initial.setdefault("publish_at", timezone.localtime(self.instance.published_at))
+            if self.instance.is_published:
+                del self.fields["publish_at"]  # Already out: unpublish first to schedule again.
 
     def clean_title(self):
         title = single_line(self.cleaned_data["title"])
         if not title:
             raise forms.ValidationError("A title needs some visible text.")
         return title
+
+    def clean_tags(self) -> list[str]:
+        names = []
+        for raw in self.cleaned_data["tags"].split(","):
+            name = single_line(raw).lower()
+            if not name:
+                continue
+            if len(name) > TAG_MAX_LENGTH:
+                raise forms.ValidationError(f"Keep each tag to {TAG_MAX_LENGTH} characters or fewer.")
+            if not slugify(name, allow_unicode=True):
+                raise forms.ValidationError(f"“{name}” needs a letter or a digit to be a tag.")
+            if name not in names:
+                names.append(name)
+        if len(names) > TAGS_PER_POST:
+            raise forms.ValidationError(f"Up to {TAGS_PER_POST} tags a post.")
+        return names

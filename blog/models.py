@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from blog.rendering import EXCERPT_MAX_LENGTH, WORDS_PER_MINUTE, render
 from site.delivery import Delivery, DeliveryQuerySet
 
 TITLE_MAX_LENGTH = 200
@@ -50,6 +51,13 @@ class PostQuerySet(models.QuerySet):
     def by(self, author: models.Model) -> PostQuerySet:
         return self.filter(author=author)
 
+    def tagged(self, tag: Tag) -> PostQuerySet:
+        return self.filter(tags=tag)
+
+    def scheduled(self) -> PostQuerySet:
+        """Given a publish time that has not come yet."""
+        return self.filter(published_at__isnull=False).exclude(published_q())
+
     def visible_to(self, user: models.Model) -> PostQuerySet:
         """Published posts for everyone, plus the user's own drafts."""
         if user.is_authenticated:
@@ -63,21 +71,54 @@ class PostQuerySet(models.QuerySet):
         return self.annotate(views_on_day=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day=day)), 0))
 
 
+TAG_MAX_LENGTH = 40
+TAGS_PER_POST = 10
+
+
+class TagQuerySet(models.QuerySet):
+    def in_use(self) -> TagQuerySet:
+        """Tags of at least one published post."""
+        return self.filter(pk__in=Post.objects.published().values("tags")).distinct()
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=TAG_MAX_LENGTH, unique=True)
+    slug = models.SlugField(max_length=TAG_MAX_LENGTH + 10, unique=True, allow_unicode=True)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:tag-detail", kwargs={"slug": self.slug})
+
+
 class Post(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH,
+        allow_unicode=True,
         unique=True,
         blank=True,
         help_text="Made from the title when the post is first published, then never changed; a draft's is random.",
     )
-    content = models.TextField(max_length=CONTENT_MAX_LENGTH)
+    content = models.TextField(max_length=CONTENT_MAX_LENGTH, help_text="Markdown.")
+    # Rendered from `content` whenever it is saved (blog/rendering.py), so a
+    # page view costs no Markdown.
+    content_html = models.TextField(editable=False, db_default="")
+    excerpt = models.CharField(max_length=EXCERPT_MAX_LENGTH, editable=False, db_default="")
+    word_count = models.PositiveIntegerField(editable=False, db_default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # New posts are published unless created as drafts (published_at=None).
     published_at = models.DateTimeField(null=True, blank=True, default=timezone.now, db_index=True)
     view_count = models.PositiveBigIntegerField(default=0, editable=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
 
     objects = PostQuerySet.as_manager()
 
@@ -88,6 +129,9 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        self.render()
+        if kwargs.get("update_fields") is not None and "content" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}
         if self.published_at is None:
             # A draft's address says nothing of its title: a title slug would
             # show others (as "-2" on theirs) that a hidden draft exists.
@@ -113,6 +157,14 @@ class Post(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("blog:post-detail", kwargs={"slug": self.slug})
 
+    def render(self) -> None:
+        rendered = render(self.content)
+        self.content_html, self.excerpt, self.word_count = rendered.html, rendered.excerpt, rendered.words
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None and self.published_at <= timezone.now()
@@ -123,7 +175,8 @@ def draft_slug() -> str:
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[: SLUG_MAX_LENGTH - 12].strip("-") or "post"
+    # In the title's own script: a Japanese or Greek title gets a readable address too.
+    base = slugify(title, allow_unicode=True)[: SLUG_MAX_LENGTH - 12].strip("-") or "post"
     taken = set(
         Post.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
         .exclude(pk=exclude_pk)

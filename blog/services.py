@@ -1,13 +1,14 @@
 """Writes with side effects for the blog: posts, view counting, and planning the daily report."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from blog import reports, tasks
-from blog.models import DailySources, DailyViews, Post, PostRead, Report
+from blog.models import DailySources, DailyViews, Post, PostRead, Report, Tag
 from site.queue import enqueue_on_commit
 from site.writer import one_writer
 
@@ -21,19 +22,54 @@ def _publish_check(author: AbstractBaseUser) -> None:
         raise NotVerified
 
 
-def post_create(*, author: AbstractBaseUser, title: str, content: str, publish: bool = False) -> Post:
-    """Write a post, as a draft or published. Raises NotVerified, before writing anything, to publish unverified."""
+def _tags_set(post: Post, names: list[str]) -> None:
+    tags = []
+    for name in names:
+        slug = slugify(name, allow_unicode=True)[: Tag._meta.get_field("slug").max_length]
+        tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
+        tags.append(tag)
+    post.tags.set(tags)
+
+
+def post_create(
+    *,
+    author: AbstractBaseUser,
+    title: str,
+    content: str,
+    publish: bool = False,
+    publish_at: datetime | None = None,
+    tags: list[str] = (),
+) -> Post:
+    """
+    Write a post: a draft, published now, or (with `publish` and a future
+    `publish_at`) scheduled, appearing everywhere at that time by itself.
+    Raises NotVerified, before writing anything, to publish or schedule unverified.
+    """
     if publish:
         _publish_check(author)
-    return Post.objects.create(
-        author=author, title=title, content=content, published_at=timezone.now() if publish else None
-    )
+    with transaction.atomic():
+        post = Post.objects.create(
+            author=author,
+            title=title,
+            content=content,
+            published_at=max(publish_at or timezone.now(), timezone.now()) if publish else None,
+        )
+        _tags_set(post, list(tags))
+    return post
 
 
-def post_update(*, post: Post, title: str, content: str) -> Post:
+def post_update(
+    *, post: Post, title: str, content: str, tags: list[str] | None = None, publish_at: datetime | None = None
+) -> Post:
+    """Change a post; a scheduled post's time moves to `publish_at` (now, if that has passed)."""
     post.title = title
     post.content = content
-    post.save()
+    if publish_at is not None and not post.is_published and post.published_at is not None:
+        post.published_at = max(publish_at, timezone.now())
+    with transaction.atomic():
+        post.save()
+        if tags is not None:
+            _tags_set(post, tags)
     return post
 
 

@@ -1,6 +1,23 @@
-from django.urls import path
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path, register_converter
 
-from blog import views
+from blog import feeds, views
+from blog.sitemaps import SITEMAPS
+
+
+class UnicodeSlug:
+    """A slug in any script (`<slug:>` takes ASCII only)."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(UnicodeSlug, "uslug")
 
 app_name = "blog"
 
@@ -8,9 +25,20 @@ urlpatterns = [
     path("", views.PostListView.as_view(), name="post-list"),
     path("write/", views.post_create, name="post-create"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("posts/<slug:slug>/", views.PostDetailView.as_view(), name="post-detail"),
-    path("posts/<slug:slug>/edit/", views.post_edit, name="post-edit"),
-    path("posts/<slug:slug>/publish/", views.post_publish, name="post-publish"),
-    path("posts/<slug:slug>/unpublish/", views.post_unpublish, name="post-unpublish"),
+    path("posts/<uslug:slug>/", views.PostDetailView.as_view(), name="post-detail"),
+    path("posts/<uslug:slug>/edit/", views.post_edit, name="post-edit"),
+    path("posts/<uslug:slug>/publish/", views.post_publish, name="post-publish"),
+    path("posts/<uslug:slug>/unpublish/", views.post_unpublish, name="post-unpublish"),
     path("authors/<int:pk>/", views.AuthorDetailView.as_view(), name="author-detail"),
+    path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag-detail"),
+    path("feed/", feeds.PostsFeed(), name="feed-rss"),
+    path("feed/atom/", feeds.PostsAtomFeed(), name="feed-atom"),
+    path("rss/", feeds.PostsFeed()),
+    path("atom.xml", feeds.PostsAtomFeed()),
+    path("authors/<int:pk>/feed/", feeds.AuthorFeed(), name="author-feed-rss"),
+    path("authors/<int:pk>/feed/atom/", feeds.AuthorAtomFeed(), name="author-feed-atom"),
+    path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag-feed-rss"),
+    path("tags/<uslug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

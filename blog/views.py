@@ -1,11 +1,13 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
@@ -13,7 +15,8 @@ from django.views.generic import DetailView, ListView
 from blog import readers, services
 from blog.charts import daily_bars
 from blog.forms import PostForm
-from blog.models import DailySources, DailyViews, Post, Report, authors, published_q
+from blog.models import DailySources, DailyViews, Post, Report, Tag, authors, published_q
+from blog.rendering import render as markdown_render
 from site.storage import is_write_failure, write_failure_log
 
 CHART_DAYS = 30
@@ -27,14 +30,27 @@ class PostListView(ListView):
     paginate_by = 10
 
     def get_queryset(self):
-        return Post.objects.published().select_related("author")
+        return Post.objects.published().select_related("author").prefetch_related("tags")
 
 
 class PostDetailView(DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        return Post.objects.visible_to(self.request.user).select_related("author")
+        return Post.objects.visible_to(self.request.user).select_related("author").prefetch_related("tags")
+
+    def get_context_data(self, **kwargs):
+        post = self.object
+        neighbours = {}
+        if post.is_published:
+            published = Post.objects.published().only("title", "slug", "published_at")
+            neighbours = {
+                "older": published.filter(published_at__lt=post.published_at).order_by("-published_at").first(),
+                "newer": published.filter(published_at__gt=post.published_at).order_by("published_at").first(),
+            }
+        return super().get_context_data(
+            canonical_url=settings.SITE_URL + post.get_absolute_url(), **neighbours, **kwargs
+        )
 
     def get_object(self, queryset=None):
         post = super().get_object(queryset)
@@ -57,13 +73,31 @@ class PostDetailView(DetailView):
         return post
 
 
+class TagDetailView(ListView):
+    template_name = "blog/tag_detail.html"
+    paginate_by = 10
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag.objects.in_use(), slug=self.kwargs["slug"])
+        return Post.objects.published().tagged(self.tag).select_related("author").prefetch_related("tags")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /accounts/", "Disallow: /dashboard/", "Disallow: /write/"]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('blog:sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
 class AuthorDetailView(ListView):
     template_name = "blog/author_detail.html"
     paginate_by = 10
 
     def get_queryset(self):
         self.author = get_object_or_404(authors(), pk=self.kwargs["pk"])
-        return Post.objects.published().by(self.author).select_related("author")
+        return Post.objects.published().by(self.author).select_related("author").prefetch_related("tags")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
@@ -74,7 +108,18 @@ def _own_post(request: HttpRequest, slug: str) -> Post:
 
 
 def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> HttpResponse:
-    return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": form.cleaned_data})
+    # Rendered exactly as saving would, and shown above the form's buttons' row, not a screen away.
+    preview = {**form.cleaned_data, "html": markdown_render(form.cleaned_data["content"]).html}
+    return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": preview})
+
+
+def _saved_message(post: Post) -> str:
+    if post.is_published:
+        return "Published."
+    if post.published_at:
+        when = timezone.localtime(post.published_at)
+        return f"Scheduled for {when:%-d %b %Y, %H:%M}."
+    return "Draft saved."
 
 
 @login_required
@@ -90,7 +135,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
             post = services.post_create(author=request.user, publish=False, **form.cleaned_data)
             messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
         else:
-            messages.success(request, "Published." if publish else "Draft saved.")
+            messages.success(request, _saved_message(post))
         return redirect(post)
     return render(request, "blog/post_form.html", {"form": form})
 

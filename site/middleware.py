@@ -16,7 +16,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
+        # Posts may show images from any https address (blog/rendering.py allows no other).
+        "img-src 'self' data: https:",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

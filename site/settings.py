@@ -55,6 +55,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
+# The blog's name and one line about it: in page titles, the masthead, feeds and mails.
+SITE_NAME = " ".join(os.environ.get("SITE_NAME", "quick_publisher").split())[:100] or "quick_publisher"
+SITE_DESCRIPTION = " ".join(os.environ.get("SITE_DESCRIPTION", "Writing from a small, self-hosted blog.").split())[:300]
+
 # Links in mails are built from SITE_URL because the consumer has no request
 # to take the host from.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
@@ -96,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "huey.contrib.djhuey",
     # The project package: its backup command, consumer housekeeping tasks
     # and admin templates.
@@ -139,6 +144,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "site.context.identity",
             ],
         },
     },

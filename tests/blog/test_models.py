@@ -21,11 +21,23 @@ def test_slugs_stay_unique(make_post):
     assert slugs == ["same-title", "same-title-2", "same-title-3"]
 
 
-def test_title_without_ascii_letters_still_gets_a_slug(make_post):
-    first = make_post(title="日本語")
-    second = make_post(title="!!!")
-    assert first.slug == "post"
-    assert second.slug == "post-2"
+@pytest.mark.parametrize(
+    "title, slug",
+    [
+        ("日本語だけのタイトル", "日本語だけのタイトル"),
+        ("Καλημέρα κόσμε", "καλημέρα-κόσμε"),
+        ("Привет, мир!", "привет-мир"),
+        ("SQLite と Huey", "sqlite-と-huey"),
+    ],
+)
+def test_a_title_in_any_script_gets_a_readable_slug(make_post, client, title, slug):
+    post = make_post(title=title)
+    assert post.slug == slug
+    assert client.get(post.get_absolute_url()).status_code == 200
+
+
+def test_a_title_without_letters_or_digits_still_gets_a_slug(make_post):
+    assert [make_post(title="!!!").slug, make_post(title="???").slug] == ["post", "post-2"]
 
 
 def test_slug_is_stable_after_publishing(post):

@@ -1,0 +1,12 @@
+"""Template context every page gets."""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def identity(request: HttpRequest) -> dict:
+    return {
+        "site_name": settings.SITE_NAME,
+        "site_description": settings.SITE_DESCRIPTION,
+        "site_url": settings.SITE_URL,
+    }

@@ -1,0 +1,121 @@
+"""Feeds, sitemap, robots.txt, tags, scheduling and the meta a shared link shows."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from blog import services
+from blog.models import Post
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def tagged(make_post):
+    first = make_post(title="About SQLite", content="# Hi\n\n**SQLite** rocks.", days_ago=2)
+    services._tags_set(first, ["sqlite", "self-hosting"])
+    second = make_post(title="About mail", content="Mail.", days_ago=1)
+    services._tags_set(second, ["mail"])
+    draft = make_post(title="Secret draft", published_at=None)
+    services._tags_set(draft, ["sqlite"])
+    later = make_post(title="Coming soon", published_at=timezone.now() + timedelta(days=1))
+    services._tags_set(later, ["sqlite"])
+    return first, second
+
+
+def _atom(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    return [entry.find(f"{ATOM}title").text for entry in root.iter(f"{ATOM}entry")], root
+
+
+def test_site_feed_has_published_posts_with_full_content(client, tagged):
+    titles, root = _atom(client, "/feed/atom/")
+    assert titles == ["About mail", "About SQLite"]
+    entry = next(e for e in root.iter(f"{ATOM}entry") if e.find(f"{ATOM}title").text == "About SQLite")
+    assert "<strong>SQLite</strong> rocks." in entry.find(f"{ATOM}summary").text
+    assert {c.get("term") for c in entry.iter(f"{ATOM}category")} == {"sqlite", "self-hosting"}
+    rss = ET.fromstring(client.get("/feed/").content)
+    assert [item.find("title").text for item in rss.iter("item")] == ["About mail", "About SQLite"]
+    assert client.get("/atom.xml").status_code == 200 and client.get("/rss/").status_code == 200
+
+
+def test_author_and_tag_feeds_narrow_it(client, tagged, author, make_user):
+    assert _atom(client, f"/authors/{author.pk}/feed/atom/")[0] == ["About mail", "About SQLite"]
+    assert _atom(client, "/tags/sqlite/feed/atom/")[0] == ["About SQLite"]
+    assert client.get("/tags/nothing/feed/").status_code == 404
+    assert client.get(f"/authors/{make_user(email='z@x.org').pk}/feed/").status_code == 404
+
+
+def test_pages_advertise_their_feeds(client, tagged, author):
+    home = client.get("/").content.decode()
+    assert 'type="application/atom+xml"' in home and 'href="/feed/atom/"' in home
+    assert f'href="/authors/{author.pk}/feed/atom/"' in client.get(f"/authors/{author.pk}/").content.decode()
+    assert 'href="/tags/sqlite/feed/atom/"' in client.get("/tags/sqlite/").content.decode()
+
+
+def test_tag_page_lists_only_published_posts(client, tagged):
+    page = client.get("/tags/sqlite/").content.decode()
+    assert "About SQLite" in page and "Secret draft" not in page and "Coming soon" not in page
+    assert client.get("/tags/mail/").status_code == 200
+    assert client.get("/tags/unused/").status_code == 404
+
+
+def test_sitemap_and_robots(client, tagged, author):
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    urls = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    assert "http://testserver/posts/about-sqlite/" in urls and f"http://testserver/authors/{author.pk}/" in urls
+    assert "http://testserver/tags/sqlite/" in urls
+    assert not any("secret" in url or "coming-soon" in url for url in urls)
+    robots = client.get("/robots.txt")
+    assert robots["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode()
+
+
+def test_post_page_has_meta_for_shared_links(client, tagged, settings):
+    page = client.get("/posts/about-sqlite/").content.decode()
+    assert f'<link rel="canonical" href="{settings.SITE_URL}/posts/about-sqlite/">' in page
+    assert '<meta property="og:title" content="About SQLite">' in page
+    assert '<meta name="description" content="Hi SQLite rocks.">' in page
+    assert '<meta property="og:type" content="article">' in page and 'name="twitter:card"' in page
+    assert 'rel="tag">sqlite</a>' in page and "1 min read" in page
+    assert 'rel="next">← About mail</a>' in page
+
+
+def test_scheduled_post_appears_at_its_time_and_not_before(client, author_client, author):
+    at = timezone.localtime() + timedelta(hours=2)
+    fields = {"title": "Tomorrow", "content": "Soon.", "tags": "later", "publish": "1"}
+    response = author_client.post("/write/", {**fields, "publish_at": at.strftime("%Y-%m-%dT%H:%M")})
+    post = Post.objects.get(title="Tomorrow")
+    assert response.status_code == 302 and not post.is_published and post.published_at > timezone.now()
+    assert "Scheduled for" in author_client.get(post.get_absolute_url()).content.decode()
+    assert Post.objects.scheduled().get() == post
+    client.logout()
+    for url in (post.get_absolute_url(), "/tags/later/", f"/authors/{author.pk}/"):
+        assert client.get(url).status_code == 404, url
+    assert "Tomorrow" not in client.get("/feed/").content.decode()
+    assert "Tomorrow" not in client.get("/sitemap.xml").content.decode()
+    Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(seconds=1))  # Its time comes.
+    assert client.get(post.get_absolute_url()).status_code == 200
+    assert "Tomorrow" in client.get("/feed/").content.decode()
+
+
+def test_tags_field_is_checked(author_client):
+    too_many = ", ".join(f"t{n}" for n in range(11))
+    response = author_client.post("/write/", {"title": "T", "content": "x", "tags": too_many})
+    assert "Up to 10 tags" in response.content.decode() and not Post.objects.exists()
+    author_client.post(
+        "/write/", {"title": "T", "content": "x", "tags": "SQLite, sqlite , , Self Hosting", "publish": "1"}
+    )
+    assert sorted(Post.objects.get().tags.values_list("slug", flat=True)) == ["self-hosting", "sqlite"]
+
+
+def test_preview_renders_markdown_and_saves_nothing(author_client):
+    response = author_client.post("/write/", {"title": "T", "content": "**bold** <script>x</script>", "preview": "1"})
+    page = response.content.decode()
+    assert "<strong>bold</strong>" in page and "<script>x</script>" not in page
+    assert not Post.objects.exists()
