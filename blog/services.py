@@ -81,6 +81,11 @@ def post_publish(*, post: Post) -> Post:
     return post
 
 
+def post_delete(*, post: Post) -> None:
+    """Delete a post with its tallies; the tags it leaves unused stay for its writer's next post."""
+    post.delete()
+
+
 def post_unpublish(*, post: Post) -> Post:
     post.published_at = None
     post.save(update_fields=["published_at", "updated_at"])

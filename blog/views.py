@@ -14,6 +14,7 @@ from django.views.generic import DetailView, ListView
 
 from blog import readers, services
 from blog.charts import daily_bars
+from blog.export import posts_zip
 from blog.forms import PostForm
 from blog.models import DailySources, DailyViews, Post, Report, Tag, authors, published_q
 from blog.rendering import render as markdown_render
@@ -165,6 +166,24 @@ def post_publish(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, "Published.")
     return redirect(post)
+
+
+@login_required
+def post_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    post = _own_post(request, slug)
+    if request.method == "POST":
+        services.post_delete(post=post)
+        messages.success(request, f"Deleted “{post.title}”.")
+        return redirect("blog:dashboard")
+    return render(request, "blog/post_confirm_delete.html", {"post": post})
+
+
+@login_required
+def posts_export(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(posts_zip(author=request.user), content_type="application/zip")
+    name = f"posts-{timezone.localdate().isoformat()}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from blog import services
@@ -119,3 +120,37 @@ def test_preview_renders_markdown_and_saves_nothing(author_client):
     page = response.content.decode()
     assert "<strong>bold</strong>" in page and "<script>x</script>" not in page
     assert not Post.objects.exists()
+
+
+def test_writer_deletes_own_post_after_confirming(author_client, post, make_user):
+    page = author_client.get(f"/posts/{post.slug}/delete/")
+    assert page.status_code == 200 and "Delete “Hello world”?" in page.content.decode()
+    assert Post.objects.filter(pk=post.pk).exists()  # Asking changes nothing.
+    other = Client()  # author_client is the `client` fixture itself.
+    other.force_login(make_user(email="other@x.org", verified=True))
+    assert other.post(f"/posts/{post.slug}/delete/").status_code == 404
+    response = author_client.post(f"/posts/{post.slug}/delete/")
+    assert response.status_code == 302 and not Post.objects.filter(pk=post.pk).exists()
+    assert author_client.get(post.get_absolute_url()).status_code == 404
+
+
+def test_export_is_a_zip_of_markdown_with_front_matter(author_client, make_post):
+    import io
+    import zipfile
+
+    published = make_post(title='Quotes "and" colons: 日本', content="# Hi\n\nText.", days_ago=1)
+    services._tags_set(published, ["sqlite"])
+    make_post(title="Unfinished", content="Draft text.", published_at=None)
+    response = author_client.get("/dashboard/export/")
+    assert response["Content-Type"] == "application/zip" and "attachment" in response["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = sorted(archive.namelist())
+    assert len(names) == 2 and names[0].startswith("drafts/draft-") and names[1].startswith("posts/")
+    text = archive.read(names[1]).decode()
+    assert text.startswith('---\ntitle: "Quotes \\"and\\" colons: 日本"\ndate: ')
+    assert 'tags: ["sqlite"]' in text and f'slug: "{published.slug}"' in text and text.endswith("# Hi\n\nText.\n")
+    assert "draft: true" in archive.read(names[0]).decode()
+
+
+def test_export_needs_a_login(client):
+    assert client.get("/dashboard/export/").status_code == 302
