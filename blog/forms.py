@@ -2,11 +2,21 @@ from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.models import CONTENT_MAX_LENGTH, TAG_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, Post
+from blog.models import (
+    CONTENT_MAX_LENGTH,
+    DRAFT_SLUG_PREFIX,
+    SLUG_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    TAGS_PER_POST,
+    TITLE_MAX_LENGTH,
+    Post,
+)
 from site.text import single_line
 
 
 class PostForm(forms.ModelForm):
+    # Any text: it is made into an address (a slug) rather than refused for a space.
+    planned_slug = forms.CharField(required=False, label="Address", max_length=SLUG_MAX_LENGTH - 12)
     tags = forms.CharField(
         required=False,
         max_length=(TAG_MAX_LENGTH + 2) * TAGS_PER_POST,
@@ -21,7 +31,7 @@ class PostForm(forms.ModelForm):
 
     class Meta:
         model = Post
-        fields = ["title", "content", "tags", "publish_at"]
+        fields = ["title", "planned_slug", "content", "tags", "publish_at"]
         widgets = {"content": forms.Textarea(attrs={"rows": 16})}
         help_texts = {
             "content": "Markdown works here: **bold**, _italic_, [links](https://…), # headings, lists, ```code```."
@@ -37,14 +47,25 @@ class PostForm(forms.ModelForm):
             self.initial.setdefault("tags", ", ".join(tag.name for tag in self.instance.tags.all()))
             if self.instance.published_at and not self.instance.is_published:
                 self.initial.setdefault("publish_at", timezone.localtime(self.instance.published_at))
-            if self.instance.is_published:
-                del self.fields["publish_at"]  # Already out: unpublish first to schedule again.
+        if self.instance.pk and self.instance.is_published:
+            del self.fields["publish_at"]  # Already out: unpublish first to schedule again.
+        if self.instance.pk and not self.instance.slug.startswith(DRAFT_SLUG_PREFIX):
+            del self.fields["planned_slug"]  # Published or scheduled once: the address never changes.
+        else:
+            self.fields[
+                "planned_slug"
+            ].help_text = (
+                "The end of the post's web address, for example my-first-post. Left empty, it comes from the title."
+            )
 
     def clean_title(self):
         title = single_line(self.cleaned_data["title"])
         if not title:
             raise forms.ValidationError("A title needs some visible text.")
         return title
+
+    def clean_planned_slug(self) -> str:
+        return slugify(self.cleaned_data["planned_slug"], allow_unicode=True).strip("-_")
 
     def clean_tags(self) -> list[str]:
         names = []

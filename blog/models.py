@@ -107,12 +107,18 @@ class Post(models.Model):
         blank=True,
         help_text="Made from the title when the post is first published, then never changed; a draft's is random.",
     )
+    # The address the writer asked for, taken (or "-2" after it) when the post
+    # is first published: a draft's own address stays random, so choosing one
+    # reveals nothing about others' drafts.
+    planned_slug = models.SlugField(
+        "address", max_length=SLUG_MAX_LENGTH - 12, allow_unicode=True, blank=True, default="", db_default=""
+    )
     content = models.TextField(max_length=CONTENT_MAX_LENGTH, help_text="Markdown.")
     # Rendered from `content` whenever it is saved (blog/rendering.py), so a
     # page view costs no Markdown.
-    content_html = models.TextField(editable=False, db_default="")
-    excerpt = models.CharField(max_length=EXCERPT_MAX_LENGTH, editable=False, db_default="")
-    word_count = models.PositiveIntegerField(editable=False, db_default=0)
+    content_html = models.TextField(editable=False, default="", db_default="")
+    excerpt = models.CharField(max_length=EXCERPT_MAX_LENGTH, editable=False, default="", db_default="")
+    word_count = models.PositiveIntegerField(editable=False, default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # New posts are published unless created as drafts (published_at=None).
@@ -145,7 +151,7 @@ class Post(models.Model):
         # the title. Another writer may take the same one between our choice
         # and our insert; then choose again.
         for attempt in range(SLUG_ATTEMPTS):
-            self.slug = unique_slug(self.title, exclude_pk=self.pk)
+            self.slug = unique_slug(self.planned_slug or self.title, exclude_pk=self.pk)
             try:
                 with transaction.atomic():
                     return super().save(*args, **kwargs)

@@ -39,6 +39,7 @@ def post_create(
     publish: bool = False,
     publish_at: datetime | None = None,
     tags: list[str] = (),
+    planned_slug: str = "",
 ) -> Post:
     """
     Write a post: a draft, published now, or (with `publish` and a future
@@ -52,6 +53,7 @@ def post_create(
             author=author,
             title=title,
             content=content,
+            planned_slug=planned_slug,
             published_at=max(publish_at or timezone.now(), timezone.now()) if publish else None,
         )
         _tags_set(post, list(tags))
@@ -59,11 +61,19 @@ def post_create(
 
 
 def post_update(
-    *, post: Post, title: str, content: str, tags: list[str] | None = None, publish_at: datetime | None = None
+    *,
+    post: Post,
+    title: str,
+    content: str,
+    tags: list[str] | None = None,
+    publish_at: datetime | None = None,
+    planned_slug: str | None = None,
 ) -> Post:
     """Change a post; a scheduled post's time moves to `publish_at` (now, if that has passed)."""
     post.title = title
     post.content = content
+    if planned_slug is not None and not post.is_published:
+        post.planned_slug = planned_slug
     if publish_at is not None and not post.is_published and post.published_at is not None:
         post.published_at = max(publish_at, timezone.now())
     with transaction.atomic():

@@ -108,9 +108,11 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name"]
+        fields = ["display_name", "bio"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
-            "display_name": ("Shown as the author of your posts. Left empty, you are shown as a numbered author.")
+            "bio": "A few words about you, shown on your author page (plain text).",
+            "display_name": ("Shown as the author of your posts. Left empty, you are shown as a numbered author."),
         }
 
     def clean_display_name(self):

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from site.delivery import Delivery, DeliveryQuerySet
 
+BIO_MAX_LENGTH = 500
+
 
 def email_normalize(email: str | None) -> str:
     """
@@ -99,6 +101,9 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", max_length=254, unique=True)
     display_name = models.CharField(max_length=80, blank=True)
+    bio = models.TextField(
+        max_length=BIO_MAX_LENGTH, blank=True, default="", db_default="", help_text="Shown on your author page."
+    )
     is_verified = models.BooleanField(
         default=False, help_text="Whether the user has followed the link in the verification mail."
     )

@@ -119,9 +119,10 @@ def user_verify(*, token: str, by: User) -> User:
     return user
 
 
-def user_profile_update(*, user: User, display_name: str) -> User:
+def user_profile_update(*, user: User, display_name: str, bio: str | None = None) -> User:
     user.display_name = display_name
-    user.save(update_fields=["display_name"])
+    user.bio = user.bio if bio is None else bio.strip()
+    user.save(update_fields=["display_name", "bio"])
     return user
 
 

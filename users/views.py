@@ -112,7 +112,9 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
+        services.user_profile_update(
+            user=request.user, display_name=form.cleaned_data["display_name"], bio=form.cleaned_data["bio"]
+        )
         messages.success(request, "Profile saved.")
         return redirect("users:profile")
     return render(request, "users/user_profile.html", {"form": form})

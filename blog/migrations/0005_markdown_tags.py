@@ -34,17 +34,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="post",
             name="content_html",
-            field=models.TextField(db_default="", editable=False),
+            field=models.TextField(default="", db_default="", editable=False),
         ),
         migrations.AddField(
             model_name="post",
             name="excerpt",
-            field=models.CharField(db_default="", editable=False, max_length=300),
+            field=models.CharField(default="", db_default="", editable=False, max_length=300),
         ),
         migrations.AddField(
             model_name="post",
             name="word_count",
-            field=models.PositiveIntegerField(db_default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.AlterField(
             model_name="post",

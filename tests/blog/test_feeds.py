@@ -154,3 +154,26 @@ def test_export_is_a_zip_of_markdown_with_front_matter(author_client, make_post)
 
 def test_export_needs_a_login(client):
     assert client.get("/dashboard/export/").status_code == 302
+
+
+def test_writer_chooses_the_address_of_an_unpublished_post(author_client, make_post, make_user):
+    author_client.post(
+        "/write/", {"title": "Long title here", "planned_slug": "Short One", "content": "x", "draft": "1"}
+    )
+    draft = Post.objects.get()
+    assert draft.slug.startswith("_")  # Still private until published.
+    edit = author_client.get(f"/posts/{draft.slug}/edit/").content.decode()
+    assert 'name="planned_slug"' in edit and 'value="short-one"' in edit
+    author_client.post(f"/posts/{draft.slug}/publish/")
+    draft.refresh_from_db()
+    assert draft.slug == "short-one"
+    assert 'name="planned_slug"' not in author_client.get(f"/posts/{draft.slug}/edit/").content.decode()
+    make_post(title="Other", planned_slug="short-one")
+    assert Post.objects.get(title="Other").slug == "short-one-2"
+
+
+def test_author_page_shows_the_bio(client, author, post):
+    author.bio = "Writes about <b>SQLite</b>."
+    author.save()
+    page = client.get(f"/authors/{author.pk}/").content.decode()
+    assert "Writes about &lt;b&gt;SQLite&lt;/b&gt;." in page

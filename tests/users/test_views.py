@@ -111,3 +111,13 @@ def test_invisible_display_names_are_empty(client, name, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         _signup(client, email="ann@x.org", display_name=name)
     assert User.objects.get(email="ann@x.org").display_name == ""
+
+
+def test_profile_saves_a_bio(client, user):
+    client.force_login(user)
+    response = client.post("/accounts/profile/", {"display_name": "Ann", "bio": "  I write.  "})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.display_name, user.bio) == ("Ann", "I write.")
+    response = client.post("/accounts/profile/", {"display_name": "Ann", "bio": "x" * 501})
+    assert response.status_code == 200 and "at most 500 characters" in response.content.decode()
