@@ -1,0 +1,105 @@
+"""
+Writing in Markdown in a real browser (Chromium via Playwright, against
+gunicorn): preview, tags, scheduling, publishing, and what a reader sees;
+every reader-facing page at phone and desktop width, none wider than the
+screen. Screenshots go to test-artifacts/screenshots/.
+"""
+
+import pytest
+
+from harness.live import BROWSER_UA
+from tests.stack.test_browser import DESKTOP, PASSWORD, PHONE, _log_in, _shoot
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.browser]
+
+MARKDOWN = """\
+## Why one box
+
+SQLite and Huey do it all; see [the Huey docs](https://huey.readthedocs.io/) or https://sqlite.org/wal.html.
+
+- no broker
+- no Redis
+
+```python
+def handoff(task, *ids):
+    return task(*ids)  # after commit
+```
+
+![a diagram](https://img.example.org/diagram.png)
+"""
+LONG_TITLE = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichenhersteller https://example.org/a/very/long/path"
+
+
+def _too_wide(page):
+    """Elements reaching past the right edge of the screen (nothing may make the page scroll sideways)."""
+    return page.evaluate(
+        """() => {
+            const root = document.documentElement, edge = innerWidth + 1;
+            const wide = [...document.querySelectorAll('body *')].filter(
+                el => el.getBoundingClientRect().right > edge && !el.closest('pre, table'));
+            return [root.scrollWidth > innerWidth ? 'page ' + root.scrollWidth : null,
+                    ...wide.map(el => el.tagName + '.' + el.className)].filter(Boolean);
+        }"""
+    )
+
+
+def test_write_markdown_schedule_publish_and_read(live_site, browser, screenshots):
+    site, email = live_site, "marky@example.org"
+    site.shell(
+        "from users.models import User; "
+        f"User.objects.create_user(email='{email}', password='{PASSWORD}', is_verified=True, display_name='Marky')"
+    )
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    _log_in(page, site, email)
+    page.get_by_role("link", name="Write", exact=True).click()
+    assert page.get_by_text("Markdown works here").is_visible()
+    page.get_by_label("Title").fill("One box, Markdown")
+    page.get_by_label("Content").fill(MARKDOWN)
+    page.get_by_label("Tags").fill("SQLite, self-hosting")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator(".preview .post-body")
+    assert preview.locator("h2").text_content() == "Why one box"
+    assert preview.locator("pre code span.k").first.text_content() == "def"
+    _shoot(page, screenshots, "write-markdown-preview")
+
+    page.get_by_label("Publish at").fill("2099-01-01T09:00")
+    page.get_by_role("button", name="Publish").click()
+    assert page.get_by_text("Scheduled for 1 Jan 2099, 09:00").first.is_visible()
+    scheduled_url = page.url
+
+    reader = browser.new_context(viewport=DESKTOP, user_agent=BROWSER_UA).new_page()
+    assert reader.goto(scheduled_url).status == 404
+    reader.goto(site.url + "/")
+    assert reader.get_by_text("One box, Markdown").count() == 0
+
+    # Its time comes.
+    site.shell("from blog.models import Post; from django.utils import timezone; "
+               "Post.objects.filter(title='One box, Markdown').update(published_at=timezone.now())")  # fmt: skip
+    site.shell(
+        "from users.models import User; from blog.services import post_create; "
+        "post_create(author=User.objects.get(email='marky@example.org'), "
+        f"title='{LONG_TITLE}', content='Short.', publish=True, tags=['sqlite'])"
+    )
+    assert reader.goto(scheduled_url).status == 200
+    body = reader.locator(".post-body")
+    assert body.locator("a", has_text="the Huey docs").get_attribute("href") == "https://huey.readthedocs.io/"
+    assert body.locator("a", has_text="https://sqlite.org/wal.html").count() == 1
+    assert body.locator("li").all_text_contents() == ["no broker", "no Redis"]
+    assert body.locator("img").get_attribute("src") == "https://img.example.org/diagram.png"
+    assert "    return task(*ids)" in body.locator("pre").text_content()  # Indentation kept.
+    reader.get_by_role("link", name="sqlite", exact=True).click()
+    assert reader.get_by_role("heading", name="Posts tagged “sqlite”").is_visible()
+
+    author_page = reader.locator(".post-list .meta a").first.get_attribute("href")
+    for name, path in (
+        ("md-home", "/"),
+        ("md-post", scheduled_url),
+        ("md-post-long-title", reader.locator(".post-list h2 a").first.get_attribute("href")),
+        ("md-tag", "/tags/sqlite/"),
+        ("md-author", author_page),
+    ):
+        reader.goto(path if path.startswith("http") else site.url + path)
+        for size in (PHONE, DESKTOP):
+            reader.set_viewport_size(size)
+            assert _too_wide(reader) == [], (name, size)
+        _shoot(reader, screenshots, name)
