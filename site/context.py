@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 def identity(request: HttpRequest) -> dict:
     return {
-        "site_name": settings.SITE_NAME,
+        "blog_name": settings.SITE_NAME,
         "site_description": settings.SITE_DESCRIPTION,
         "site_url": settings.SITE_URL,
     }

@@ -26,7 +26,7 @@ def _render_text(name: str, context: dict) -> str:
 
 def mail_render(*, template: str, context: dict, to: str) -> EmailMultiAlternatives:
     """Build a text+HTML mail from <template>_subject.txt, .txt and .html."""
-    context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+    context = {"site_url": settings.SITE_URL, "blog_name": settings.SITE_NAME, **context}
     subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
     text = _render_text(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)

@@ -80,6 +80,11 @@ class ThrottledLoginMixin:
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Not Django's "both fields may be case-sensitive": addresses are not.
+        "invalid_login": "That email and password do not match an account. The password is case-sensitive.",
+    }
     username = forms.EmailField(
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )

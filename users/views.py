@@ -86,7 +86,6 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         user = services.user_verify(token=token, by=request.user)
     except services.VerificationFailed as failure:
         return render(request, "users/user_verify_failed.html", {"reason": failure.reason}, status=400)
-    messages.success(request, "Thanks, your email address is verified.")
     return render(request, "users/user_verify_done.html", {"verified_user": user})
 
 

@@ -177,3 +177,11 @@ def test_author_page_shows_the_bio(client, author, post):
     author.save()
     page = client.get(f"/authors/{author.pk}/").content.decode()
     assert "Writes about &lt;b&gt;SQLite&lt;/b&gt;." in page
+
+
+def test_the_blog_name_is_one_setting(client, settings, post, author):
+    settings.SITE_NAME = "Ann's Notes"
+    for url in ("/", post.get_absolute_url(), f"/authors/{author.pk}/", "/accounts/login/", "/accounts/signup/"):
+        page = client.get(url).content.decode()
+        assert "Ann&#x27;s Notes" in page.split("</title>")[0] and "quick_publisher" not in page, url
+    assert client.get("/feed/atom/").content.decode().count("<title>Ann's Notes</title>") == 1

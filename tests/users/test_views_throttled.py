@@ -60,13 +60,13 @@ def _login(client, email, password, address="198.51.100.1", path="/accounts/logi
 
 def test_login_cools_off_after_failures_and_says_the_same_for_unknown_accounts(client, user, password):
     for _ in range(throttles.LOGIN_PER_ACCOUNT_CLIENT.limit):
-        assert "Please enter a correct" in _login(client, user.email, "wrong").content.decode()
+        assert "That email and password do not match an account" in _login(client, user.email, "wrong").content.decode()
     refused = _login(client, user.email, password)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Too many failed attempts. Please try again in" in refused.content.decode()
     assert "_auth_user_id" not in client.session
     unknown = _login(client, "nobody@x.org", "wrong")
-    assert "Please enter a correct" in unknown.content.decode()
+    assert "That email and password do not match an account" in unknown.content.decode()
 
 
 def test_login_works_again_after_the_told_wait(client, user, password):
