@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -50,6 +50,18 @@ class PostQuerySet(models.QuerySet):
 
     def by(self, author: models.Model) -> PostQuerySet:
         return self.filter(author=author)
+
+    def with_neighbours(self) -> PostQuerySet:
+        """The title and slug of the published posts just before and after each, in the same query."""
+        published = Post.objects.published().order_by()
+        older = published.filter(published_at__lt=OuterRef("published_at")).order_by("-published_at", "-pk")
+        newer = published.filter(published_at__gt=OuterRef("published_at")).order_by("published_at", "pk")
+        return self.annotate(
+            older_title=Subquery(older.values("title")[:1]),
+            older_slug=Subquery(older.values("slug")[:1]),
+            newer_title=Subquery(newer.values("title")[:1]),
+            newer_slug=Subquery(newer.values("slug")[:1]),
+        )
 
     def tagged(self, tag: Tag) -> PostQuerySet:
         return self.filter(tags=tag)

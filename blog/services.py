@@ -22,7 +22,8 @@ def _publish_check(author: AbstractBaseUser) -> None:
         raise NotVerified
 
 
-def _tags_set(post: Post, names: list[str]) -> None:
+def post_tags_set(*, post: Post, names: list[str]) -> None:
+    """Give `post` exactly these tags (names as the form cleans them), making the new ones."""
     tags = []
     for name in names:
         slug = slugify(name, allow_unicode=True)[: Tag._meta.get_field("slug").max_length]
@@ -56,7 +57,7 @@ def post_create(
             planned_slug=planned_slug,
             published_at=max(publish_at or timezone.now(), timezone.now()) if publish else None,
         )
-        _tags_set(post, list(tags))
+        post_tags_set(post=post, names=list(tags))
     return post
 
 
@@ -79,7 +80,7 @@ def post_update(
     with transaction.atomic():
         post.save()
         if tags is not None:
-            _tags_set(post, tags)
+            post_tags_set(post=post, names=tags)
     return post
 
 

@@ -38,20 +38,12 @@ class PostDetailView(DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        return Post.objects.visible_to(self.request.user).select_related("author").prefetch_related("tags")
+        posts = Post.objects.visible_to(self.request.user).select_related("author").prefetch_related("tags")
+        return posts.with_neighbours()
 
     def get_context_data(self, **kwargs):
-        post = self.object
-        neighbours = {}
-        if post.is_published:
-            published = Post.objects.published().only("title", "slug", "published_at")
-            neighbours = {
-                "older": published.filter(published_at__lt=post.published_at).order_by("-published_at").first(),
-                "newer": published.filter(published_at__gt=post.published_at).order_by("published_at").first(),
-            }
-        return super().get_context_data(
-            canonical_url=settings.SITE_URL + post.get_absolute_url(), **neighbours, **kwargs
-        )
+        canonical_url = settings.SITE_URL + self.object.get_absolute_url()
+        return super().get_context_data(canonical_url=canonical_url, **kwargs)
 
     def get_object(self, queryset=None):
         post = super().get_object(queryset)

@@ -17,13 +17,13 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture
 def tagged(make_post):
     first = make_post(title="About SQLite", content="# Hi\n\n**SQLite** rocks.", days_ago=2)
-    services._tags_set(first, ["sqlite", "self-hosting"])
+    services.post_tags_set(post=first, names=["sqlite", "self-hosting"])
     second = make_post(title="About mail", content="Mail.", days_ago=1)
-    services._tags_set(second, ["mail"])
+    services.post_tags_set(post=second, names=["mail"])
     draft = make_post(title="Secret draft", published_at=None)
-    services._tags_set(draft, ["sqlite"])
+    services.post_tags_set(post=draft, names=["sqlite"])
     later = make_post(title="Coming soon", published_at=timezone.now() + timedelta(days=1))
-    services._tags_set(later, ["sqlite"])
+    services.post_tags_set(post=later, names=["sqlite"])
     return first, second
 
 
@@ -139,7 +139,7 @@ def test_export_is_a_zip_of_markdown_with_front_matter(author_client, make_post)
     import zipfile
 
     published = make_post(title='Quotes "and" colons: 日本', content="# Hi\n\nText.", days_ago=1)
-    services._tags_set(published, ["sqlite"])
+    services.post_tags_set(post=published, names=["sqlite"])
     make_post(title="Unfinished", content="Draft text.", published_at=None)
     response = author_client.get("/dashboard/export/")
     assert response["Content-Type"] == "application/zip" and "attachment" in response["Content-Disposition"]

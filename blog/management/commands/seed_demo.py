@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from blog import services
 from blog.models import DailyViews, Post
 
 AUTHORS = [
@@ -19,8 +20,50 @@ AUTHORS = [
     ("grace@example.com", "Grace"),
     ("linus@example.com", "Linus"),
 ]
+ONE_BOX = """\
+A web process, a consumer, two SQLite files. That is the whole stack, and
+this post is about why that is enough for a blog like this one.
+
+## What runs
+
+- **gunicorn** serves the pages, a few workers with threads each;
+- **run_huey** sends the mail, from a queue kept in `huey.sqlite3`;
+- **SQLite** holds everything else, in `db.sqlite3`, in WAL mode.
+
+There is no broker, no cache server and no second database to back up.
+
+## Handing mail to the consumer
+
+A page never talks to the mail server. It writes what is owed and queues a
+task once the transaction commits:
+
+```python
+def user_create(*, email, password):
+    user = User(email=email_normalize(email))
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        verification_owe(user=user)
+    return user
+```
+
+If the consumer is killed halfway, a reconciler finds the owed row and queues
+it again. See the [Huey documentation](https://huey.readthedocs.io/) for the
+queue itself, and https://sqlite.org/wal.html for why readers never wait.
+
+## When to outgrow it
+
+| Readers a day | What to do |
+|---|---|
+| up to a few hundred thousand | nothing |
+| more | put a cache in front |
+
+> Most blogs never get there, and that is fine.[^1]
+
+[^1]: The benchmarks in `docs/benchmarks.md` say how far one small box goes.
+"""
 POSTS = [
-    ("Why this blog runs on one box", "A web process, a consumer, two SQLite files.\n\nThat is the whole stack."),
+    ("Why this blog runs on one box", ONE_BOX),
     (
         "Background mail without a broker",
         "Huey keeps its queue in SQLite.\n\nThe consumer polls it about once a second when idle.",
@@ -33,6 +76,8 @@ POSTS = [
     ("Backups for SQLite", "Use the online backup API and copy both files."),
     ("Writing for the web", "Short paragraphs. Plain words.\n\nLinks that say where they go."),
 ]
+
+TAGS = [["sqlite", "self-hosting"], ["mail", "huey"], ["reads"]]
 
 
 class Command(BaseCommand):
@@ -55,6 +100,7 @@ class Command(BaseCommand):
                 post = Post.objects.create(
                     author=authors[n % len(authors)], title=title, content=content, published_at=published
                 )
+                services.post_tags_set(post=post, names=TAGS[n % len(TAGS)])
                 tallies = [
                     DailyViews(post=post, day=today - timedelta(days=back), views=rng.randint(0, 40))
                     for back in range(30)
