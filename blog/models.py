@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -50,18 +51,6 @@ class PostQuerySet(models.QuerySet):
 
     def by(self, author: models.Model) -> PostQuerySet:
         return self.filter(author=author)
-
-    def with_neighbours(self) -> PostQuerySet:
-        """The title and slug of the published posts just before and after each, in the same query."""
-        published = Post.objects.published().order_by()
-        older = published.filter(published_at__lt=OuterRef("published_at")).order_by("-published_at", "-pk")
-        newer = published.filter(published_at__gt=OuterRef("published_at")).order_by("published_at", "pk")
-        return self.annotate(
-            older_title=Subquery(older.values("title")[:1]),
-            older_slug=Subquery(older.values("slug")[:1]),
-            newer_title=Subquery(newer.values("title")[:1]),
-            newer_slug=Subquery(newer.values("slug")[:1]),
-        )
 
     def tagged(self, tag: Tag) -> PostQuerySet:
         return self.filter(tags=tag)
@@ -178,6 +167,40 @@ class Post(models.Model):
     def render(self) -> None:
         rendered = render(self.content)
         self.content_html, self.excerpt, self.word_count = rendered.html, rendered.excerpt, rendered.words
+
+    # A post page is the hottest read on the site: its tags and neighbours are
+    # one raw query each (the ORM took ~1 ms to build these; the page ~3 ms).
+    @functools.cached_property
+    def tag_list(self) -> list[Tag]:
+        """The post's tags, by name (for pages that did not prefetch them)."""
+        tags = Tag._meta.db_table
+        through = Post.tags.through._meta.db_table
+        return list(
+            Tag.objects.raw(
+                f"SELECT t.id, t.name, t.slug FROM {tags} t JOIN {through} pt ON pt.tag_id = t.id "
+                "WHERE pt.post_id = %s ORDER BY t.name",
+                [self.pk],
+            )
+        )
+
+    @functools.cached_property
+    def neighbours(self) -> dict[str, Post | None]:
+        """The published posts just before ("older") and after ("newer") this one; none for an unpublished post."""
+        found = {"older": None, "newer": None}
+        if not self.is_published:
+            return found
+        # The WHERE clause is published_q() by hand (tests/blog/test_models.py compares the two).
+        sql = (
+            "SELECT id, title, slug FROM {table} WHERE published_at IS NOT NULL AND published_at <= %s "
+            "AND (published_at, id) {op} (%s, %s) ORDER BY published_at {order}, id {order} LIMIT 1"
+        )
+        now = timezone.now()
+        for key, op, order in (("older", "<", "DESC"), ("newer", ">", "ASC")):
+            rows = Post.objects.raw(
+                sql.format(table=Post._meta.db_table, op=op, order=order), [now, self.published_at, self.pk]
+            )
+            found[key] = next(iter(rows), None)
+        return found
 
     @property
     def reading_minutes(self) -> int:

@@ -38,8 +38,7 @@ class PostDetailView(DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        posts = Post.objects.visible_to(self.request.user).select_related("author").prefetch_related("tags")
-        return posts.with_neighbours()
+        return Post.objects.visible_to(self.request.user).select_related("author")
 
     def get_context_data(self, **kwargs):
         canonical_url = settings.SITE_URL + self.object.get_absolute_url()

@@ -95,3 +95,16 @@ def test_a_post_scheduled_for_later_is_a_draft_until_its_time(make_post):
     assert list(Post.objects.published()) == [published]
     assert set(Post.objects.drafts()) == {scheduled, never}
     assert set(Post.objects.filter(published_q())) == {published}
+
+
+def test_neighbours_follow_the_one_definition_of_published(make_post):
+    posts = [make_post(title=f"p{n}", days_ago=10 - n) for n in range(4)]
+    make_post(title="draft", published_at=None)
+    make_post(title="scheduled", published_at=timezone.now() + timedelta(hours=1))
+    make_post(title="same time as p1", published_at=posts[1].published_at)
+    published = list(Post.objects.published().order_by("published_at", "pk"))
+    for index, post in enumerate(published):
+        found = post.neighbours
+        assert found["older"] == (published[index - 1] if index else None), post.title
+        assert found["newer"] == (published[index + 1] if index + 1 < len(published) else None), post.title
+    assert Post.objects.get(title="draft").neighbours == {"older": None, "newer": None}
