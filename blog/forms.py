@@ -44,7 +44,8 @@ class PostForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial.setdefault("tags", ", ".join(tag.name for tag in self.instance.tags.all()))
+            if "tags" not in self.data:
+                self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
             if self.instance.published_at and not self.instance.is_published:
                 self.initial.setdefault("publish_at", timezone.localtime(self.instance.published_at))
         if self.instance.pk and self.instance.is_published:

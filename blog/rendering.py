@@ -48,6 +48,7 @@ _ATTRIBUTES = {
     "th": {"style"},
     "td": {"style"},
 }
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _ALIGN = re.compile(r"^text-align:(left|right|center)$")
 
 
@@ -103,6 +104,17 @@ def render(text: str) -> Rendered:
         url_schemes=_SCHEMES,
         link_rel="noopener nofollow",
     )
-    words = unescape(nh3.clean(html, tags=set())).split()
-    excerpt = " ".join(words[:EXCERPT_WORDS]) + (" …" if len(words) > EXCERPT_WORDS else "")
-    return Rendered(html=html, excerpt=excerpt[:EXCERPT_MAX_LENGTH], words=len(words))
+    words = _text(html).split()
+    # The excerpt is the writing, not the headings, lists, code or footnotes.
+    paragraphs = _PARAGRAPH.findall(html.split('<section class="footnotes">')[0])
+    prose = _text(" ".join(paragraphs)).split() if paragraphs else words
+    excerpt = " ".join(prose[:EXCERPT_WORDS])
+    if len(excerpt) > EXCERPT_MAX_LENGTH - 2:
+        excerpt = excerpt[: EXCERPT_MAX_LENGTH - 2].rsplit(" ", 1)[0]
+    if excerpt != " ".join(prose):
+        excerpt += " …"
+    return Rendered(html=html, excerpt=excerpt, words=len(words))
+
+
+def _text(html: str) -> str:
+    return unescape(nh3.clean(html, tags=set()))

@@ -86,6 +86,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         user = services.user_verify(token=token, by=request.user)
     except services.VerificationFailed as failure:
         return render(request, "users/user_verify_failed.html", {"reason": failure.reason}, status=400)
+    request.user = user  # The page's banner reads it: no "please verify" over "verified".
     return render(request, "users/user_verify_done.html", {"verified_user": user})
 
 

@@ -81,7 +81,7 @@ def test_post_page_has_meta_for_shared_links(client, tagged, settings):
     page = client.get("/posts/about-sqlite/").content.decode()
     assert f'<link rel="canonical" href="{settings.SITE_URL}/posts/about-sqlite/">' in page
     assert '<meta property="og:title" content="About SQLite">' in page
-    assert '<meta name="description" content="Hi SQLite rocks.">' in page
+    assert '<meta name="description" content="SQLite rocks.">' in page
     assert '<meta property="og:type" content="article">' in page and 'name="twitter:card"' in page
     assert 'rel="tag">sqlite</a>' in page and "1 min read" in page
     assert 'rel="next">← About mail</a>' in page
@@ -185,3 +185,9 @@ def test_the_blog_name_is_one_setting(client, settings, post, author):
         page = client.get(url).content.decode()
         assert "Ann&#x27;s Notes" in page.split("</title>")[0] and "quick_publisher" not in page, url
     assert client.get("/feed/atom/").content.decode().count("<title>Ann's Notes</title>") == 1
+
+
+def test_edit_form_shows_the_tags_as_typed(author_client, post):
+    services.post_tags_set(post=post, names=["sqlite", "self hosting"])
+    page = author_client.get(f"/posts/{post.slug}/edit/").content.decode()
+    assert 'value="self hosting, sqlite"' in page and "&lt;Tag" not in page

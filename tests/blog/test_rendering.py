@@ -48,7 +48,7 @@ def test_images_only_over_https():
 
 def test_excerpt_is_plain_text_and_short():
     rendered = render("# Heading\n\n**Bold** and [a link](https://x.org). " + "word " * 100)
-    assert rendered.excerpt.startswith("Heading Bold and a link.")
+    assert rendered.excerpt.startswith("Bold and a link. word")  # Prose only: no heading.
     assert rendered.excerpt.endswith("…") and "<" not in rendered.excerpt
     assert rendered.words == 105
 
@@ -93,3 +93,9 @@ def test_hostile_markdown_never_yields_executable_markup(text):
                 assert scheme is None or scheme[1].lower() in {"http", "https", "mailto"}, value
                 if name == "src":
                     assert value.startswith("https://"), value
+
+
+def test_excerpt_skips_headings_lists_code_and_footnotes():
+    rendered = render("# Title\n\nFirst words.[^1]\n\n- item\n\n```\ncode()\n```\n\nLast words.\n\n[^1]: A note.")
+    assert rendered.excerpt == "First words.[1] Last words."
+    assert render("x" * 400).excerpt.endswith("…") and len(render("word " * 400).excerpt) <= 300

@@ -58,8 +58,11 @@ def test_verification_link_from_mail_verifies(client, django_capture_on_commit_c
     response = client.get(path)
     assert response.status_code == 200
     assert User.objects.get(email="new@x.org").is_verified
+    page = response.content.decode()
+    assert "Please verify your email address" not in page and page.count("verified") == 2  # Title, heading.
     again = client.get(path)
     assert again.status_code == 400 and "Already verified" in again.content.decode()
+    assert "<title>Already verified" in again.content.decode() and "Write a post" in again.content.decode()
 
 
 @pytest.mark.parametrize("token", ["garbage", "a:b:c", "%00", "x" * 2000, "..", "ünïcode"])
