@@ -77,6 +77,8 @@ def inbox_latency(make_stack, idle_count, burst_count, burst_clients=8):
                 time.sleep(rng.uniform(0.8, 1.6))  # Let the consumer go idle between signups.
             wait_for(lambda: len(smtp.inbox.messages) >= idle_count, 60, message="idle mails")
             result["idle"] = summary(_latencies(smtp, idle.submitted))
+            if not burst_count:
+                return result
 
             burst = Signups(stack, "burst")
             per_client = burst_count // burst_clients

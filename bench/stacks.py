@@ -115,6 +115,18 @@ def memory_kib(pid):
     return rss, pss
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process and its children so far."""
+    ticks = 0
+    for each in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def footprint(stack):
     """Per service: OS processes, RSS and PSS in MiB."""
     result = {}

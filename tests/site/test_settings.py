@@ -41,3 +41,9 @@ def test_deploy_check_passes_with_production_settings():
         DJANGO_ALLOWED_HOSTS="blog.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_poll_interval_that_is_not_a_number_is_a_clear_error():
+    result = _manage("check", DJANGO_DEBUG="1", HUEY_MAX_DELAY="fast")
+    assert result.returncode != 0 and "HUEY_MAX_DELAY must be a number, not 'fast'" in result.stderr
+    assert _manage("check", DJANGO_DEBUG="1", HUEY_MAX_DELAY="0.5").returncode == 0
