@@ -66,7 +66,7 @@ POSTS = [
     ("Why this blog runs on one box", ONE_BOX),
     (
         "Background mail without a broker",
-        "Huey keeps its queue in SQLite.\n\nThe consumer polls it about once a second when idle.",
+        "Huey keeps its queue in SQLite.\n\nThe consumer polls it ten times a second when idle.",
     ),
     (
         "Counting views honestly",
