@@ -46,3 +46,36 @@ def test_the_default_hand_off_queues_the_huey_task(huey_queue, django_capture_on
     [queued] = huey_queue.pending()
     assert isinstance(queued, tasks.verification_send_task.task_class)
     assert queued.args == (user.verifications.get().pk,)
+
+
+def test_a_retry_across_the_autumn_clock_change_waits_its_ten_minutes(huey_queue, monkeypatch):
+    """
+    Huey runs in UTC (settings.HUEY["utc"]): a 10-minute retry asked at 02:55
+    CEST on the night clocks go back runs ten minutes later, at 02:05 CET. In
+    naive local time its due time would be 03:05, an hour and ten minutes away.
+    """
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import huey.api
+    import huey.utils
+
+    from site.queue import retry_as_asked as retry
+
+    now = [dt.datetime(2026, 10, 25, 0, 55)]  # UTC, naive, as Huey keeps it: 02:55 CEST in Berlin.
+    monkeypatch.setattr(huey.utils, "utcnow", lambda: now[0])
+    monkeypatch.setattr(huey.api, "utcnow", lambda: now[0])
+
+    @huey_queue.task(name="tests.flaky_across_dst")
+    def flaky() -> None:
+        retry(SendResult(Outcome.RETRY, retry_in=600.0), "mail 1")
+
+    huey_queue.execute(flaky.s())
+    [scheduled] = huey_queue.scheduled()
+    assert scheduled.eta == dt.datetime(2026, 10, 25, 1, 5)
+    now[0] = dt.datetime(2026, 10, 25, 1, 4)
+    assert not huey_queue.ready_to_run(scheduled)
+    now[0] = dt.datetime(2026, 10, 25, 1, 5)
+    assert huey_queue.ready_to_run(scheduled)
+    berlin = now[0].replace(tzinfo=dt.UTC).astimezone(ZoneInfo("Europe/Berlin"))
+    assert (berlin.hour, berlin.minute, berlin.tzname()) == (2, 5, "CET")  # The clock went back meanwhile.
