@@ -155,9 +155,11 @@ def write_markdown(r, path):
         )
     lines += [
         "",
-        "An idle Huey consumer polls the SQLite queue with backoff up to `max_delay`; a Celery worker blocks on "
-        "Redis and wakes at once. At 1 s (before) a mail waited about half a second on average; at 0.1 s (now) "
-        "it waits about 50 ms.",
+        "An idle Huey consumer polls the SQLite queue with backoff (x1.15 from 0.1 s) up to `max_delay`; a Celery "
+        "worker blocks on Redis and wakes at once. `max_delay` is now 0.1 s (was 1 s), so a mail never waits more "
+        "than 0.1 s for a poll. With signups 0.8-1.6 s apart the old backoff rarely reached its 1 s ceiling either, "
+        "so the two Huey rows differ by less than this machine's noise (compare their p95); the gain shows on a "
+        "site idle for longer, where the old wait averaged half a second.",
         "",
     ]
     if cpu := lat.get("idle_cpu"):

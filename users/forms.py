@@ -16,7 +16,8 @@ class MailboxField(forms.EmailField):
 
     def validate(self, value):
         super().validate(value)
-        reason = value and email_unmailable_reason(value)
+        # Without an @ it is not an address at all: Django's "Enter a valid email address" says so better.
+        reason = value and "@" in value and email_unmailable_reason(value)
         if reason:
             raise forms.ValidationError(
                 f"Use an address mail can be delivered to, like name@example.com (this one has {reason}).",

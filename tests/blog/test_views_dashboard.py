@@ -88,3 +88,9 @@ def test_dashboard_ranks_posts_and_the_sites_readers_came_from(author_client, au
     assert response.context["sources"] == [("news.example", 6), ("friend.example", 2)]
     page = response.content.decode()
     assert "news.example" in page and "old.example" not in page and "elsewhere.example" not in page
+
+
+def test_dashboard_without_reads_says_so_instead_of_an_empty_chart(author_client, make_post):
+    make_post(title="Unread")
+    page = author_client.get(reverse("blog:dashboard")).content.decode()
+    assert "No reads in the last 30 days yet" in page and "<svg" not in page

@@ -103,3 +103,46 @@ def test_write_markdown_schedule_publish_and_read(live_site, browser, screenshot
             reader.set_viewport_size(size)
             assert _too_wide(reader) == [], (name, size)
         _shoot(reader, screenshots, name)
+
+
+def test_no_page_is_wider_than_a_phone_or_a_desktop(live_site, browser, screenshots):
+    site = live_site
+    site.shell(
+        "from users.models import User; from blog.services import post_create; "
+        f"u = User.objects.create_user(email='wide@example.org', password='{PASSWORD}', is_verified=True, "
+        f"display_name='W', bio='See https://example.org/a/very/long/address/that/never/breaks/anywhere/at/all'); "
+        f"User.objects.create_superuser(email='boss@example.org', password='{PASSWORD}'); "
+        f"post_create(author=u, title='{LONG_TITLE}', content=open('README.md').read()[:6000], publish=True)"
+    )
+    anonymous = browser.new_context(viewport=DESKTOP, user_agent=BROWSER_UA).new_page()
+    writer = browser.new_context(viewport=DESKTOP).new_page()
+    _log_in(writer, site, "wide@example.org")
+    admin = browser.new_context(viewport=DESKTOP).new_page()
+    _log_in(admin, site, "boss@example.org")
+    slug = site.shell("from blog.models import Post; print(Post.objects.get().slug)").strip()
+    pages = [
+        (anonymous, "/accounts/login/"),
+        (anonymous, "/accounts/signup/"),
+        (anonymous, "/accounts/password/reset/"),
+        (anonymous, "/no/such/page/"),
+        (writer, "/"),
+        (writer, f"/posts/{slug}/"),
+        (writer, f"/posts/{slug}/edit/"),
+        (writer, f"/posts/{slug}/delete/"),
+        (writer, "/write/"),
+        (writer, "/dashboard/"),
+        (writer, "/accounts/profile/"),
+        (writer, "/accounts/password/change/"),
+        (admin, "/admin/"),
+        (admin, "/admin/blog/post/"),
+    ]
+    too_wide = {}
+    for page, path in pages:
+        page.goto(site.url + path)
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            if found := _too_wide(page):
+                too_wide[(path, size["width"])] = found
+        page.set_viewport_size(DESKTOP)
+    _shoot(admin, screenshots, "admin-index")
+    assert too_wide == {}

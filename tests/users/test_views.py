@@ -124,3 +124,9 @@ def test_profile_saves_a_bio(client, user):
     assert (user.display_name, user.bio) == ("Ann", "I write.")
     response = client.post("/accounts/profile/", {"display_name": "Ann", "bio": "x" * 501})
     assert response.status_code == 200 and "at most 500 characters" in response.content.decode()
+
+
+def test_signup_with_no_address_at_all_says_so_plainly(client):
+    page = _signup(client, email="not-an-email").content.decode()
+    assert "Enter a valid email address." in page and "public name" not in page
+    assert not User.objects.exists()
