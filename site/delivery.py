@@ -47,6 +47,10 @@ class Delivery(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     claimed_by = models.CharField(max_length=200, blank=True, editable=False)
     retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Made at the first attempt and sent with every one: a retry after a
+    # timeout (the server may have taken the first) is then the same mail to
+    # the receiver, which many mail systems collapse.
+    message_id = models.CharField(max_length=255, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         abstract = True

@@ -13,8 +13,11 @@ import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import make_msgid
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
@@ -88,8 +91,13 @@ def delivery_send(
         logger.info("%s: not owed or already being sent, skipped", label)
         return SendResult(Outcome.SKIPPED)
     row = model.objects.get(pk=pk)
+    if not row.message_id:
+        row.message_id = make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
+        model.objects.filter(pk=pk).update(message_id=row.message_id)
     try:
-        build_message(row).send()
+        message = build_message(row)
+        message.extra_headers["Message-ID"] = row.message_id
+        message.send()
     except Exception as exc:  # Any failure leaves the mail owed or marks it.
         error = f"{type(exc).__name__}: {exc}"[:2000]
         release = {"claimed_until": None, "claimed_by": "", "last_error": error}

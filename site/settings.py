@@ -27,24 +27,22 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}.")
 
 
-def env_int(name, default):
+def _env_number(name, default, kind, what):
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}.") from None
+
+
+def env_int(name, default):
+    return _env_number(name, default, int, "a whole number")
 
 
 def env_float(name, default):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+    return _env_number(name, default, float, "a number")
 
 
 def env_list(name, default):

@@ -89,3 +89,25 @@ def test_smtp_is_never_talked_to_inside_a_transaction(owed_verification):
     with mock.patch(SEND, side_effect=lambda *a, **k: seen.append(connection.in_atomic_block)):
         assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.SENT)
     assert seen == [False]
+
+
+def test_every_attempt_sends_the_same_message_id(owed_verification, mailoutbox, settings):
+    settings.SITE_URL = "https://blog.example.org"
+    verification = owed_verification()
+    tried = []
+
+    def timeout_after_building(self):
+        tried.append(self.message()["Message-ID"])
+        raise TimeoutError("the server may have taken it")
+
+    with mock.patch(SEND, timeout_after_building):
+        assert mailings.verification_send(verification_id=verification.pk).outcome is Outcome.RETRY
+    EmailVerification.objects.filter(pk=verification.pk).update(retry_at=None)
+    assert mailings.verification_send(verification_id=verification.pk).outcome is Outcome.SENT
+    verification.refresh_from_db()
+    [sent] = mailoutbox
+    assert tried == [sent.message()["Message-ID"]] == [verification.message_id]
+    assert verification.message_id.endswith("@blog.example.org>")
+    other = owed_verification(owner=verification.user)
+    mailings.verification_send(verification_id=other.pk)
+    assert mailoutbox[-1].message()["Message-ID"] != verification.message_id  # One id per owed mail.
