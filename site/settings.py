@@ -240,6 +240,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 # A stalled SMTP server must not pin a worker thread forever.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# A provider's sending limit: the consumer hands at most this many mails a
+# second to SMTP, across all its threads and processes. Empty: no limit.
+EMAIL_MAX_PER_SECOND = env_float("EMAIL_MAX_PER_SECOND", 0.0)
+if EMAIL_MAX_PER_SECOND < 0:
+    raise ImproperlyConfigured("EMAIL_MAX_PER_SECOND must be a positive number of mails, or empty for no limit.")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "quick_publisher <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -111,3 +111,32 @@ def test_every_attempt_sends_the_same_message_id(owed_verification, mailoutbox, 
     other = owed_verification(owner=verification.user)
     mailings.verification_send(verification_id=other.pk)
     assert mailoutbox[-1].message()["Message-ID"] != verification.message_id  # One id per owed mail.
+
+
+def test_the_send_limit_spaces_mails_without_counting_attempts(owed_verification, settings, monkeypatch):
+    settings.EMAIL_MAX_PER_SECOND = 2
+    clock = [1000.0]
+    monkeypatch.setattr(outbox.time, "time", lambda: clock[0])
+    monkeypatch.setattr(outbox.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    turns = []
+    for _ in range(5):  # Five threads asking at once, as far as the clock can tell.
+        start = clock[0]
+        outbox.send_turn_wait()
+        turns.append(clock[0])
+        clock[0] = start
+    spacing = outbox.PACE_MARGIN / 2
+    assert turns == pytest.approx([1000.0 + n * spacing for n in range(5)])
+    assert all(sum(1 for t in turns if s <= t < s + 1) <= 2 for s in turns)  # Any one second: at most 2.
+    clock[0] = 2000.0  # Long idle: the next mail goes at once.
+    assert outbox.send_turn_wait() == 0.0
+    verification = owed_verification()
+    clock[0] = 2000.0
+    mailings.verification_send(verification_id=verification.pk)  # Waits its turn inside its attempt...
+    verification.refresh_from_db()
+    assert verification.attempts == 1 and verification.sent_at  # ...which the wait did not multiply.
+
+
+def test_no_limit_means_no_waiting(settings, monkeypatch):
+    settings.EMAIL_MAX_PER_SECOND = 0
+    monkeypatch.setattr(outbox.time, "sleep", mock.Mock(side_effect=AssertionError("slept")))
+    assert outbox.send_turn_wait() == 0.0

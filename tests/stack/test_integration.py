@@ -163,3 +163,22 @@ def test_an_idle_consumer_is_quiet_and_the_access_log_names_the_client(make_live
     for line in consumer.splitlines():
         assert not ("Executing" in line or "executed in" in line or "Enqueueing periodic task" in line), line
     assert any(line.startswith("203.0.113.77 ") for line in site.log("web").splitlines())
+
+
+def test_the_send_limit_holds_in_every_second_across_consumer_threads(make_live_site, smtp):
+    limit, count = 10, 40
+    site = make_live_site(EMAIL_MAX_PER_SECOND=str(limit))
+    site.shell(
+        "from users.models import User\n"
+        f"for n in range({count}): User.objects.create_user(email=f'p{{n}}@pace.org', password='pw-long-enough-1',"
+        " is_verified=True)\n"
+        "from users.services import password_reset_request\n"
+        f"for n in range({count}): password_reset_request(email=f'p{{n}}@pace.org')"
+    )
+    wait_for(lambda: len(smtp.inbox.arrivals) >= count, 60, message="every paced mail")
+    times = sorted(at for _, at in smtp.inbox.arrivals)
+    busiest = max(sum(1 for t in times if start <= t < start + 1) for start in times)
+    assert busiest <= limit, (busiest, [round(b - a, 3) for a, b in zip(times, times[1:], strict=False)])
+    assert busiest >= limit - 2  # The consumer's four threads did keep the pace full.
+    assert len({to for to, _ in smtp.inbox.arrivals}) == count  # Delayed, none lost or doubled.
+    assert site.db("select count(*) from users_accountmail where attempts != 1") == [(0,)]
