@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from blog.models import Post, Tag, authors
+from site.text import xml_chars_only
 
 FEED_ITEMS = 20
 
@@ -42,10 +43,10 @@ class PostsFeed(Feed):
         return self.posts(obj).select_related("author").prefetch_related("tags")[:FEED_ITEMS]
 
     def item_title(self, item: Post) -> str:
-        return item.title
+        return xml_chars_only(item.title)
 
     def item_description(self, item: Post) -> str:
-        return item.content_html
+        return xml_chars_only(item.content_html)
 
     def item_pubdate(self, item: Post) -> datetime:
         return item.published_at
@@ -54,13 +55,13 @@ class PostsFeed(Feed):
         return max(item.updated_at, item.published_at)
 
     def item_author_name(self, item: Post) -> str:
-        return item.author.public_name
+        return xml_chars_only(item.author.public_name)
 
     def item_author_link(self, item: Post) -> str:
         return settings.SITE_URL + item.author.get_absolute_url()
 
     def item_categories(self, item: Post) -> list[str]:
-        return [tag.name for tag in item.tags.all()]
+        return [xml_chars_only(tag.name) for tag in item.tags.all()]
 
 
 class AuthorFeed(PostsFeed):
@@ -68,7 +69,7 @@ class AuthorFeed(PostsFeed):
         return get_object_or_404(authors(), pk=pk)
 
     def title(self, obj: object = None) -> str:
-        return f"{obj.public_name} · {settings.SITE_NAME}"
+        return xml_chars_only(f"{obj.public_name} · {settings.SITE_NAME}")
 
     def link(self, obj: object = None) -> str:
         return obj.get_absolute_url()
@@ -82,7 +83,7 @@ class TagFeed(PostsFeed):
         return get_object_or_404(Tag.objects.in_use(), slug=slug)
 
     def title(self, obj: object = None) -> str:
-        return f"Posts tagged {obj.name} · {settings.SITE_NAME}"
+        return xml_chars_only(f"Posts tagged {obj.name} · {settings.SITE_NAME}")
 
     def link(self, obj: object = None) -> str:
         return obj.get_absolute_url()

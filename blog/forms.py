@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
@@ -12,6 +14,8 @@ from blog.models import (
     Post,
 )
 from site.text import single_line
+
+SCHEDULE_MAX_DAYS = 3653
 
 
 class PostForm(forms.ModelForm):
@@ -64,6 +68,13 @@ class PostForm(forms.ModelForm):
         if not title:
             raise forms.ValidationError("A title needs some visible text.")
         return title
+
+    def clean_publish_at(self):
+        when = self.cleaned_data.get("publish_at")
+        if when and when > timezone.now() + timedelta(days=SCHEDULE_MAX_DAYS):
+            # Also keeps year 9999 from overflowing when stored in UTC.
+            raise forms.ValidationError("Choose a time within the next ten years.")
+        return when
 
     def clean_planned_slug(self) -> str:
         return slugify(self.cleaned_data["planned_slug"], allow_unicode=True).strip("-_")

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from blog.rendering import EXCERPT_MAX_LENGTH, WORDS_PER_MINUTE, render
 from site.delivery import Delivery, DeliveryQuerySet
+from site.text import xml_chars_only
 
 TITLE_MAX_LENGTH = 200
 CONTENT_MAX_LENGTH = 100_000
@@ -136,6 +137,7 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        self.title, self.content = xml_chars_only(self.title), xml_chars_only(self.content)
         self.render()
         if kwargs.get("update_fields") is not None and "content" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}

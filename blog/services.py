@@ -1,14 +1,15 @@
 """Writes with side effects for the blog: posts, view counting, and planning the daily report."""
 
+import itertools
 from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from blog import reports, tasks
-from blog.models import DailySources, DailyViews, Post, PostRead, Report, Tag
+from blog.models import SLUG_ATTEMPTS, TAG_MAX_LENGTH, DailySources, DailyViews, Post, PostRead, Report, Tag
 from site.queue import enqueue_on_commit
 from site.writer import one_writer
 
@@ -24,12 +25,24 @@ def _publish_check(author: AbstractBaseUser) -> None:
 
 def post_tags_set(*, post: Post, names: list[str]) -> None:
     """Give `post` exactly these tags (names as the form cleans them), making the new ones."""
-    tags = []
-    for name in names:
-        slug = slugify(name, allow_unicode=True)[: Tag._meta.get_field("slug").max_length]
-        tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
-        tags.append(tag)
-    post.tags.set(tags)
+    # A tag is its name: "c", "c++" and "c#" are three tags, and nobody can
+    # give a name another writer uses a different spelling. The address is
+    # made from the name, with "-2" after it when another name took it first.
+    post.tags.set([Tag.objects.filter(name=name).first() or tag_create(name=name) for name in names])
+
+
+def tag_create(*, name: str) -> Tag:
+    base = slugify(name, allow_unicode=True)[:TAG_MAX_LENGTH] or "tag"
+    for _ in range(SLUG_ATTEMPTS):
+        taken = set(Tag.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+        slug = next(s for n in itertools.count(1) if (s := base if n == 1 else f"{base}-{n}") not in taken)
+        try:
+            with transaction.atomic():
+                return Tag.objects.create(name=name, slug=slug)
+        except IntegrityError:
+            if (tag := Tag.objects.filter(name=name).first()) is not None:
+                return tag  # Another writer made it meanwhile.
+    raise IntegrityError(f"no free address for the tag {name!r} after {SLUG_ATTEMPTS} tries")
 
 
 def post_create(

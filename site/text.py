@@ -1,5 +1,6 @@
 """Cleaning short text people type and others read: names, titles."""
 
+import re
 import unicodedata
 
 
@@ -10,4 +11,15 @@ def single_line(value: str) -> str:
     white space, line breaks included, folded to one space.
     """
     kept = "".join(char for char in value if unicodedata.category(char) not in {"Cc", "Cf"} or char.isspace())
-    return " ".join(kept.split())
+    return " ".join(xml_chars_only(kept).split())
+
+
+# What XML 1.0 (feeds, sitemaps) can carry: no C0 controls but tab and line
+# breaks, no surrogates, no U+FFFE/U+FFFF. YAML (the export's front matter)
+# refuses the same ones.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_chars_only(value: str) -> str:
+    """`value` without the characters a feed or front matter cannot hold."""
+    return _NOT_XML.sub("", value)

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from blog import services
-from blog.models import Post
+from blog.models import Post, Tag
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -191,3 +191,30 @@ def test_edit_form_shows_the_tags_as_typed(author_client, post):
     services.post_tags_set(post=post, names=["sqlite", "self hosting"])
     page = author_client.get(f"/posts/{post.slug}/edit/").content.decode()
     assert 'value="self hosting, sqlite"' in page and "&lt;Tag" not in page
+
+
+def test_characters_a_feed_cannot_carry_never_reach_it(client, author_client):
+    fields = {"title": "Odd \ufffe title\x01", "content": "hello \x01 world \uffff", "publish": "1"}
+    author_client.post("/write/", fields)
+    post = Post.objects.get()
+    assert (post.title, post.content) == ("Odd title", "hello  world ")
+    for url in ("/feed/", "/feed/atom/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        ET.fromstring(response.content)  # Well-formed.
+
+
+def test_a_tag_is_its_name_whoever_wrote_it_first(make_post):
+    first, second = make_post(title="One"), make_post(title="Two")
+    services.post_tags_set(post=first, names=["python 💩", "c++"])
+    services.post_tags_set(post=second, names=["python", "c", "c#"])
+    assert [t.name for t in second.tags.order_by("name")] == ["c", "c#", "python"]
+    assert sorted(Tag.objects.values_list("slug", flat=True)) == ["c", "c-2", "c-3", "python", "python-2"]
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "2099-01-01T00:00"])
+def test_a_publish_time_too_far_ahead_gets_a_message(author_client, settings, when):
+    settings.TIME_ZONE = "America/New_York"
+    response = author_client.post("/write/", {"title": "T", "content": "x", "publish_at": when, "publish": "1"})
+    assert response.status_code == 200 and "within the next ten years" in response.content.decode()
+    assert not Post.objects.exists()

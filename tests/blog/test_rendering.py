@@ -99,3 +99,13 @@ def test_excerpt_skips_headings_lists_code_and_footnotes():
     rendered = render("# Title\n\nFirst words.[^1]\n\n- item\n\n```\ncode()\n```\n\nLast words.\n\n[^1]: A note.")
     assert rendered.excerpt == "First words.[1] Last words."
     assert render("x" * 400).excerpt.endswith("…") and len(render("word " * 400).excerpt) <= 300
+
+
+def test_many_schemes_that_are_not_links_render_quickly_and_plainly():
+    # 25,000 of them once took a minute (markdown-it's linkify rescans before each); no timing here,
+    # but past the cap bare URLs stay text, which is what keeps it short (make bench is where speed lives).
+    text = "a://" * 25_000
+    assert render(text).html.startswith("<p>a://a://")
+    assert 'href="https://example.org"' in render("see https://example.org " + "x:// " * 99).html  # 100 in all.
+    assert "href=" not in render("see https://example.org " + "x:// " * 100).html
+    assert 'href="https://example.org"' in render("<https://example.org> " + "x:// " * 101).html
