@@ -20,7 +20,12 @@ SCHEDULE_MAX_DAYS = 3653
 
 class PostForm(forms.ModelForm):
     # Any text: it is made into an address (a slug) rather than refused for a space.
-    planned_slug = forms.CharField(required=False, label="Address", max_length=SLUG_MAX_LENGTH - 12)
+    planned_slug = forms.CharField(
+        required=False,
+        label="Address",
+        max_length=SLUG_MAX_LENGTH - 12,
+        help_text="The end of the post's web address, for example my-first-post. Left empty, it comes from the title.",
+    )
     tags = forms.CharField(
         required=False,
         max_length=(TAG_MAX_LENGTH + 2) * TAGS_PER_POST,
@@ -47,21 +52,17 @@ class PostForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            if "tags" not in self.data:
-                self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
-            if self.instance.published_at and not self.instance.is_published:
-                self.initial.setdefault("publish_at", timezone.localtime(self.instance.published_at))
-        if self.instance.pk and self.instance.is_published:
+        post = self.instance
+        if not post.pk:
+            return
+        if "tags" not in self.data:
+            self.initial["tags"] = ", ".join(tag.name for tag in post.tags.all())
+        if post.is_published:
             del self.fields["publish_at"]  # Already out: unpublish first to schedule again.
-        if self.instance.pk and not self.instance.slug.startswith(DRAFT_SLUG_PREFIX):
+        elif post.published_at:
+            self.initial.setdefault("publish_at", timezone.localtime(post.published_at))
+        if not post.slug.startswith(DRAFT_SLUG_PREFIX):
             del self.fields["planned_slug"]  # Published or scheduled once: the address never changes.
-        else:
-            self.fields[
-                "planned_slug"
-            ].help_text = (
-                "The end of the post's web address, for example my-first-post. Left empty, it comes from the title."
-            )
 
     def clean_title(self):
         title = single_line(self.cleaned_data["title"])

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -116,6 +117,21 @@ def post_unpublish(*, post: Post) -> Post:
     return post
 
 
+def _count_up(cursor: CursorWrapper, table: str, column: str, key: dict[str, object]) -> None:
+    """Add one to `column` of the row of `table` with `key`, making the row (at 1) if it is not there."""
+    where = " AND ".join(f"{name} = %s" for name in key)
+    # UPDATE first: the row is there for all but a day's first read, and an
+    # upsert that finds it still writes the id sequence's page.
+    cursor.execute(f"UPDATE {table} SET {column} = {column} + 1 WHERE {where}", list(key.values()))
+    if cursor.rowcount == 0:
+        names = ", ".join(key)
+        cursor.execute(
+            f"INSERT INTO {table} AS counter ({names}, {column}) VALUES ({', '.join(['%s'] * len(key))}, 1) "
+            f"ON CONFLICT ({names}) DO UPDATE SET {column} = counter.{column} + 1",
+            list(key.values()),
+        )
+
+
 def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | None = None) -> int | None:
     """
     Count a read of `post` by `visitor` (blog.readers.visitor_id) on `day`
@@ -153,26 +169,9 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
         )
         if cursor.fetchone() is None:
             return None
-        # UPDATE first: the day's row is there for all but the first read, and
-        # an upsert that finds it still writes the id sequence's page.
-        cursor.execute(f"UPDATE {tally} SET views = views + 1 WHERE post_id = %s AND day = %s", [post.pk, day])
-        if cursor.rowcount == 0:
-            cursor.execute(
-                f"INSERT INTO {tally} AS tally (post_id, day, views) VALUES (%s, %s, 1) "
-                "ON CONFLICT (post_id, day) DO UPDATE SET views = tally.views + 1",
-                [post.pk, day],
-            )
+        _count_up(cursor, tally, "views", {"post_id": post.pk, "day": day})
         if source:
-            cursor.execute(
-                f"UPDATE {sources} SET reads = reads + 1 WHERE post_id = %s AND day = %s AND source = %s",
-                [post.pk, day, source],
-            )
-            if cursor.rowcount == 0:
-                cursor.execute(
-                    f"INSERT INTO {sources} AS src (post_id, day, source, reads) VALUES (%s, %s, %s, 1) "
-                    "ON CONFLICT (post_id, day, source) DO UPDATE SET reads = src.reads + 1",
-                    [post.pk, day, source],
-                )
+            _count_up(cursor, sources, "reads", {"post_id": post.pk, "day": day, "source": source})
         cursor.execute(f"UPDATE {posts} SET view_count = view_count + 1 WHERE id = %s RETURNING view_count", [post.pk])
         return cursor.fetchone()[0]
 

@@ -100,7 +100,7 @@ def _own_post(request: HttpRequest, slug: str) -> Post:
 
 
 def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> HttpResponse:
-    # Rendered exactly as saving would, and shown above the form's buttons' row, not a screen away.
+    # Rendered exactly as saving would; the page shows it just below the form's buttons.
     preview = {**form.cleaned_data, "html": markdown_render(form.cleaned_data["content"]).html}
     return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": preview})
 

@@ -25,7 +25,7 @@ _file: tuple[int, int] | None = None  # (pid, fd): a worker forked from a master
 def _lock_fd() -> int | None:
     global _file
     name = str(connection.settings_dict["NAME"])
-    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
+    if name.startswith("file:") or ":memory:" in name:
         return None
     if _file is None or _file[0] != os.getpid():
         try:
