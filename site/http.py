@@ -3,7 +3,11 @@
 import ipaddress
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from site.throttles import Throttled
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -35,3 +39,26 @@ def client_key(request: HttpRequest) -> str:
     if parsed.version == 6:
         return str(ipaddress.IPv6Network((parsed, 64), strict=False))
     return str(parsed)
+
+
+def throttled_answer(response: HttpResponse, throttled: Throttled) -> HttpResponse:
+    """Every refusal by a rate limit: 429, and when to come back."""
+    response.status_code = 429
+    response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
+def too_many_requests(
+    request: HttpRequest,
+    throttled: Throttled,
+    message: str,
+    *,
+    template: str = "429.html",
+    context: dict | None = None,
+    form: Form | None = None,
+) -> HttpResponse:
+    """Answer 429 with how long to wait: on the form's own page when there is one."""
+    text = f"{message} Please try again in {throttled.wait_text}."
+    if form is not None:
+        form.add_error(None, text)
+    return throttled_answer(render(request, template, {**(context or {}), "form": form, "message": text}), throttled)

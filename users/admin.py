@@ -2,10 +2,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from site.addresses import email_normalize
 from site.admin_site import DeliveryAdmin
 from users import services
 from users.forms import AdminLoginForm
-from users.models import AccountMail, EmailVerification, User, email_normalize
+from users.models import AccountMail, EmailVerification, User
 from users.views import PasswordChangeView
 
 # The admin's login and password change go through the same throttle as the site's, and say so.

@@ -4,25 +4,9 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from site.addresses import MailboxField
 from site.text import single_line
-from users.models import User, email_normalize, email_unmailable_reason
-
-
-class MailboxField(forms.EmailField):
-    """An address in its one normal form (users.models.email_normalize), refused unless mail can reach it."""
-
-    def to_python(self, value):
-        return email_normalize(super().to_python(value))
-
-    def validate(self, value):
-        super().validate(value)
-        # Without an @ it is not an address at all: Django's "Enter a valid email address" says so better.
-        reason = value and "@" in value and email_unmailable_reason(value)
-        if reason:
-            raise forms.ValidationError(
-                f"Use an address mail can be delivered to, like name@example.com (this one has {reason}).",
-                code="unmailable",
-            )
+from users.models import User
 
 
 class SignupForm(forms.Form):

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, timedelta
 
-import idna
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -11,43 +9,10 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from site.addresses import email_normalize
 from site.delivery import Delivery, DeliveryQuerySet
 
 BIO_MAX_LENGTH = 500
-
-
-def email_normalize(email: str | None) -> str:
-    """
-    One mailbox, one account: the form addresses are compared, counted and
-    stored in. Unicode compatibility forms fold (full-width letters, ligatures),
-    invisible characters go (zero-width, soft hyphens, direction marks), the
-    domain takes its IDNA form, and everything is lower case.
-    """
-    value = unicodedata.normalize("NFKC", email or "")
-    value = "".join(char for char in value if unicodedata.category(char) not in {"Cc", "Cf"}).strip().lower()
-    local, at, domain = value.rpartition("@")
-    if not at:
-        return value
-    try:
-        # IDNA 2008 with UTS 46 mapping, as registries and mail systems use it:
-        # Python's own "idna" codec is IDNA 2003, which turns faß.de into the
-        # different domain fass.de.
-        domain = idna.encode(domain, uts46=True, transitional=False).decode("ascii")
-    except idna.IDNAError:
-        pass  # Not a valid domain; the form's check refuses it.
-    return f"{local}@{domain}"
-
-
-def email_unmailable_reason(email: str) -> str | None:
-    """Why mail could not reach a (normalised) address a form accepted, or None."""
-    local, _, domain = email.rpartition("@")
-    if local.startswith('"'):
-        return "a quoted name before the @"
-    if domain.startswith("[") or "." not in domain.strip("."):
-        return "a domain that is not a public name"
-    if domain.startswith(".") or ".." in domain:
-        return "a malformed domain"
-    return None
 
 
 def verification_cutoff(now: datetime | None = None) -> datetime:
@@ -204,25 +169,3 @@ class AccountMail(Delivery):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} mail to {self.email} ({self.delivery_state})"
-
-
-class RateLimitCounter(models.Model):
-    """
-    Hits on one key (e.g. "signup:ip:203.0.113.9") in one fixed time window.
-
-    Kept in the database so every gunicorn worker counts against the same
-    limit; a per-process cache would multiply it by the number of workers.
-    """
-
-    key = models.CharField(max_length=200)
-    window_start = models.DateTimeField()
-    hits = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-window_start"]
-        constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="users_ratelimit_key_window_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"

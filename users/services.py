@@ -5,9 +5,10 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from site.addresses import email_normalize
 from site.queue import enqueue_on_commit
 from users import tasks, throttles
-from users.models import AccountMail, EmailVerification, User, email_normalize
+from users.models import AccountMail, EmailVerification, User
 from users.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_read
 
 SIGNUP_REPEAT_QUIET = timedelta(minutes=10)

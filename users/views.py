@@ -5,40 +5,16 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from site.http import client_key
+from site.addresses import email_normalize
+from site.http import client_key, throttled_answer, too_many_requests
 from users import services, throttles
 from users.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
-from users.models import email_normalize
-
-
-def throttled_answer(response: HttpResponse, throttled: throttles.Throttled) -> HttpResponse:
-    """Every refusal by a rate limit: 429, and when to come back."""
-    response.status_code = 429
-    response["Retry-After"] = str(throttled.retry_after)
-    return response
-
-
-def too_many_requests(
-    request: HttpRequest,
-    throttled: throttles.Throttled,
-    message: str,
-    *,
-    template: str = "429.html",
-    context: dict | None = None,
-    form: Form | None = None,
-) -> HttpResponse:
-    """Answer 429 with how long to wait: on the form's own page when there is one."""
-    text = f"{message} Please try again in {throttled.wait_text}."
-    if form is not None:
-        form.add_error(None, text)
-    return throttled_answer(render(request, template, {**(context or {}), "form": form, "message": text}), throttled)
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog.models import Post
-from users.models import RateLimitCounter, User
+from site.models import RateLimitCounter
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from users.models import User, email_normalize
+from site.addresses import email_normalize
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

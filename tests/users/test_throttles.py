@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from site.models import RateLimitCounter
 from users import throttles
-from users.models import RateLimitCounter
 
 pytestmark = pytest.mark.django_db
 
