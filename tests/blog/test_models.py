@@ -73,7 +73,7 @@ def test_two_writers_racing_for_one_slug_both_get_their_post(make_post, monkeypa
         calls.append(title)
         return first.slug if len(calls) == 1 else real_unique_slug(title, **kwargs)
 
-    monkeypatch.setattr("blog.models.unique_slug", stale_then_fresh)
+    monkeypatch.setattr("blog.models.posts.unique_slug", stale_then_fresh)
     second = make_post(title="Same title", content="The second writer's text.")
     assert second.slug == "same-title-2" and len(calls) == 2
     assert Post.objects.get(pk=second.pk).content == "The second writer's text."

@@ -1,8 +1,10 @@
+"""Posts and tags: what is published, and the addresses posts take."""
+
 from __future__ import annotations
 
 import functools
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,14 +16,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.rendering import EXCERPT_MAX_LENGTH, WORDS_PER_MINUTE, render
-from site.delivery import Delivery, DeliveryQuerySet
 from site.text import xml_chars_only
 
 TITLE_MAX_LENGTH = 200
 CONTENT_MAX_LENGTH = 100_000
 SLUG_MAX_LENGTH = 220
-# How far back an unsent report is still worth sending.
-REPORT_OWED_DAYS = 7
 # slugify() never starts a slug with "_", so a draft's random address can
 # never clash with, or be mistaken for, one made from a title.
 DRAFT_SLUG_PREFIX = "_"
@@ -230,140 +229,3 @@ def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-class DailyViewsQuerySet(models.QuerySet):
-    def for_author(self, author: models.Model) -> DailyViewsQuerySet:
-        return self.filter(post__author=author)
-
-    def totals_by_day(self, since: date) -> dict[date, int]:
-        """{day: views} summed over posts, from `since` on."""
-        rows = self.filter(day__gte=since).values("day").annotate(total=Sum("views")).order_by()
-        return {row["day"]: row["total"] for row in rows}
-
-
-class DailyViews(models.Model):
-    """How many times a post was viewed on one day (site time zone)."""
-
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="daily_views")
-    day = models.DateField()
-    views = models.PositiveIntegerField(default=0)
-
-    objects = DailyViewsQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-day"]
-        verbose_name_plural = "daily views"
-        constraints = [models.UniqueConstraint(fields=["post", "day"], name="blog_dailyviews_post_day_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.post} on {self.day}: {self.views}"
-
-    def get_absolute_url(self) -> str:
-        return self.post.get_absolute_url()
-
-
-class ReportQuerySet(DeliveryQuerySet):
-    def owed(self) -> ReportQuerySet:
-        oldest = timezone.localdate() - timedelta(days=REPORT_OWED_DAYS)
-        return self.undelivered().filter(day__gte=oldest)
-
-    def for_day(self, day: date) -> ReportQuerySet:
-        return self.filter(day=day)
-
-    def for_author(self, author: models.Model) -> ReportQuerySet:
-        return self.filter(author=author)
-
-
-class Report(Delivery):
-    """The daily view report owed to one author for one day."""
-
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
-    day = models.DateField(help_text="The day whose views the report shows.")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    objects = ReportQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-day", "author_id"]
-        constraints = [models.UniqueConstraint(fields=["author", "day"], name="blog_report_author_day_unique")]
-
-    def __str__(self) -> str:
-        return f"report for {self.author} on {self.day} ({self.delivery_state})"
-
-
-class VisitorKey(models.Model):
-    """
-    The secret that turns a reader's address and browser into an anonymous
-    visitor id for one day. Deleted as soon as the day is over, which makes
-    every id made with it meaningless.
-    """
-
-    day = models.DateField(unique=True)
-    secret = models.BinaryField(max_length=32, editable=False)
-
-    # Backups are kept for weeks; the day's key must not outlive the day in one.
-    backup_omit = True
-
-    class Meta:
-        ordering = ["-day"]
-
-    def __str__(self) -> str:
-        return f"visitor key for {self.day}"
-
-
-class PostRead(models.Model):
-    """One visitor read one post on one day: only there to count each visitor once. Deleted after the day."""
-
-    # The unique constraint is the row's only index, so a counted read writes
-    # three pages here rather than five: this is the hottest write on the
-    # site. The table holds one day, so deleting by day or by post scans it.
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+", db_index=False)
-    day = models.DateField()
-    visitor = models.CharField(max_length=64)
-
-    backup_omit = True  # As VisitorKey: a restored site may count a reader twice that day, nothing worse.
-
-    class Meta:
-        ordering = ["-day"]
-        constraints = [
-            models.UniqueConstraint(fields=["post", "day", "visitor"], name="blog_postread_post_day_visitor_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"a read of {self.post_id} on {self.day}"
-
-
-class DailySourcesQuerySet(models.QuerySet):
-    def for_author(self, author: models.Model) -> DailySourcesQuerySet:
-        return self.filter(post__author=author)
-
-    def top(self, *, since: date, until: date | None = None, limit: int = 10) -> list[tuple[str, int]]:
-        """[(source, reads)], most reads first, over the days from `since` to `until` (inclusive)."""
-        rows = self.filter(day__gte=since, day__lte=until or timezone.localdate())
-        rows = rows.values("source").annotate(total=Sum("reads")).order_by("-total", "source")[:limit]
-        return [(row["source"], row["total"]) for row in rows]
-
-
-class DailySources(models.Model):
-    """Reads of a post on one day that came from one site (a link's host, or utm_source)."""
-
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="daily_sources")
-    day = models.DateField()
-    source = models.CharField(max_length=100)
-    reads = models.PositiveIntegerField(default=0)
-
-    objects = DailySourcesQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-day", "-reads"]
-        verbose_name_plural = "daily sources"
-        constraints = [
-            models.UniqueConstraint(fields=["post", "day", "source"], name="blog_dailysources_post_day_source_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.post} on {self.day} from {self.source}: {self.reads}"
-
-    def get_absolute_url(self) -> str:
-        return self.post.get_absolute_url()
