@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 
-from blog.models import DailySources, DailyViews, Post, Report
+from blog import services
+from blog.models import DailySources, DailyViews, Post, PostMail, Report, Subscriber, SubscriptionConfirmation
 from site.admin_site import DateHierarchyAdmin, DeliveryAdmin
 
 
@@ -21,7 +24,16 @@ class PostStateFilter(admin.SimpleListFilter):
 
 @admin.register(Post)
 class PostAdmin(DateHierarchyAdmin):
-    list_display = ("title", "author", "state", "published_at", "view_count")
+    list_display = (
+        "title",
+        "author",
+        "state",
+        "published_at",
+        "view_count",
+        "mails_sent",
+        "mails_pending",
+        "mails_failed",
+    )
     list_filter = (PostStateFilter, "created_at")
     search_fields = ("title", "content", "author__email")
     prepopulated_fields = {"slug": ("title",)}
@@ -33,6 +45,32 @@ class PostAdmin(DateHierarchyAdmin):
     @admin.display(description="State", ordering="published_at")
     def state(self, post) -> str:
         return "published" if post.is_published else "draft"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The new-post mails to subscribers, counted per post in the list's one query.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                mails_sent_count=Count("mails", filter=Q(mails__sent_at__isnull=False)),
+                mails_failed_count=Count("mails", filter=Q(mails__failed_at__isnull=False)),
+                mails_pending_count=Count(
+                    "mails", filter=Q(mails__sent_at__isnull=True, mails__failed_at__isnull=True)
+                ),
+            )
+        )
+
+    @admin.display(description="Mails sent", ordering="mails_sent_count")
+    def mails_sent(self, post: Post) -> int:
+        return post.mails_sent_count
+
+    @admin.display(description="pending", ordering="mails_pending_count")
+    def mails_pending(self, post: Post) -> int:
+        return post.mails_pending_count
+
+    @admin.display(description="failed", ordering="mails_failed_count")
+    def mails_failed(self, post: Post) -> int:
+        return post.mails_failed_count
 
 
 @admin.register(DailyViews)
@@ -61,9 +99,54 @@ class DailySourcesAdmin(DateHierarchyAdmin):
 
 @admin.register(Report)
 class ReportAdmin(DeliveryAdmin):
-    list_display = ("author", "day", "state", "attempts", "sent_at", "last_error")
+    list_display = ("author", "day", "days", "state", "attempts", "sent_at", "last_error")
     list_filter = ("day", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
     search_fields = ("author__email",)
-    readonly_fields = ("author", "day", "created_at", "attempts", "sent_at", "failed_at", "last_error")
+    readonly_fields = ("author", "day", "days", "created_at", "attempts", "sent_at", "failed_at", "last_error")
     date_hierarchy = "day"
     list_select_related = ("author",)
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(DateHierarchyAdmin):
+    list_display = ("email", "author", "state", "created_at", "confirmed_at", "unsubscribed_at")
+    list_filter = (("confirmed_at", admin.EmptyFieldListFilter), ("unsubscribed_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "author__email", "author__display_name")
+    readonly_fields = ("author", "email", "created_at", "confirmed_at", "unsubscribed_at")
+    date_hierarchy = "created_at"
+    list_select_related = ("author",)
+    actions = ["unsubscribe"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # Only the reader can subscribe, by confirming from their own mailbox.
+
+    @admin.display(description="State")
+    def state(self, subscriber: Subscriber) -> str:
+        return subscriber.state
+
+    @admin.action(description="Unsubscribe the selected readers")
+    def unsubscribe(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for pk in queryset.values_list("pk", flat=True):
+            services.subscriber_unsubscribe(subscriber_id=pk)
+        self.message_user(request, f"Unsubscribed {len(queryset)} reader(s).")
+
+
+@admin.register(SubscriptionConfirmation)
+class SubscriptionConfirmationAdmin(DeliveryAdmin):
+    list_display = ("subscriber", "state", "attempts", "created_at", "sent_at", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("subscriber__email",)
+    readonly_fields = ("subscriber", "created_at", "attempts", "sent_at", "failed_at", "last_error")
+    date_hierarchy = "created_at"
+    list_select_related = ("subscriber__author",)
+
+
+@admin.register(PostMail)
+class PostMailAdmin(DeliveryAdmin):
+    list_display = ("post", "subscriber", "state", "attempts", "sent_at", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("subscriber__email", "post__title")
+    readonly_fields = ("post", "subscriber", "created_at", "attempts", "sent_at", "failed_at", "last_error")
+    date_hierarchy = "created_at"
+    list_select_related = ("post", "subscriber__author")
+    raw_id_fields = ("post", "subscriber")

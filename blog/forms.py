@@ -13,6 +13,7 @@ from blog.models import (
     TITLE_MAX_LENGTH,
     Post,
 )
+from site.addresses import MailboxField
 from site.text import single_line
 
 SCHEDULE_MAX_DAYS = 3653
@@ -95,3 +96,7 @@ class PostForm(forms.ModelForm):
         if len(names) > TAGS_PER_POST:
             raise forms.ValidationError(f"Up to {TAGS_PER_POST} tags a post.")
         return names
+
+
+class SubscribeForm(forms.Form):
+    email = MailboxField(label="Your email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -8,18 +8,23 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import DailySources, Post, Report, authors
+from blog.models import DailySources, DailyViews, Post, Report, ReportPlan, authors
+from site import unsubscribe
 from site.claims import claims_release_dead
 from site.mail import mail_render
 from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
+from site.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 REPORT_SOURCES = 5
+# A weekly report goes out on Monday for the week that ended on Sunday.
+WEEK_LAST_DAY = 6
 
 
 class ReportDayNotOver(ValueError):
@@ -41,10 +46,41 @@ def report_due_day(now: datetime | None = None) -> date:
     return today - timedelta(days=1) if now >= sent_today_at else today - timedelta(days=2)
 
 
+def report_days(*, frequency: str, day: date) -> int | None:
+    """How many days a report for `day` covers at `frequency`; None when that frequency sends none for it."""
+    frequency_choices = get_user_model().ReportFrequency
+    if frequency == frequency_choices.DAILY:
+        return 1
+    if frequency == frequency_choices.WEEKLY and day.weekday() == WEEK_LAST_DAY:
+        return 7
+    return None
+
+
 def report_authors(*, day: date) -> QuerySet:
-    """Authors owed a report for `day`: everyone with a post published by the end of it."""
+    """
+    Authors owed a report for `day`: everyone with a post published by the end
+    of it whose setting sends one for it (daily; weekly when `day` ends a
+    week), and who had at least one read in the period or asked for quiet ones.
+    Annotated with `report_days`.
+    """
     end_of_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
-    return authors(at=end_of_day).order_by("pk")
+    frequency_choices = get_user_model().ReportFrequency
+    periods = [
+        (frequency, days)
+        for frequency in (frequency_choices.DAILY, frequency_choices.WEEKLY)
+        if (days := report_days(frequency=frequency, day=day))
+    ]
+    if not periods:
+        return authors(at=end_of_day).none()
+    wanted = Q()
+    for frequency, days in periods:
+        read = Exists(
+            DailyViews.objects.filter(
+                post__author=OuterRef("pk"), day__gte=day - timedelta(days=days - 1), day__lte=day, views__gt=0
+            )
+        )
+        wanted |= Q(report_frequency=frequency) & (Q(report_when_quiet=True) | read)
+    return authors(at=end_of_day).filter(wanted).order_by("pk")
 
 
 def report_owe(*, day: date, in_flight_ids: Collection[int] = frozenset()) -> list[Report]:
@@ -57,28 +93,39 @@ def report_owe(*, day: date, in_flight_ids: Collection[int] = frozenset()) -> li
         raise ReportDayNotOver(day)
     with transaction.atomic():
         Report.objects.bulk_create(
-            [Report(author_id=pk, day=day) for pk in report_authors(day=day).values_list("pk", flat=True)],
+            [
+                Report(author_id=pk, day=day, days=report_days(frequency=frequency, day=day))
+                for pk, frequency in report_authors(day=day).values_list("pk", "report_frequency").iterator()
+            ],
             ignore_conflicts=True,
             batch_size=500,
         )
+        ReportPlan.objects.get_or_create(day=day)
         return list(Report.objects.owed().for_day(day).exclude(pk__in=in_flight_ids).select_related("author"))
 
 
 def report_send(*, report_id: int) -> SendResult:
     def build(report: Report) -> EmailMessage:
-        posts = Post.objects.published().by(report.author).with_views_on(report.day).order_by("-view_count", "title")
+        posts = Post.objects.published().by(report.author).with_views_between(report.first_day, report.day)
+        leave = {"url_name": "users:reports-unsubscribe", "kind": unsubscribe.REPORTS, "pk": report.author_id}
         return mail_render(
             template="blog/email/report",
             context={
                 "author": report.author,
-                "day": report.day,
-                "posts": list(posts.only("title", "slug", "view_count")),
+                "report": report,
+                "posts": list(
+                    posts.order_by("-views_between", "-view_count", "title").only("title", "slug", "view_count")
+                ),
                 "sources": DailySources.objects.for_author(report.author).top(
-                    since=report.day, until=report.day, limit=REPORT_SOURCES
+                    since=report.first_day, until=report.day, limit=REPORT_SOURCES
                 ),
                 "dashboard_path": reverse("blog:dashboard"),
+                "profile_path": reverse("users:profile"),
+                "unsubscribe_url": unsubscribe_url(**leave),
             },
             to=report.author.email,
+            from_email=settings.NEWSLETTER_FROM_EMAIL,
+            headers=unsubscribe_headers(**leave, list_name=f"{settings.SITE_NAME} reports", list_local="reports"),
         )
 
     return delivery_send(queryset=Report.objects.owed().select_related("author"), pk=report_id, build_message=build)
@@ -92,6 +139,6 @@ def report_reconcile(*, in_flight_ids: Collection[int], now: datetime | None = N
     """
     claims_release_dead(model=Report)
     due = report_due_day(now)
-    if not Report.objects.for_day(due).exists():
+    if not ReportPlan.objects.filter(day=due).exists():
         report_owe(day=due)
     return owed_ids_not_in_flight(queryset=Report.objects.owed(), in_flight_ids=in_flight_ids)

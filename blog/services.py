@@ -1,4 +1,4 @@
-"""Writes with side effects for the blog: posts, view counting, and planning the daily report."""
+"""Writes with side effects for the blog: posts, view counting, subscriptions, and planning the report."""
 
 import itertools
 from datetime import date, datetime
@@ -9,8 +9,19 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog import reports, tasks
-from blog.models import SLUG_ATTEMPTS, TAG_MAX_LENGTH, DailySources, DailyViews, Post, PostRead, Report, Tag
+from blog import newsletter, reports, tasks
+from blog.models import (
+    SLUG_ATTEMPTS,
+    TAG_MAX_LENGTH,
+    DailySources,
+    DailyViews,
+    Post,
+    PostRead,
+    Report,
+    Subscriber,
+    SubscriptionConfirmation,
+    Tag,
+)
 from site.queue import enqueue_on_commit
 from site.writer import one_writer
 
@@ -22,6 +33,12 @@ class NotVerified(Exception):
 def _publish_check(author: AbstractBaseUser) -> None:
     if not author.is_verified:
         raise NotVerified
+
+
+def _subscribers_mail(post: Post) -> None:
+    """A post published now goes to its author's subscribers at once; a scheduled one, from the reconciler."""
+    if post.is_published and post.subscribers_owed_at is None:
+        enqueue_on_commit(tasks.post_mails_owe_task, post.pk)
 
 
 def post_tags_set(*, post: Post, names: list[str]) -> None:
@@ -72,6 +89,7 @@ def post_create(
             published_at=max(publish_at or timezone.now(), timezone.now()) if publish else None,
         )
         post_tags_set(post=post, names=list(tags))
+        _subscribers_mail(post)
     return post
 
 
@@ -95,6 +113,7 @@ def post_update(
         post.save()
         if tags is not None:
             post_tags_set(post=post, names=tags)
+        _subscribers_mail(post)
     return post
 
 
@@ -103,6 +122,7 @@ def post_publish(*, post: Post) -> Post:
     if not post.is_published:
         post.published_at = timezone.now()
         post.save(update_fields=["published_at", "updated_at"])
+    _subscribers_mail(post)
     return post
 
 
@@ -115,6 +135,50 @@ def post_unpublish(*, post: Post) -> Post:
     post.published_at = None
     post.save(update_fields=["published_at", "updated_at"])
     return post
+
+
+class SubscriptionLinkInvalid(Exception):
+    """A confirmation link that is tampered with, expired, or sent before the reader unsubscribed."""
+
+
+def subscriber_add(*, author: AbstractBaseUser, email: str) -> None:
+    """
+    A reader asks for `author`'s new posts at `email` (normalised): owe them a
+    confirmation mail, unless that address is subscribed already. Returns
+    nothing on purpose: the answer to the reader must not depend on it.
+    """
+    with transaction.atomic():
+        subscriber, _ = Subscriber.objects.get_or_create(author=author, email=email)
+        if subscriber.state == "confirmed":
+            return
+        if subscriber.unsubscribed_at is not None:
+            # Back after leaving: confirmed anew, and mailed only posts published from then on.
+            subscriber.unsubscribed_at = subscriber.confirmed_at = None
+            subscriber.save(update_fields=["unsubscribed_at", "confirmed_at"])
+        confirmation = SubscriptionConfirmation.objects.create(subscriber=subscriber)
+        enqueue_on_commit(tasks.subscription_confirmation_send_task, confirmation.pk)
+
+
+def subscriber_confirm(*, token: str) -> Subscriber:
+    """Follow a confirmation link: from now on, the author's new posts go to the reader. Idempotent."""
+    try:
+        confirmation_id = newsletter.confirmation_token_read(token)
+    except newsletter.ConfirmationInvalid as exc:
+        raise SubscriptionLinkInvalid from exc
+    confirmation = SubscriptionConfirmation.objects.select_related("subscriber__author").filter(pk=confirmation_id)
+    if (confirmation := confirmation.first()) is None:
+        raise SubscriptionLinkInvalid
+    subscriber = confirmation.subscriber
+    if subscriber.unsubscribed_at is not None:
+        raise SubscriptionLinkInvalid  # Left since: only a new request subscribes again.
+    Subscriber.objects.filter(pk=subscriber.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    subscriber.refresh_from_db(fields=["confirmed_at"])
+    return subscriber
+
+
+def subscriber_unsubscribe(*, subscriber_id: int) -> None:
+    """No more new posts to this reader, including mails already owed."""
+    Subscriber.objects.filter(pk=subscriber_id, unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
 
 
 def _count_up(cursor: CursorWrapper, table: str, column: str, key: dict[str, object]) -> None:

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from blog import feeds, views
+from blog import feeds, subscriber_views, views
 from blog.sitemaps import SITEMAPS
 
 
@@ -32,6 +32,13 @@ urlpatterns = [
     path("posts/<uslug:slug>/delete/", views.post_delete, name="post-delete"),
     path("dashboard/export/", views.posts_export, name="posts-export"),
     path("authors/<int:pk>/", views.AuthorDetailView.as_view(), name="author-detail"),
+    path("authors/<int:pk>/subscribe/", subscriber_views.subscriber_create, name="subscriber-create"),
+    path("subscriptions/confirm/<str:token>/", subscriber_views.subscriber_confirm, name="subscriber-confirm"),
+    path(
+        "subscriptions/unsubscribe/<str:token>/",
+        subscriber_views.subscriber_unsubscribe,
+        name="subscriber-unsubscribe",
+    ),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag-detail"),
     path("feed/", feeds.PostsFeed(), name="feed-rss"),
     path("feed/atom/", feeds.PostsAtomFeed(), name="feed-atom"),

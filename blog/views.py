@@ -15,8 +15,8 @@ from django.views.generic import DetailView, ListView
 from blog import readers, services
 from blog.charts import daily_bars
 from blog.export import posts_zip
-from blog.forms import PostForm
-from blog.models import DailySources, DailyViews, Post, Report, Tag, authors, published_q
+from blog.forms import PostForm, SubscribeForm
+from blog.models import DailySources, DailyViews, Post, Report, Subscriber, Tag, authors, published_q
 from blog.rendering import render as markdown_render
 from site.storage import is_write_failure, write_failure_log
 
@@ -92,7 +92,7 @@ class AuthorDetailView(ListView):
         return Post.objects.published().by(self.author).select_related("author").prefetch_related("tags")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(author=self.author, **kwargs)
+        return super().get_context_data(author=self.author, subscribe_form=SubscribeForm(), **kwargs)
 
 
 def _own_post(request: HttpRequest, slug: str) -> Post:
@@ -208,5 +208,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "top_posts": top_posts,
             "sources": sources,
             "last_report": last_report,
+            "subscribers": Subscriber.objects.for_author(request.user).confirmed().count(),
         },
     )

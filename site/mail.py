@@ -24,13 +24,15 @@ def _render_text(name: str, context: dict) -> str:
     return _text_engine().get_template(name).render(Context(context, autoescape=False))
 
 
-def mail_render(*, template: str, context: dict, to: str) -> EmailMultiAlternatives:
-    """Build a text+HTML mail from <template>_subject.txt, .txt and .html."""
+def mail_render(
+    *, template: str, context: dict, to: str, from_email: str | None = None, headers: dict[str, str] | None = None
+) -> EmailMultiAlternatives:
+    """Build a text+HTML mail from <template>_subject.txt, .txt and .html (from DEFAULT_FROM_EMAIL unless given)."""
     context = {"site_url": settings.SITE_URL, "blog_name": settings.SITE_NAME, **context}
     subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
     text = _render_text(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], from_email=from_email, headers=headers)
     message.attach_alternative(html, "text/html")
     return message
 

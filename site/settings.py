@@ -247,6 +247,10 @@ if EMAIL_MAX_PER_SECOND < 0:
     raise ImproperlyConfigured("EMAIL_MAX_PER_SECOND must be a positive number of mails, or empty for no limit.")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "quick_publisher <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Reports and new-post mail are bulk mail; providers advise sending it from
+# another address than account mail, so a complaint about one never holds
+# up a password reset.
+NEWSLETTER_FROM_EMAIL = os.environ.get("NEWSLETTER_FROM_EMAIL", "").strip() or DEFAULT_FROM_EMAIL
 
 HUEY = {
     "huey_class": "site.queue.QueueHuey",

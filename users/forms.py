@@ -98,8 +98,8 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "bio"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        fields = ["display_name", "bio", "report_frequency", "report_when_quiet"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4}), "report_frequency": forms.RadioSelect}
         help_texts = {
             "bio": "A few words about you, shown on your author page (plain text).",
             "display_name": ("Shown as the author of your posts. Left empty, you are shown as a numbered author."),

@@ -64,10 +64,29 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    class ReportFrequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly, on Mondays, for the seven days before"
+        OFF = "off", "Off"
+
     email = models.EmailField("email address", max_length=254, unique=True)
     display_name = models.CharField(max_length=80, blank=True)
     bio = models.TextField(
         max_length=BIO_MAX_LENGTH, blank=True, default="", db_default="", help_text="Shown on your author page."
+    )
+    report_frequency = models.CharField(
+        "view report",
+        max_length=10,
+        choices=ReportFrequency.choices,
+        default=ReportFrequency.DAILY,
+        db_default=ReportFrequency.DAILY,
+        help_text="How often you get a mail with the reads of your posts.",
+    )
+    report_when_quiet = models.BooleanField(
+        "also when nobody read anything",
+        default=False,
+        db_default=False,
+        help_text="Without this, a day or week without reads sends no report.",
     )
     is_verified = models.BooleanField(
         default=False, help_text="Whether the user has followed the link in the verification mail."

@@ -120,11 +120,27 @@ def user_verify(*, token: str, by: User) -> User:
     return user
 
 
-def user_profile_update(*, user: User, display_name: str, bio: str | None = None) -> User:
+def user_profile_update(
+    *,
+    user: User,
+    display_name: str,
+    bio: str | None = None,
+    report_frequency: str | None = None,
+    report_when_quiet: bool | None = None,
+) -> User:
     user.display_name = display_name
     user.bio = user.bio if bio is None else bio.strip()
-    user.save(update_fields=["display_name", "bio"])
+    if report_frequency is not None:
+        user.report_frequency = report_frequency
+    if report_when_quiet is not None:
+        user.report_when_quiet = report_when_quiet
+    user.save(update_fields=["display_name", "bio", "report_frequency", "report_when_quiet"])
     return user
+
+
+def user_reports_stop(*, user_id: int) -> None:
+    """No more view reports (one click in the mail): reports already owed are not sent either."""
+    User.objects.filter(pk=user_id).update(report_frequency=User.ReportFrequency.OFF)
 
 
 def password_reset_done(*, user: User) -> None:

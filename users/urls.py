@@ -29,6 +29,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="users/password_reset_complete.html"),
         name="password-reset-complete",
     ),
+    path("reports/unsubscribe/<str:token>/", views.reports_unsubscribe, name="reports-unsubscribe"),
     path("verify/resend/", views.verification_resend, name="verification-resend"),
     path("verify/<str:token>/", views.verify, name="verify"),
 ]

@@ -11,10 +11,13 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from site import unsubscribe
 from site.addresses import email_normalize
 from site.http import client_key, throttled_answer, too_many_requests
+from site.unsubscribe import OneClick, one_click_view
 from users import services, throttles
 from users.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
+from users.models import User
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -88,9 +91,7 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_profile_update(
-            user=request.user, display_name=form.cleaned_data["display_name"], bio=form.cleaned_data["bio"]
-        )
+        services.user_profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Profile saved.")
         return redirect("users:profile")
     return render(request, "users/user_profile.html", {"form": form})
@@ -166,3 +167,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
         return _login_answer(self.request, super().form_invalid(form))
+
+
+def _reports_describe(user_id: int) -> str | None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return None if user is None else f"the reads of your posts (view reports to {user.email})"
+
+
+reports_unsubscribe = one_click_view(
+    OneClick(
+        kind=unsubscribe.REPORTS,
+        describe=_reports_describe,
+        stop=lambda user_id: services.user_reports_stop(user_id=user_id),
+    )
+)

@@ -1,6 +1,15 @@
 """The blog's models, one module per subject; import them from here."""
 
-from blog.models.mail import REPORT_OWED_DAYS, Report
+from blog.models.mail import (
+    POST_MAIL_OWED_DAYS,
+    REPORT_OWED_DAYS,
+    SUBSCRIPTION_CONFIRM_DAYS,
+    PostMail,
+    Report,
+    ReportPlan,
+    Subscriber,
+    SubscriptionConfirmation,
+)
 from blog.models.posts import (
     CONTENT_MAX_LENGTH,
     DRAFT_SLUG_PREFIX,
@@ -22,7 +31,9 @@ from blog.models.tallies import DailySources, DailyViews, PostRead, VisitorKey
 __all__ = [
     "CONTENT_MAX_LENGTH",
     "DRAFT_SLUG_PREFIX",
+    "POST_MAIL_OWED_DAYS",
     "REPORT_OWED_DAYS",
+    "SUBSCRIPTION_CONFIRM_DAYS",
     "SLUG_ATTEMPTS",
     "SLUG_MAX_LENGTH",
     "TAGS_PER_POST",
@@ -31,9 +42,13 @@ __all__ = [
     "DailySources",
     "DailyViews",
     "Post",
+    "PostMail",
     "PostQuerySet",
     "PostRead",
     "Report",
+    "ReportPlan",
+    "Subscriber",
+    "SubscriptionConfirmation",
     "Tag",
     "VisitorKey",
     "authors",

@@ -59,6 +59,14 @@ class PostQuerySet(models.QuerySet):
         """Given a publish time that has not come yet."""
         return self.filter(published_at__isnull=False).exclude(published_q())
 
+    def awaiting_mail(self) -> PostQuerySet:
+        """Published, and its subscribers not yet owed its mail."""
+        return self.published().filter(subscribers_owed_at__isnull=True)
+
+    def with_views_between(self, first: date, last: date) -> PostQuerySet:
+        views = Sum("daily_views__views", filter=Q(daily_views__day__gte=first, daily_views__day__lte=last))
+        return self.annotate(views_between=Coalesce(views, 0))
+
     def visible_to(self, user: models.Model) -> PostQuerySet:
         """Published posts for everyone, plus the user's own drafts."""
         if user.is_authenticated:
@@ -67,9 +75,6 @@ class PostQuerySet(models.QuerySet):
 
     def with_views_since(self, day: date) -> PostQuerySet:
         return self.annotate(views_since=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day__gte=day)), 0))
-
-    def with_views_on(self, day: date) -> PostQuerySet:
-        return self.annotate(views_on_day=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day=day)), 0))
 
 
 TAG_MAX_LENGTH = 40
@@ -126,6 +131,13 @@ class Post(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, default=timezone.now, db_index=True)
     view_count = models.PositiveBigIntegerField(default=0, editable=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    # Set once every subscriber confirmed by publication time is owed this
+    # post's mail (blog/newsletter.py); never cleared, so publishing it again
+    # sends nothing twice.
+    subscribers_owed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A lease on that fan-out, so one consumer thread does it at a time; one
+    # killed mid-way leaves it to the next after the lease runs out.
+    subscribers_owing_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from blog import reports
-from blog.models import Post, Report
+from blog.models import DailyViews, Post, Report
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,10 @@ def _run(*args):
 
 @pytest.fixture
 def old_post(make_post):
-    return make_post(days_ago=3)
+    """A post published before yesterday and read yesterday: its author is owed yesterday's report."""
+    post = make_post(days_ago=3)
+    DailyViews.objects.create(post=post, day=timezone.localdate() - timedelta(days=1), views=1)
+    return post
 
 
 def _yesterday():
@@ -75,6 +78,7 @@ def test_the_real_report_still_goes_out_after_a_refused_early_send(
     author, old_post, django_capture_on_commit_callbacks
 ):
     today = timezone.localdate()
+    DailyViews.objects.create(post=old_post, day=today, views=1)
     with pytest.raises(CommandError):
         _run("send_view_reports", "--date", today.isoformat())
     # The next morning the consumer plans and sends today's report as usual.

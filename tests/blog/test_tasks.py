@@ -6,20 +6,20 @@ from django.utils import timezone
 
 from blog import reports
 from blog import tasks as blog_tasks
-from blog.models import Report
+from blog.models import DailyViews, Report
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_reconciler_plans_the_due_day_and_sends_it(make_post):
-    make_post(days_ago=3)
+    DailyViews.objects.create(post=make_post(days_ago=3), day=reports.report_due_day(), views=1)
     blog_tasks.report_reconcile_task.call_local()
     assert Report.objects.get().day == reports.report_due_day()
     assert len(mail.outbox) == 1
 
 
 def test_reconcile_task_sends_a_missed_report_once(make_post, huey_queue):
-    make_post(days_ago=3)
+    DailyViews.objects.create(post=make_post(days_ago=3), day=reports.report_due_day(), views=1)
     blog_tasks.report_reconcile_task.call_local()
     blog_tasks.report_reconcile_task.call_local()  # The first one's send is still queued.
     [queued] = huey_queue.pending()
@@ -27,9 +27,9 @@ def test_reconcile_task_sends_a_missed_report_once(make_post, huey_queue):
 
 
 def test_at_report_time_the_day_is_planned_and_queued_once(make_post, huey_queue, settings, monkeypatch):
-    make_post(days_ago=3)
     settings.REPORT_HOUR, settings.REPORT_MINUTE = 7, 0
     at = timezone.localtime().replace(hour=7, minute=0, second=5, microsecond=0)
+    DailyViews.objects.create(post=make_post(days_ago=3), day=at.date() - timedelta(days=1), views=1)
     monkeypatch.setattr(timezone, "now", lambda: at)
     # The tasks due that minute run at once on different worker threads, so
     # each sees the queue as it was before any of them: nothing in flight.

@@ -118,7 +118,9 @@ def test_invisible_display_names_are_empty(client, name, django_capture_on_commi
 
 def test_profile_saves_a_bio(client, user):
     client.force_login(user)
-    response = client.post("/accounts/profile/", {"display_name": "Ann", "bio": "  I write.  "})
+    response = client.post(
+        "/accounts/profile/", {"display_name": "Ann", "bio": "  I write.  ", "report_frequency": "daily"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.display_name, user.bio) == ("Ann", "I write.")

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.django_db
 
 def test_profile_display_name_is_shown_as_author(client, author, post):
     client.force_login(author)
-    response = client.post(reverse("users:profile"), {"display_name": "  Ada   Lovelace "})
+    response = client.post(reverse("users:profile"), {"display_name": "  Ada   Lovelace ", "report_frequency": "daily"})
     assert response.status_code == 302
     author.refresh_from_db()
     assert author.display_name == "Ada Lovelace"

@@ -1,0 +1,75 @@
+"""
+Readers subscribing to an author's new posts: the form on the author page,
+the confirmation link (double opt-in) and the one-click unsubscribe.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from blog import services
+from blog.forms import SubscribeForm
+from blog.models import Subscriber, authors
+from site import unsubscribe
+from site.http import client_key, too_many_requests
+from site.throttles import Limit, Throttled, throttle_hit
+from site.unsubscribe import OneClick, one_click_view
+
+# As for signup: a client may ask for a few addresses an hour, and an
+# address is mailed a few confirmation links an hour at most, whoever asks.
+SUBSCRIBE_PER_IP = Limit("subscribe:ip", 10, 3600)
+SUBSCRIBE_PER_EMAIL = Limit("subscribe:email", 3, 3600)
+
+
+@require_POST
+def subscriber_create(request: HttpRequest, pk: int) -> HttpResponse:
+    author = get_object_or_404(authors(), pk=pk)
+    form = SubscribeForm(request.POST)
+    context = {"author": author, "form": form}
+    if not form.is_valid():
+        return render(request, "blog/subscriber_form.html", context, status=400)
+    email = form.cleaned_data["email"]
+    try:
+        throttle_hit((SUBSCRIBE_PER_IP, client_key(request)), (SUBSCRIBE_PER_EMAIL, email))
+    except Throttled as throttled:
+        return too_many_requests(
+            request,
+            throttled,
+            "Too many subscriptions from here.",
+            template="blog/subscriber_form.html",
+            context=context,
+            form=form,
+        )
+    services.subscriber_add(author=author, email=email)
+    # The same answer whether the address was new, waiting or subscribed already.
+    return render(request, "blog/subscriber_pending.html", {"author": author, "email": email})
+
+
+# No CSRF token: the link's signed token is the whole authorisation, and a
+# mail app's built-in browser often has no cookie from this site.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscriber_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (mail scanners follow links), POST confirms."""
+    if request.method != "POST":
+        return render(request, "blog/subscriber_confirm.html", {"state": "ask"})
+    try:
+        subscriber = services.subscriber_confirm(token=token)
+    except services.SubscriptionLinkInvalid:
+        return render(request, "blog/subscriber_confirm.html", {"state": "invalid"}, status=400)
+    return render(request, "blog/subscriber_confirm.html", {"state": "done", "author": subscriber.author})
+
+
+def _subscriber_describe(subscriber_id: int) -> str | None:
+    subscriber = Subscriber.objects.select_related("author").filter(pk=subscriber_id).first()
+    return None if subscriber is None else f"new posts by {subscriber.author.public_name} (to {subscriber.email})"
+
+
+subscriber_unsubscribe = one_click_view(
+    OneClick(
+        kind=unsubscribe.NEW_POSTS,
+        describe=_subscriber_describe,
+        stop=lambda subscriber_id: services.subscriber_unsubscribe(subscriber_id=subscriber_id),
+    )
+)
