@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import Report
+from blog.models import PostMail, Report, Subscriber, SubscriptionConfirmation
+from users.models import AccountMail
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +31,54 @@ def test_reports_have_no_view_on_site_button(admin_client, author):
     report = Report.objects.create(author=author, day=timezone.localdate() - timedelta(days=1))
     page = admin_client.get(reverse("admin:blog_report_change", args=[report.pk])).content.decode()
     assert "View on site" not in page
+
+
+def _subscribers(author, n):
+    return [
+        Subscriber.objects.create(author=author, email=f"r{i}@example.org", confirmed_at=timezone.now())
+        for i in range(n)
+    ]
+
+
+def test_post_list_counts_each_posts_mails_sent_pending_and_failed(admin_client, author, post):
+    a, b, c, d = _subscribers(author, 4)
+    PostMail.objects.create(post=post, subscriber=a, sent_at=timezone.now())
+    PostMail.objects.create(post=post, subscriber=b, sent_at=timezone.now())
+    PostMail.objects.create(post=post, subscriber=c, failed_at=timezone.now(), last_error="550 no such user")
+    PostMail.objects.create(post=post, subscriber=d)
+    response = admin_client.get(reverse("admin:blog_post_changelist"))
+    assert response.status_code == 200
+    [row] = response.context["cl"].result_list
+    assert (row.mails_sent_count, row.mails_pending_count, row.mails_failed_count) == (2, 1, 1)
+    page = response.content.decode()
+    assert 'class="field-mails_sent">2<' in page and 'class="field-mails_failed">1<' in page
+
+
+def test_subscribers_are_listed_and_unsubscribed_through_the_service(admin_client, author, post):
+    waiting = Subscriber.objects.create(author=author, email="waiting@example.org")
+    [reader] = _subscribers(author, 1)
+    url = reverse("admin:blog_subscriber_changelist")
+    page = admin_client.get(url).content.decode()
+    assert "waiting@example.org" in page and "unconfirmed" in page and "confirmed" in page
+    assert admin_client.get(reverse("admin:blog_subscriber_add")).status_code == 403
+    response = admin_client.post(url, {"action": "unsubscribe", "_selected_action": [reader.pk]}, follow=True)
+    assert "Unsubscribed 1 reader(s)." in response.content.decode()
+    reader.refresh_from_db()
+    waiting.refresh_from_db()
+    assert reader.state == "unsubscribed" and waiting.state == "unconfirmed"
+
+
+def test_the_mail_queue_page_counts_every_kind_of_mail(admin_client, author, user, post):
+    [reader] = _subscribers(author, 1)
+    PostMail.objects.create(post=post, subscriber=reader)
+    SubscriptionConfirmation.objects.create(subscriber=Subscriber.objects.create(author=author, email="w@example.org"))
+    AccountMail.objects.create(user=user, email=user.email, kind=AccountMail.Kind.PASSWORD_RESET)
+    AccountMail.objects.create(user=user, email=user.email, kind=AccountMail.Kind.ACCOUNT_EXISTS)
+    Report.objects.create(author=author, day=timezone.localdate() - timedelta(days=1))
+    page = admin_client.get(reverse("admin:queue")).content.decode()
+    for name in ("account mails", "email verifications", "reports", "post mails", "subscription confirmations"):
+        assert name in page.lower(), name
+    counts = {
+        kind["name"]: kind["unsent"] for kind in admin_client.get(reverse("admin:queue")).context["queue"]["deliveries"]
+    }
+    assert counts["account mails"] == 2 and counts["post mails"] == 1 and counts["subscription confirmations"] == 1
