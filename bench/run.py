@@ -11,13 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import environment, report_scale, signup, throughput, views, year
+from bench import environment, fan_out, report_scale, signup, throughput, views, year
 from bench.stacks import Stack, cpu_seconds, footprint
 from bench.write import write_markdown
 from harness.live import SmtpServer, collectstatic
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report", "year")
+SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report", "fan_out", "year")
 
 
 def main():
@@ -69,6 +69,8 @@ def main():
         if "report" in sections:
             results["report"] = report_scale.run(tmp / "report", static_root, authors=args.authors)
             print(results["report"], flush=True)
+        if "fan_out" in sections:
+            results["fan_out"] = fan_out.run(tmp / "fan_out", static_root)
         if "year" in sections:
             results["year"] = year.run()
             print(results["year"], flush=True)

@@ -31,7 +31,7 @@ GIT = ["git", "-c", "user.name=Upgrade test", "-c", "user.email=upgrade@example.
 
 def _new_release(origin, tmp_path):
     """Commit to `origin` what a release that adds a column looks like."""
-    models = origin / "blog" / "models.py"
+    models = origin / "blog" / "models" / "posts.py"
     text = models.read_text()
     anchor = "    view_count = "
     assert anchor in text

@@ -1,0 +1,156 @@
+"""
+A new post fanned out to 10,000 confirmed subscribers through the real
+consumer and the loopback SMTP server: time until every mail is accepted,
+mails per second, the consumer's peak memory and queries per mail; once with
+no sending limit, once with EMAIL_MAX_PER_SECOND=50 (and the most mails
+accepted in any one second), and once with the consumer SIGKILLed half-way
+and started again (lost and duplicated mails).
+
+    .venv/bin/python -m bench.fan_out [--subscribers N]
+"""
+
+import argparse
+import collections
+import json
+import signal
+import threading
+import time
+
+from bench.stacks import Stack, memory_kib, process_tree
+from harness.live import SmtpServer, wait_for
+
+SETUP = """
+from datetime import timedelta
+from django.utils import timezone
+from blog import services
+from blog.models import Subscriber
+from users.models import User
+author = User.objects.create_user(email="writer@bench.example", password=None, is_verified=True)
+since = timezone.now() - timedelta(days=1)
+Subscriber.objects.bulk_create(
+    [Subscriber(author=author, email=f"s{{n}}@bench.example", confirmed_at=since) for n in range({count})],
+    batch_size=1000,
+)
+post = services.post_create(author=author, title="A new post", content="Hello, readers. " * 40)
+services.post_unpublish(post=post)
+print(post.pk)
+"""
+
+PUBLISH = (
+    "from blog import services; from blog.models import Post; services.post_publish(post=Post.objects.get(pk={pk}))"
+)
+
+QUERIES = """
+import json
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from blog import newsletter, services
+from blog.models import Post, PostMail, Subscriber
+from users.models import User
+author = User.objects.create_user(email="queries@bench.example", password=None, is_verified=True)
+Subscriber.objects.bulk_create([Subscriber(author=author, email=f"q{n}@bench.example",
+                                           confirmed_at="2000-01-01T00:00:00Z") for n in range(1000)])
+post = Post.objects.create(author=author, title="Counted", content="Hi.")
+ids = []
+with CaptureQueriesContext(connection) as fan_out:
+    newsletter.post_mails_owe(post_id=post.pk, enqueue=ids.extend)
+with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    with CaptureQueriesContext(connection) as sends:
+        for pk in ids[:100]:
+            newsletter.post_mail_send(mail_id=pk)
+print(json.dumps({"fan_out_per_mail": round(len(fan_out) / len(ids), 3), "send_per_mail": len(sends) / 100}))
+"""
+
+
+def _busiest_second(arrivals):
+    """The most mails accepted in any one-second window (sliding, not aligned to clock seconds)."""
+    times = sorted(at for _, at in arrivals)
+    most, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def one_run(folder, static_root, subscribers, kill_at=None, **env):
+    with SmtpServer() as smtp:
+        stack = Stack("huey", folder, smtp.port, static_root, **env)
+        stack.site.migrate()
+        queries = json.loads(stack.site.shell(QUERIES).strip().splitlines()[-1]) if kill_at is None else None
+        post_id = int(stack.site.shell(SETUP.format(count=subscribers)).strip().splitlines()[-1])
+        smtp.inbox.messages.clear()
+        smtp.inbox.arrivals.clear()
+        stack.site.start_consumer()
+        peak, stop = {"rss": 0}, threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                if (process := stack.site.processes.get("consumer")) is not None:
+                    peak["rss"] = max(peak["rss"], sum(memory_kib(p)[0] for p in process_tree(process.pid)))
+                time.sleep(0.2)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        killed_after = None
+        try:
+            started = time.time()
+            stack.site.shell(PUBLISH.format(pk=post_id))
+            if kill_at is not None:
+                wait_for(lambda: len(smtp.inbox.messages) >= kill_at, 600, message="the fan-out to be half-way")
+                stack.site.stop("consumer", sig=signal.SIGKILL)
+                killed_after = len(smtp.inbox.messages)
+                stack.site.start_consumer()
+            expected = {f"s{n}@bench.example" for n in range(subscribers)}
+            wait_for(
+                lambda: len({a for a, _ in smtp.inbox.arrivals}) >= subscribers,
+                1800,
+                interval=0.5,
+                message=f"{subscribers} mails",
+            )
+            seconds = max(at for _, at in smtp.inbox.arrivals) - started
+            time.sleep(3)  # Let any duplicate arrive before counting.
+            received = collections.Counter(address for address, _ in smtp.inbox.arrivals)
+        finally:
+            stop.set()
+            sampler.join()
+            stack.stop()
+    result = {
+        "subscribers": subscribers,
+        "all_mails_seconds": round(seconds, 1),
+        "mails_per_s": round(subscribers / seconds, 1),
+        "busiest_second": _busiest_second(smtp.inbox.arrivals),
+        "lost": len(expected - set(received)),
+        "duplicates": sum(n - 1 for n in received.values()),
+        "consumer_peak_rss_mib": round(peak["rss"] / 1024, 1),
+    }
+    if queries:
+        result["queries"] = queries
+    if killed_after is not None:
+        result["delivered_before_kill"] = killed_after
+    return result
+
+
+def run(folder, static_root, subscribers=10_000):
+    results = {"unlimited": one_run(folder / "unlimited", static_root, subscribers)}
+    print("fan-out, no limit:", results["unlimited"], flush=True)
+    results["limit_50"] = one_run(folder / "limited", static_root, subscribers, EMAIL_MAX_PER_SECOND="50")
+    print("fan-out, 50/s:", results["limit_50"], flush=True)
+    results["sigkill"] = one_run(folder / "killed", static_root, subscribers, kill_at=subscribers // 2)
+    print("fan-out, SIGKILL:", results["sigkill"], flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    import tempfile
+    from pathlib import Path
+
+    from harness.live import collectstatic
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qp-fan-out-") as tmp:
+        static_root = collectstatic(Path(tmp) / "static")
+        print(json.dumps(run(Path(tmp), static_root, args.subscribers), indent=2))
