@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import DailySources, DailyViews, Post, Report, ReportPlan, authors
+from blog.models import REPORT_OWED_DAYS, DailySources, DailyViews, Post, Report, ReportPlan, authors
 from site import unsubscribe
 from site.claims import claims_release_dead
 from site.mail import mail_render
@@ -133,12 +133,16 @@ def report_send(*, report_id: int) -> SendResult:
 
 def report_reconcile(*, in_flight_ids: Collection[int], now: datetime | None = None) -> list[int]:
     """
-    Catch up a missed schedule and re-owe lost sends: owe the due day's
-    reports if no run did (the consumer was down at REPORT_TIME), and return
-    the ids of owed reports that nothing in the queue covers.
+    Catch up a missed schedule and re-owe lost sends: owe the reports of the
+    due day and of every day since the last planned one (the consumer was
+    down at REPORT_TIME, perhaps on the Monday a weekly report goes out), up
+    to REPORT_OWED_DAYS back, and return the ids of owed reports that nothing
+    in the queue covers.
     """
     claims_release_dead(model=Report)
     due = report_due_day(now)
-    if not ReportPlan.objects.filter(day=due).exists():
-        report_owe(day=due)
+    last = ReportPlan.objects.filter(day__lte=due).order_by("-day").values_list("day", flat=True).first()
+    first = max(last + timedelta(days=1), due - timedelta(days=REPORT_OWED_DAYS - 1)) if last else due
+    for offset in range((due - first).days + 1):
+        report_owe(day=first + timedelta(days=offset))
     return owed_ids_not_in_flight(queryset=Report.objects.owed(), in_flight_ids=in_flight_ids)

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from blog import reports, services
-from blog.models import DailyViews, Report
+from blog.models import DailyViews, Report, ReportPlan, Subscriber
 from site.unsubscribe import REPORTS, unsubscribe_url
 
 pytestmark = pytest.mark.django_db
@@ -145,9 +145,26 @@ def test_a_tampered_or_foreign_token_gets_a_4xx_and_changes_nothing(author, make
 
 @pytest.fixture
 def make_subscriber_for():
-    from blog.models import Subscriber
-
     def make(author):
         return Subscriber.objects.create(author=author, email="r@example.org", confirmed_at=timezone.now())
 
     return make
+
+
+def test_a_consumer_down_all_monday_still_sends_the_weekly_report(author, old_post, monkeypatch):
+    """Planned through Saturday; back on Tuesday morning, the reconciler plans Sunday (weekly) and Monday."""
+    author.report_frequency = "weekly"
+    author.save()
+    DailyViews.objects.create(post=old_post, day=SUNDAY - timedelta(days=2), views=3)
+    ReportPlan.objects.create(day=SUNDAY - timedelta(days=1))
+    tuesday = timezone.make_aware(timezone.datetime(2026, 11, 24, 8, 0))
+    monkeypatch.setattr(timezone, "now", lambda: tuesday)
+    [report_id] = reports.report_reconcile(in_flight_ids=set())
+    report = Report.objects.get(pk=report_id)
+    assert (report.day, report.days) == (SUNDAY, 7)
+    assert set(ReportPlan.objects.values_list("day", flat=True)) == {
+        SUNDAY - timedelta(days=1),
+        SUNDAY,
+        SUNDAY + timedelta(days=1),
+    }
+    assert reports.report_reconcile(in_flight_ids={report_id}) == []
