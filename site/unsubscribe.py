@@ -67,7 +67,7 @@ class OneClick:
     """One kind of mail to leave: what it is called for a recipient, and how to stop it."""
 
     kind: str
-    describe: Callable[[int], str | None]  # "new posts by Ann"; None when the recipient is gone.
+    describe: Callable[[int], str | None]  # "new posts by Ann"; None when stopped already, or the recipient is gone.
     stop: Callable[[int], None]
 
 

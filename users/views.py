@@ -170,7 +170,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def _reports_describe(user_id: int) -> str | None:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(report_frequency=User.ReportFrequency.OFF).first()
     return None if user is None else f"the reads of your posts (view reports to {user.email})"
 
 

@@ -237,7 +237,7 @@ def test_the_dashboard_counts_confirmed_subscribers(author_client, post, make_su
     make_subscriber("b@example.org")
     make_subscriber("c@example.org", confirmed_at=None)
     make_subscriber("d@example.org", unsubscribed_at=timezone.now())
-    assert "2 subscribers by mail" in author_client.get("/dashboard/").content.decode()
+    assert "2 subscribers by&nbsp;mail" in author_client.get("/dashboard/").content.decode()
 
 
 def test_the_confirmation_reconciler_owes_what_the_queue_lost(author, post, make_subscriber):

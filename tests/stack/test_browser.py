@@ -182,3 +182,50 @@ def test_admin_sees_queue_health_and_the_report_mail_renders(live_site, smtp, br
     assert page.locator("table tr").count() >= 2
     assert page.get_by_role("link", name="Open your dashboard").get_attribute("href").endswith("/dashboard/")
     _shoot(page, screenshots, "report-mail")
+
+
+def _width_overflow(page):
+    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_a_reader_subscribes_confirms_gets_the_next_post_and_leaves(live_site, smtp, browser, screenshots):
+    site = live_site
+    author_id = site.shell(
+        "from users.models import User; from blog import services\n"
+        "a = User.objects.create_user(email='ann@example.org', password=None, is_verified=True, display_name='Ann')\n"
+        "services.post_create(author=a, title='First', content='Hi.', publish=True); print(a.pk)"
+    ).strip()
+    reader = "a-rather-long-address.of.a.reader@subdomain.example.org"
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{site.url}/authors/{author_id}/")
+    assert _unlabelled_inputs(page) == []
+    page.get_by_label("Your email").fill(reader)
+    page.get_by_role("button", name="Subscribe").click()
+    page.get_by_role("heading", name="Check your inbox").wait_for()
+    assert _width_overflow(page) <= 0  # A long address wraps on a phone.
+    _shoot(page, screenshots, "subscribe-pending")
+
+    link = wait_for(lambda: _latest_link(smtp, reader, r"http://\S+/subscriptions/confirm/\S+/"), 30, message="confirm")
+    page.goto(link)
+    assert (
+        "0" == site.shell("from blog.models import Subscriber; print(Subscriber.objects.confirmed().count())").strip()
+    )
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("heading", name="Subscribed").wait_for()
+    _shoot(page, screenshots, "subscribe-confirmed")
+
+    site.shell(
+        "from users.models import User; from blog import services\n"
+        "services.post_create(author=User.objects.get(email='ann@example.org'), title='Second', content='Hi.', "
+        "publish=True)"
+    )
+    message = wait_for(lambda: [m for m in smtp.inbox.to(reader) if m["Subject"] == "Second"], 30, message="post")[0]
+    unsubscribe = re.search(r"http://\S+/subscriptions/unsubscribe/\S+/", text_of(message))[0]
+    page.goto(unsubscribe)
+    assert "Stop getting mail about new posts by Ann" in page.content()
+    page.get_by_role("button", name="Unsubscribe").click()
+    page.get_by_text("you will get no more mail").wait_for()
+    assert _width_overflow(page) <= 0
+    _shoot(page, screenshots, "unsubscribed")
+    left = "from blog.models import Subscriber; print(Subscriber.objects.get().state)"
+    assert site.shell(left).strip() == "unsubscribed"
