@@ -3,6 +3,7 @@ Run every benchmark and write docs/benchmarks.md and docs/benchmarks.json.
 
     .venv/bin/python -m bench.run                 # what `make bench` runs
     .venv/bin/python -m bench.run --only signup   # one section, printed, nothing written
+    .venv/bin/python -m bench.run --only peers --merge   # one section, merged into the written results
 """
 
 import argparse
@@ -11,13 +12,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import environment, fan_out, report_scale, signup, throughput, views, year
+from bench import environment, fan_out, peers, report_scale, signup, throughput, views, year
 from bench.stacks import Stack, cpu_seconds, footprint
 from bench.write import write_markdown
 from harness.live import SmtpServer, collectstatic
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report", "fan_out", "year")
+SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report", "fan_out", "peers", "year")
 
 
 def main():
@@ -25,6 +26,9 @@ def main():
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run just these sections; write nothing")
     parser.add_argument("--signups", type=int, default=30, help="signups per response-time sample")
     parser.add_argument("--authors", type=int, default=10_000, help="authors in the report-at-scale run")
+    parser.add_argument(
+        "--merge", action="store_true", help="with --only: put these sections into docs/benchmarks.json and rewrite"
+    )
     parser.add_argument(
         "--rewrite", action="store_true", help="only rewrite docs/benchmarks.md from docs/benchmarks.json"
     )
@@ -71,9 +75,19 @@ def main():
             print(results["report"], flush=True)
         if "fan_out" in sections:
             results["fan_out"] = fan_out.run(tmp / "fan_out", static_root)
+        if "peers" in sections:
+            results["peers"] = {**peers.run(tmp / "peers", static_root), "started": time.strftime("%Y-%m-%d %H:%M")}
         if "year" in sections:
             results["year"] = year.run()
             print(results["year"], flush=True)
+    if args.only and args.merge:
+        # Sections keep their own start time in the document, so a merged one says when it ran.
+        merged = json.loads((ROOT / "docs" / "benchmarks.json").read_text())
+        merged.update({name: results[name] for name in sections})
+        (ROOT / "docs" / "benchmarks.json").write_text(json.dumps(merged, indent=2, default=str) + "\n")
+        write_markdown(merged, ROOT / "docs" / "benchmarks.md")
+        print("Merged", ", ".join(sections), "into docs/benchmarks.md and docs/benchmarks.json")
+        return
     if args.only:
         print(json.dumps(results, indent=2, default=str))
         return

@@ -3,19 +3,45 @@ The stacks under comparison, started on loopback in a temporary folder:
 
 - huey:   gunicorn + `manage.py run_huey` (the product)
 - celery: gunicorn + redis-server + Celery worker + Celery beat
+- q2:     gunicorn + `manage.py qcluster` (django-q2, ORM broker on the same SQLite)
+- tasksdb: gunicorn + `manage.py db_worker` (django-tasks with its database backend)
 - inline, nomail: gunicorn alone, mail sent in the request or not at all
+
+`reconciler=False` runs the queue alone: no periodic reconciler of owed mail
+(Huey's consumer with -n, no Celery beat, no schedule or loop for the peers).
 """
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from harness.live import LiveSite, free_port, wait_for
 
+PEERS = ("q2", "tasksdb")
+
+# django-q2's own scheduler (in the cluster) runs the product's reconciler every minute.
+RECONCILE_SCHEDULED = """
+from django_q.models import Schedule
+Schedule.objects.get_or_create(
+    name="verification-reconcile",
+    defaults={"func": "bench.peer_tasks.verification_reconcile", "schedule_type": Schedule.MINUTES, "minutes": 1},
+)
+"""
+# django-tasks has no scheduler: a loop runs the product's reconciler every minute.
+RECONCILE_LOOP = """
+import time
+from bench import modes, peer_tasks
+modes.apply("tasksdb")
+while True:
+    peer_tasks.verification_reconcile()
+    time.sleep(60)
+"""
+
 
 class Stack:
-    def __init__(self, kind, data_dir, smtp_port, static_root, counting=True, **env):
-        self.kind = kind
+    def __init__(self, kind, data_dir, smtp_port, static_root, counting=True, reconciler=True, **env):
+        self.kind, self.reconciler = kind, reconciler
         data_dir.mkdir(parents=True, exist_ok=True)
         self.redis_port = free_port()
         self.site = LiveSite(
@@ -31,6 +57,7 @@ class Stack:
                 "WEB_CONCURRENCY": "3",  # The product's default (site/gunicorn.conf.py).
                 "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
                 "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+                **({"DJANGO_SETTINGS_MODULE": "bench.settings_peers"} if kind in PEERS else {}),
                 **env,
             },
         )
@@ -57,14 +84,34 @@ class Stack:
             wait_for(lambda: "Ready to accept connections" in self.site.log("redis"), 20, message="redis-server")
             celery = [sys.executable, "-m", "celery", "-A", "bench.celery_app"]
             self.site.spawn("worker", [*celery, "worker", "--loglevel", "INFO"])
-            self.site.spawn("beat", [*celery, "beat", "--loglevel", "INFO", "-s", str(self.site.data_dir / "beat")])
+            if self.reconciler:
+                beat = [*celery, "beat", "--loglevel", "INFO", "-s", str(self.site.data_dir / "beat")]
+                self.site.spawn("beat", beat)
             wait_for(
                 lambda: " ready." in self.site.log("worker"), 60, message=f"celery worker:\n{self.site.log('worker')}"
             )
         elif self.kind == "huey":
-            self.site.start_consumer()
+            if self.reconciler:
+                self.site.start_consumer()
+            else:
+                self.site.spawn("consumer", [sys.executable, "manage.py", "run_huey", "-n"])
+        elif self.kind in PEERS:
+            self.start_worker()
         self.site.start_web("bench.wsgi:application")
         return self
+
+    def start_worker(self):
+        """The peer's worker, started the way its documentation says (and its reconciler, if asked)."""
+        manage = [sys.executable, "manage.py"]
+        if self.kind == "q2":
+            self.site.spawn("worker", [*manage, "qcluster"])
+            if self.reconciler:
+                self.site.shell(RECONCILE_SCHEDULED)
+        else:
+            self.site.spawn("worker", [*manage, "db_worker"])
+            if self.reconciler and "reconciler" not in self.site.processes:
+                self.site.spawn("reconciler", [*manage, "shell", "-c", RECONCILE_LOOP])
+        time.sleep(3)  # Django set-up in the worker.
 
     def stop(self):
         self.site.stop_all()

@@ -15,6 +15,109 @@ def _target(ok):
     return "met" if ok else "**missed**"
 
 
+PEER_LABELS = {
+    "huey": "Huey / SQLite (the product)",
+    "q2": "django-q2, ORM broker on SQLite",
+    "tasksdb": "django-tasks-db on SQLite",
+    "celery": "Celery / Redis",
+}
+
+
+def _peers_lines(p):
+    tp, lat, loss, fp = p["throughput"], p["latency"], p["loss"], p["footprint"]
+    v = p["versions"]
+    kinds = list(PEER_LABELS)
+    lines = [
+        "## 9. Four ways to run the same mail: Huey, django-q2, django-tasks-db, Celery",
+        "",
+        f"Measured in one run of `python -m bench.peers` ({p['started']}): huey {v['huey']}, django-q2 "
+        f"{v['django-q2']}, django-tasks {v['django-tasks']} with django-tasks-db {v['django-tasks-db']}, celery "
+        f"{v['celery']}. Each peer runs the product's own verification-mail service through `bench/peer_tasks.py` "
+        "(`bench/settings_peers.py` adds the peer's app to the product's settings), on the product's SQLite "
+        "database; the peers are installed only by `requirements-bench.txt`. django-q2 runs as its documentation "
+        "recommends for the ORM broker (4 workers, `timeout` 30 s, `retry` 60 s, so an unacknowledged task is "
+        "handed out again after a minute); django-tasks-db with its `db_worker` and defaults.",
+        "",
+        f"### Throughput: {tp['tasks']:,} tiny tasks",
+        "",
+        _row("queue", "enqueued per s", "processed per s, end to end", "seconds"),
+        _row("---", "---:", "---:", "---:"),
+        *(_row(PEER_LABELS[k], tp[k]["enqueue_per_s"], tp[k]["end_to_end_per_s"], tp[k]["seconds"]) for k in kinds),
+        "",
+        "Huey's enqueue is one INSERT into its own small SQLite file and its consumer takes tasks with one DELETE "
+        "each; django-q2's ORM broker and django-tasks-db write their task rows through the ORM into the site's "
+        "database, with more columns, indexes and status updates per task, and they share that database's single "
+        "write lock with the site. Celery hands tasks to Redis in memory.",
+        "",
+        "### Signup to inbox",
+        "",
+        _row("queue", "idle p50 / p95 ms", "burst p50 / p95 ms", "signups/s in the burst", '"database is locked"'),
+        _row("---", "---:", "---:", "---:", "---:"),
+        *(
+            _row(
+                PEER_LABELS[k],
+                f"{lat[k]['idle']['p50_ms']:.0f} / {lat[k]['idle']['p95_ms']:.0f}",
+                f"{lat[k]['burst']['p50_ms']:.0f} / {lat[k]['burst']['p95_ms']:.0f}",
+                lat[k]["burst"]["signups_per_s"],
+                lat[k]["locked_errors"],
+            )
+            for k in kinds
+        ),
+        "",
+        "Idle latency is the signup request itself plus the wait until a worker looks: Huey's consumer polls its "
+        "queue file at most every 0.1 s, django-q2's ORM broker polls every `poll` (0.2 s), django-tasks' "
+        "`db_worker` sleeps its interval between empty polls, and a Celery worker blocks on Redis and wakes at "
+        "once. In the burst, every stack's signups are paced by password hashing and the site's write lock; the "
+        "peers add their task rows to that lock's queue.",
+        "",
+        f"### Loss under SIGKILL: {OWED_TEXT} owed verification mails, the worker killed mid-batch and restarted",
+        "",
+        _row("queue", "reconciler", "delivered", "lost", "duplicated", "last mail after the kill"),
+        _row("---", "---", "---:", "---:", "---:", "---:"),
+    ]
+    for k in kinds:
+        for mode, label in (("reconciler", "the product's, every minute"), ("queue_alone", "none: the queue alone")):
+            x = loss[f"{k}_{mode}"]
+            last = f"{x['last_arrival_after_kill_s']} s" if x["last_arrival_after_kill_s"] is not None else "-"
+            lines.append(_row(PEER_LABELS[k], label, x["delivered"], x["lost"], x["duplicated"], last))
+    lines += [
+        "",
+        f"A mail not delivered {loss['huey_reconciler']['deadline_s']} s after the restart counts as lost. Huey's "
+        "queue deletes a task when a worker takes it, so the tasks the killed consumer held are gone; the owed "
+        "rows stay claimed by the dead process until the reconciler frees them at the new consumer's start and "
+        "queues them again. django-q2's ORM broker keeps a taken task and hands it out again once `retry` passes, "
+        "so it recovers by itself, a minute later, and can run a task twice. django-tasks-db marks a taken task "
+        "RUNNING and nothing ever resets it after a kill, so those tasks are lost unless something outside the "
+        "queue (the product's reconciler) owes the mail again. Celery takes tasks with early acknowledgement by "
+        "default, so a killed worker's prefetched tasks are gone with it. In every row with the reconciler, the "
+        "database's record of owed mail is what makes the loss zero; the duplicates are mails the SMTP server had "
+        "accepted before the killed process could record them.",
+        "",
+        "### Footprint of the running stack (after 10 signups)",
+        "",
+        _row("queue", "processes", "PSS MiB", "RSS MiB"),
+        _row("---", "---:", "---:", "---:"),
+        *(
+            _row(
+                PEER_LABELS[k],
+                sum(x["processes"] for x in fp[k].values()),
+                round(sum(x["pss_mib"] for x in fp[k].values()), 1),
+                round(sum(x["rss_mib"] for x in fp[k].values()), 1),
+            )
+            for k in kinds
+        ),
+        "",
+        "Huey's consumer is one process with worker threads; django-q2's cluster forks a sentinel, a pusher, a "
+        "monitor and one process per worker, each with Django loaded; `db_worker` is one process; Celery adds "
+        "redis-server, a prefork pool and beat.",
+        "",
+    ]
+    return lines
+
+
+OWED_TEXT = "200"
+
+
 def _fan_out_lines(fan):
     free, slow, killed = fan["unlimited"], fan["limit_50"], fan["sigkill"]
     return [
@@ -304,6 +407,8 @@ def write_markdown(r, path):
     ]
     if fan := r.get("fan_out"):
         lines += _fan_out_lines(fan)
+    if peers := r.get("peers"):
+        lines += _peers_lines(peers)
     if year := r.get("year"):
         mb = lambda n: f"{n / 1_000_000:.1f} MB"  # noqa: E731
         lines += [

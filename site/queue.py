@@ -9,11 +9,13 @@ reconcilers re-create from the database's record of what mail is owed.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -42,18 +44,42 @@ class QueueHuey(SqliteHuey):
     storage_class = QueueStorage
 
 
+# The reconcilers all run at the top of the minute on the consumer's worker
+# threads; each used to unpickle the whole queue for itself, so a queue of
+# 10,000 report sends cost five full reads at once (and the memory of four).
+# One read is shared for a few seconds; what the reconcilers queue meanwhile
+# is added to it (requeue below), and anything else it misses is at worst
+# queued twice, which the claim on the owed row makes harmless.
+SNAPSHOT_SECONDS = 5.0
+_snapshot_lock = threading.Lock()
+_snapshot: dict[str, Any] = {"at": float("-inf"), "huey": None, "args": {}}
+
+
+def _queued_args(huey: Huey) -> dict[type, set[Any]]:
+    with _snapshot_lock:
+        if _snapshot["huey"] is huey and time.monotonic() - _snapshot["at"] < SNAPSHOT_SECONDS:
+            return _snapshot["args"]
+        found: dict[type, set[Any]] = collections.defaultdict(set)
+        for task in [*huey.pending(), *huey.scheduled()]:
+            if task.args:
+                found[type(task)].add(task.args[0])
+        _snapshot.update(at=time.monotonic(), huey=huey, args=found)
+        return found
+
+
+def queued_snapshot_forget() -> None:
+    """Read the queue afresh next time (after flushing it, say)."""
+    with _snapshot_lock:
+        _snapshot.update(at=float("-inf"), huey=None, args={})
+
+
 def queued_first_args(task_wrapper: TaskWrapper) -> set[Any]:
     """
     First arguments (ids, by convention) of the tasks of one kind now waiting in
     the queue or its schedule: the mail already in flight, which a reconciler
     must not enqueue again.
     """
-    huey = task_wrapper.huey
-    return {
-        task.args[0]
-        for task in [*huey.pending(), *huey.scheduled()]
-        if isinstance(task, task_wrapper.task_class) and task.args
-    }
+    return set(_queued_args(task_wrapper.huey).get(task_wrapper.task_class, ()))
 
 
 HEARTBEAT_KEY = "consumer:heartbeat"
@@ -91,6 +117,9 @@ def requeue(task: TaskWrapper, ids: list[int], what: str) -> None:
     """Queue `task(id)` for each owed id a reconciler found, and say so when there were any."""
     for pk in ids:
         task(pk)
+    with _snapshot_lock:
+        if _snapshot["huey"] is task.huey:
+            _snapshot["args"].setdefault(task.task_class, set()).update(ids)
     if ids:
         logger.info("queued %d owed %s", len(ids), what)
 

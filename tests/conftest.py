@@ -9,6 +9,7 @@ from huey.contrib.djhuey import HUEY
 
 from blog.models import Post
 from harness.live import LiveSite, SmtpServer, collectstatic
+from site.queue import queued_snapshot_forget
 from users.models import EmailVerification
 
 PASSWORD = "a-long-enough-passphrase-42"
@@ -83,8 +84,10 @@ def owed_verification(user):
 @pytest.fixture(autouse=True)
 def huey_inline():
     """Unit tests run tasks inline (root conftest.py); drop whatever they scheduled, whatever happens."""
+    queued_snapshot_forget()
     yield HUEY
     HUEY.flush()
+    queued_snapshot_forget()
 
 
 @pytest.fixture
@@ -92,6 +95,7 @@ def huey_queue():
     """The real queue file (in the test DATA_DIR) instead of inline tasks; emptied before and after."""
     HUEY.immediate = False
     HUEY.flush()
+    queued_snapshot_forget()
     try:
         yield HUEY
     finally:

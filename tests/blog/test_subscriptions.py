@@ -6,7 +6,9 @@ from email import message_from_bytes, policy
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from blog import newsletter, services
@@ -248,3 +250,13 @@ def test_the_confirmation_reconciler_owes_what_the_queue_lost(author, post, make
     blog_tasks.subscription_confirmation_reconcile_task.call_local()
     assert len(mail.outbox) == 1
     assert newsletter.subscription_confirmation_reconcile(in_flight_ids=set()) == []
+
+
+def test_posts_of_authors_nobody_subscribed_to_are_marked_in_one_statement(author, make_post, make_user):
+    lonely = make_user(email="lonely@example.org", verified=True)
+    for n in range(20):
+        make_post(author=lonely, title=f"Imported {n}", days_ago=30)
+    Post.objects.update(subscribers_owed_at=None)  # As after an import straight into the database.
+    with CaptureQueriesContext(connection) as queries:
+        assert newsletter.post_mails_owe_all(enqueue=lambda ids: None) == []
+    assert len(queries) == 2 and not Post.objects.awaiting_mail().exists()

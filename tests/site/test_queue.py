@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from huey.exceptions import RetryTask
 
+from site import queue
 from site.outbox import Outcome, SendResult
 from site.queue import handoff_set, retry_as_asked
 from users import services, tasks
@@ -79,3 +80,18 @@ def test_a_retry_across_the_autumn_clock_change_waits_its_ten_minutes(huey_queue
     assert huey_queue.ready_to_run(scheduled)
     berlin = now[0].replace(tzinfo=dt.UTC).astimezone(ZoneInfo("Europe/Berlin"))
     assert (berlin.hour, berlin.minute, berlin.tzname()) == (2, 5, "CET")  # The clock went back meanwhile.
+
+
+def test_reconcilers_in_one_minute_share_one_read_of_the_queue(huey_queue, monkeypatch):
+    from blog import tasks as blog_tasks
+    from users import tasks as users_tasks
+
+    users_tasks.verification_send_task(41)
+    reads = []
+    real_pending = huey_queue.pending
+    monkeypatch.setattr(huey_queue, "pending", lambda: reads.append(1) or real_pending())
+    assert queue.queued_first_args(users_tasks.verification_send_task) == {41}
+    assert queue.queued_first_args(blog_tasks.report_send_task) == set()
+    queue.requeue(blog_tasks.report_send_task, [7], "report(s)")
+    assert queue.queued_first_args(blog_tasks.report_send_task) == {7}  # What a reconciler queued counts at once.
+    assert len(reads) == 1
