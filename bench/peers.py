@@ -201,7 +201,7 @@ def run(folder, static_root, quick=False):
     results["throughput"] = throughput_section(folder / "throughput", static_root, 500 if quick else 10_000)
     print("throughput", results["throughput"], flush=True)
     results["latency"] = latency_section(make_stack, folder / "latency", 5 if quick else 20, 40 if quick else 200)
-    results["loss"] = loss_section(make_stack, folder / "loss", 30 if quick else 100)
+    results["loss"] = loss_section(make_stack, folder / "loss", 30 if quick else 130)
     results["footprint"] = footprint_section(make_stack, folder / "footprint")
     print("footprint", results["footprint"], flush=True)
     return results
