@@ -10,7 +10,7 @@ import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 
-from bench.stacks import Stack, memory_kib, process_tree
+from bench.stacks import Stack, anon_kib, memory_kib, process_tree
 from harness.live import SmtpServer, wait_for
 
 POSTS_PER_AUTHOR = 10
@@ -90,7 +90,7 @@ def run(folder, static_root, authors=10_000):
         queries = json.loads(stack.site.shell(QUERIES).strip().splitlines()[-1])
         smtp.inbox.messages.clear()
         smtp.inbox.arrivals.clear()
-        peak = {"rss": 0}
+        peak = {"rss": 0, "anon": 0}
         stop = threading.Event()
         try:
             # The consumer starts after REPORT_TIME has passed: its reconciler
@@ -101,7 +101,9 @@ def run(folder, static_root, authors=10_000):
 
             def sample():
                 while not stop.is_set():
-                    peak["rss"] = max(peak["rss"], sum(memory_kib(p)[0] for p in process_tree(pid)))
+                    pids = process_tree(pid)
+                    peak["rss"] = max(peak["rss"], sum(memory_kib(p)[0] for p in pids))
+                    peak["anon"] = max(peak["anon"], sum(anon_kib(p) for p in pids))
                     time.sleep(0.2)
 
             sampler = threading.Thread(target=sample)
@@ -125,5 +127,6 @@ def run(folder, static_root, authors=10_000):
         "mails": len(recipients),
         "duplicates": len(recipients) - len(set(recipients)),
         "consumer_peak_rss_mib": round(peak["rss"] / 1024, 1),
+        "consumer_peak_anon_mib": round(peak["anon"] / 1024, 1),
         "queries_per_author_by_posts": queries,
     }

@@ -162,6 +162,18 @@ def memory_kib(pid):
     return rss, pss
 
 
+def anon_kib(pid):
+    """Anonymous (heap) RSS of one process in KiB: RSS without the database file pages SQLite maps in."""
+    try:
+        return next(
+            int(line.split()[1])
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("RssAnon:")
+        )
+    except (OSError, StopIteration):
+        return 0
+
+
 def cpu_seconds(pid):
     """User + system CPU time of a process and its children so far."""
     ticks = 0

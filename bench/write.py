@@ -407,6 +407,11 @@ def write_markdown(r, path):
         _row("mails per second", rep["mails_per_s"]),
         _row("report mails received / duplicates", f"{rep['mails']} / {rep['duplicates']}"),
         _row("consumer peak RSS", f"{rep['consumer_peak_rss_mib']} MiB"),
+        *(
+            [_row("of which anonymous (heap), without the database pages SQLite maps in", f"{anon} MiB")]
+            if (anon := rep.get("consumer_peak_anon_mib")) is not None
+            else []
+        ),
         _row(
             "queries per report, author with 1 / 10 / 50 posts",
             " / ".join(str(n) for n in rep["queries_per_author_by_posts"].values()),
