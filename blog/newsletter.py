@@ -53,15 +53,6 @@ def confirmation_token_read(token: str) -> int:
     return pk
 
 
-def _list_headers(subscriber: Subscriber) -> dict:
-    leave = {"url_name": "blog:subscriber-unsubscribe", "kind": unsubscribe.NEW_POSTS, "pk": subscriber.pk}
-    name = f"New posts by {subscriber.author.public_name} on {settings.SITE_NAME}"
-    return {
-        "unsubscribe_url": unsubscribe_url(**leave),
-        "headers": unsubscribe_headers(**leave, list_name=name, list_local=f"author-{subscriber.author_id}.posts"),
-    }
-
-
 def subscription_confirmation_send(*, confirmation_id: int) -> SendResult:
     def build(confirmation: SubscriptionConfirmation) -> EmailMessage:
         subscriber = confirmation.subscriber
@@ -151,13 +142,17 @@ def post_mails_owe_all(*, enqueue: Enqueue) -> list[int]:
 def post_mail_send(*, mail_id: int) -> SendResult:
     def build(post_mail: PostMail) -> EmailMessage:
         post, subscriber = post_mail.post, post_mail.subscriber
-        leave = _list_headers(subscriber)
+        leave = unsubscribe_url(url_name="blog:subscriber-unsubscribe", kind=unsubscribe.NEW_POSTS, pk=subscriber.pk)
         return mail_render(
             template="blog/email/post_mail",
-            context={"post": post, "author": subscriber.author, "unsubscribe_url": leave["unsubscribe_url"]},
+            context={"post": post, "author": subscriber.author, "unsubscribe_url": leave},
             to=subscriber.email,
             from_email=settings.NEWSLETTER_FROM_EMAIL,
-            headers=leave["headers"],
+            headers=unsubscribe_headers(
+                url=leave,
+                list_name=f"New posts by {subscriber.author.public_name} on {settings.SITE_NAME}",
+                list_local=f"author-{subscriber.author_id}.posts",
+            ),
         )
 
     return delivery_send(

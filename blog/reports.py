@@ -61,7 +61,6 @@ def report_authors(*, day: date) -> QuerySet:
     Authors owed a report for `day`: everyone with a post published by the end
     of it whose setting sends one for it (daily; weekly when `day` ends a
     week), and who had at least one read in the period or asked for quiet ones.
-    Annotated with `report_days`.
     """
     end_of_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
     frequency_choices = get_user_model().ReportFrequency
@@ -107,7 +106,7 @@ def report_owe(*, day: date, in_flight_ids: Collection[int] = frozenset()) -> li
 def report_send(*, report_id: int) -> SendResult:
     def build(report: Report) -> EmailMessage:
         posts = Post.objects.published().by(report.author).with_views_between(report.first_day, report.day)
-        leave = {"url_name": "users:reports-unsubscribe", "kind": unsubscribe.REPORTS, "pk": report.author_id}
+        leave = unsubscribe_url(url_name="users:reports-unsubscribe", kind=unsubscribe.REPORTS, pk=report.author_id)
         return mail_render(
             template="blog/email/report",
             context={
@@ -121,11 +120,11 @@ def report_send(*, report_id: int) -> SendResult:
                 ),
                 "dashboard_path": reverse("blog:dashboard"),
                 "profile_path": reverse("users:profile"),
-                "unsubscribe_url": unsubscribe_url(**leave),
+                "unsubscribe_url": leave,
             },
             to=report.author.email,
             from_email=settings.NEWSLETTER_FROM_EMAIL,
-            headers=unsubscribe_headers(**leave, list_name=f"{settings.SITE_NAME} reports", list_local="reports"),
+            headers=unsubscribe_headers(url=leave, list_name=f"{settings.SITE_NAME} reports", list_local="reports"),
         )
 
     return delivery_send(queryset=Report.objects.owed().select_related("author"), pk=report_id, build_message=build)

@@ -48,11 +48,15 @@ def unsubscribe_token_read(token: str, *, kind: str) -> int:
     return pk
 
 
-def unsubscribe_headers(*, url_name: str, kind: str, pk: int, list_name: str, list_local: str) -> dict[str, str]:
-    """List-Unsubscribe (one click), List-Unsubscribe-Post and List-Id for a mail to `pk` of `kind`."""
+def unsubscribe_headers(*, url: str, list_name: str, list_local: str) -> dict[str, str]:
+    """
+    List-Unsubscribe (one click), List-Unsubscribe-Post and List-Id for a mail
+    whose body shows `url` (unsubscribe_url): the same link in both, since a
+    token made a second later would be another string.
+    """
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(url_name=url_name, kind=kind, pk=pk)}>",
+        "List-Unsubscribe": f"<{url}>",
         "List-Unsubscribe-Post": f"List-Unsubscribe={ONE_CLICK}",
         "List-Id": formataddr((list_name, f"{list_local}.{host}")),
     }

@@ -168,3 +168,17 @@ def test_a_consumer_down_all_monday_still_sends_the_weekly_report(author, old_po
         SUNDAY + timedelta(days=1),
     }
     assert reports.report_reconcile(in_flight_ids={report_id}) == []
+
+
+def test_the_header_and_the_body_carry_the_same_link_across_a_second(
+    author, old_post, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Signed links carry a timestamp: made twice, a second apart, the header and the body would differ."""
+    ticks = iter(range(2_000_000_000, 2_000_001_000))
+    monkeypatch.setattr("django.core.signing.time.time", lambda: next(ticks))
+    DailyViews.objects.create(post=old_post, day=SUNDAY, views=1)
+    _plan(SUNDAY, django_capture_on_commit_callbacks)
+    [sent] = mail.outbox
+    parsed = message_from_bytes(sent.message().as_bytes(), policy=policy.default)
+    url = re.fullmatch(r"<(https?://[^>]+)>", parsed["List-Unsubscribe"].strip()).group(1)
+    assert url in sent.body and url in sent.alternatives[0][0]
