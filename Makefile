@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= .
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint bench example-db clean check-python upgrade
+.PHONY: run test test-fast lint bench example-db clean check-python upgrade postgresql
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -33,15 +33,36 @@ run: $(VENV)/.runtime
 	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $${BIND:-127.0.0.1:8000}
 
-test: lint
-	$(PY) -m pytest
+# The whole suite on both engines at once: SQLite (the default) in the
+# foreground, and PostgreSQL (a throwaway server harness/postgres.py starts on
+# loopback) beside it, its output in $(PG_LOG) and its summary printed last.
+# They share the two cores: most of the suite waits on real processes.
+PG_LOG := test-artifacts/pytest-postgresql.log
+test: lint postgresql
+	@mkdir -p test-artifacts; \
+	echo "The PostgreSQL pass runs beside this one; its output: $(PG_LOG)"; \
+	$(PY) -m harness.postgres -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS) >$(PG_LOG) 2>&1 & pg=$$!; \
+	trap 'kill $$pg 2>/dev/null' INT TERM; \
+	$(PY) -m pytest $(PYTEST_ARGS); sqlite=$$?; \
+	wait $$pg; postgres=$$?; \
+	echo "=== The same suite on PostgreSQL (full output: $(PG_LOG)) ==="; \
+	grep -E '^(FAILED|ERROR) ' $(PG_LOG) || true; \
+	tail -n 1 $(PG_LOG); \
+	exit $$(( sqlite || postgres ))
+
+# Debian's PostgreSQL server for the suite's second pass (it starts its own
+# throwaway cluster; the package's service is not used).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
+		{ echo "Installing Debian's postgresql for the PostgreSQL pass of the suite"; $(SUDO) apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
 # The rule set is chosen in pyproject.toml; CI fails on a lint error.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Unit tests only: no real processes.
+# Unit tests only: no real processes (DATABASE_URL=postgres://... for PostgreSQL).
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -m "not integration"
 
@@ -78,7 +99,7 @@ $(VENV)/.bench: requirements-bench.txt $(VENV)/.dev
 
 # Huey/SQLite side by side with Celery/Redis; writes docs/benchmarks.md. Needs
 # redis-server and wrk from Debian's packages and installs them when missing.
-bench: $(VENV)/.bench
+bench: $(VENV)/.bench postgresql
 	@command -v redis-server >/dev/null && command -v wrk >/dev/null || \
 		{ echo "Installing redis-server and wrk"; $(SUDO) apt-get update -qq && \
 		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server wrk >/dev/null; }

@@ -16,6 +16,7 @@ from bench import environment, fan_out, peers, report_scale, signup, throughput,
 from bench.stacks import Stack, cpu_seconds, footprint
 from bench.write import write_markdown
 from harness.live import SmtpServer, collectstatic
+from harness.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report", "fan_out", "peers", "year")
@@ -38,7 +39,7 @@ def main():
         return
     sections = args.only or SECTIONS
     results = {"environment": environment.describe(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
-    with tempfile.TemporaryDirectory(prefix="qp-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="qp-bench-") as tmp, PostgresServer() as postgres:
         tmp = Path(tmp)
         static_root = tmp / "static"
         collectstatic(static_root)
@@ -59,13 +60,16 @@ def main():
             results["latency"]["huey_max_delay_1s"] = signup.inbox_latency(
                 make_stack("huey", HUEY_MAX_DELAY="1.0"), 20, 0
             )
+            results["latency"]["huey_postgres"] = signup.inbox_latency(
+                make_stack("huey", database_url=postgres.create("bench_latency")), 20, 200
+            )
             results["latency"]["idle_cpu"] = idle_cpu_section(make_stack)
             print(results["latency"], flush=True)
         if "footprint" in sections:
             results["footprint"] = footprint_section(make_stack)
             print(results["footprint"], flush=True)
         if "throughput" in sections:
-            results["throughput"] = throughput.run(tmp / "throughput")
+            results["throughput"] = throughput.run(tmp / "throughput", postgres)
             print(results["throughput"], flush=True)
         if "views" in sections:
             results["views"] = views.run(tmp / "views", static_root)

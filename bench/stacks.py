@@ -40,7 +40,9 @@ while True:
 
 
 class Stack:
-    def __init__(self, kind, data_dir, smtp_port, static_root, counting=True, reconciler=True, **env):
+    def __init__(
+        self, kind, data_dir, smtp_port, static_root, counting=True, reconciler=True, database_url="", **env
+    ):
         self.kind, self.reconciler = kind, reconciler
         data_dir.mkdir(parents=True, exist_ok=True)
         self.redis_port = free_port()
@@ -60,6 +62,7 @@ class Stack:
                 **({"DJANGO_SETTINGS_MODULE": "bench.settings_peers"} if kind in PEERS else {}),
                 **env,
             },
+            database_url=database_url,
         )
 
     @property

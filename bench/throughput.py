@@ -1,4 +1,4 @@
-"""Enqueue and process 10,000 tiny tasks: Huey/SQLite at two durability levels vs Celery/Redis."""
+"""Enqueue and process 10,000 tiny tasks: Huey/SQLite at two durability levels, Huey/PostgreSQL, Celery/Redis."""
 
 import os
 import sqlite3
@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TASKS = 10_000
 
 
-def _huey(folder, sync):
+def _huey(folder, sync, url=""):
     queue = folder / f"queue-{sync}.sqlite3"
-    env = {**os.environ, "BENCH_QUEUE": str(queue), "BENCH_SYNC": sync}
+    env = {**os.environ, "BENCH_QUEUE": str(queue), "BENCH_SYNC": sync, "BENCH_QUEUE_URL": url}
     consumer = subprocess.Popen(
         [sys.executable, "-c", "import bench.queue_worker as w; w.consume()"],
         cwd=ROOT,
@@ -24,7 +24,7 @@ def _huey(folder, sync):
         stderr=subprocess.DEVNULL,
     )
     try:
-        os.environ.update(BENCH_QUEUE=str(queue), BENCH_SYNC=sync)
+        os.environ.update(BENCH_QUEUE=str(queue), BENCH_SYNC=sync, BENCH_QUEUE_URL=url)
         import importlib
 
         import bench.queue_worker as worker
@@ -37,9 +37,7 @@ def _huey(folder, sync):
         enqueued = time.perf_counter() - start
 
         def done():
-            with sqlite3.connect(queue, timeout=30) as conn:
-                row = conn.execute("select value from counter where key = 'bench:done'").fetchone()
-            return row and row[0] >= TASKS
+            return (worker.huey.storage.incr("bench:done", 0) if url else _sqlite_count(queue)) >= TASKS
 
         wait_for(done, 120, interval=0.05, message=f"{TASKS} huey tasks")
         total = time.perf_counter() - start
@@ -51,6 +49,12 @@ def _huey(folder, sync):
         "end_to_end_per_s": round(TASKS / total),
         "seconds": round(total, 2),
     }
+
+
+def _sqlite_count(queue):
+    with sqlite3.connect(queue, timeout=30) as conn:
+        row = conn.execute("select value from counter where key = 'bench:done'").fetchone()
+    return row[0] if row else 0
 
 
 def _celery(folder):
@@ -104,11 +108,13 @@ def _pings(client):
         return False
 
 
-def run(folder):
+def run(folder, postgres):
+    """`postgres`: a running harness.postgres.PostgresServer for the Huey/PostgreSQL row."""
     folder.mkdir(parents=True, exist_ok=True)
     return {
         "tasks": TASKS,
         "huey_normal": _huey(folder, "NORMAL"),
         "huey_full": _huey(folder, "FULL"),
+        "huey_postgres": _huey(folder, "postgres", url=postgres.create("bench_throughput")),
         "celery_redis": _celery(folder),
     }

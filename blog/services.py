@@ -149,6 +149,8 @@ def subscriber_add(*, author: AbstractBaseUser, email: str) -> None:
     """
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(author=author, email=email)
+        # Two requests for one address take turns here, so the second sees the first's confirmation.
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
         if subscriber.state == "confirmed":
             return
         if subscriber.unsubscribed_at is not None:

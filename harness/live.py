@@ -11,7 +11,6 @@ import http.cookiejar
 import logging
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,19 +22,17 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import psycopg
 from aiosmtpd.controller import Controller
+
+from harness.ports import free_port
+from harness.postgres import database_fresh
 
 # aiosmtpd logs every SMTP command at INFO; the tests assert on what arrives.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(predicate, timeout, interval=0.05, message="condition"):
@@ -118,15 +115,23 @@ def collectstatic(static_root):
     """Collect the static files once into `static_root`: production settings serve the manifest."""
     Path(static_root).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="qp-collect-") as data_dir:
-        LiveSite(Path(data_dir), 25, static_root).manage("collectstatic", "--no-input", "-v0")
+        LiveSite(Path(data_dir), 25, static_root, database_url="").manage("collectstatic", "--no-input", "-v0")
     return static_root
 
 
 class LiveSite:
-    """gunicorn + run_huey on a temporary DATA_DIR, production settings, real SMTP."""
+    """
+    gunicorn + run_huey on a temporary DATA_DIR, production settings, real
+    SMTP. On SQLite (the default) the database is DATA_DIR's file; when the
+    suite runs on PostgreSQL (DATABASE_URL set), each site gets a fresh
+    database on that server, and its queue with it.
+    """
 
-    def __init__(self, tmp_path, smtp_port, static_root, extra_env=None):
+    def __init__(self, tmp_path, smtp_port, static_root, extra_env=None, database_url=None):
         self.data_dir = tmp_path
+        if database_url is None and os.environ.get("DATABASE_URL"):
+            database_url = database_fresh(os.environ["DATABASE_URL"])
+        self.database_url = database_url or ""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -142,6 +147,7 @@ class LiveSite:
             "EMAIL_PORT": str(smtp_port),
             "BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": "2",
+            **({"DATABASE_URL": self.database_url} if self.database_url else {}),
             **(extra_env or {}),
         }
         self.processes = {}
@@ -170,9 +176,19 @@ class LiveSite:
         self.spawn("web", [sys.executable, "-m", "gunicorn", "-c", "site/gunicorn.conf.py", *([app] if app else [])])
         wait_for(self._web_answers, 30, message=f"gunicorn on {self.url}; log:\n{self.log('web')}")
 
-    def start_consumer(self):
-        self.spawn("consumer", [sys.executable, "manage.py", "run_huey"])
-        wait_for(lambda: "consumer" in self.log("consumer").lower(), 30, message="run_huey to start")
+    def start_consumer(self, name="consumer", hostname=None, own_pids=False):
+        """
+        A `run_huey` process. `hostname` runs it as if on another machine (its
+        own UTS namespace and that name); `own_pids` in a PID namespace of its
+        own, as in a container. Either way, SIGKILL of the process kills it.
+        """
+        argv = [sys.executable, "manage.py", "run_huey"]
+        if hostname or own_pids:
+            inner = ["sh", "-c", 'hostname "$0" && exec "$@"', hostname, *argv] if hostname else argv
+            flags = ["--uts"] * bool(hostname) + ["--pid", "--fork", "--kill-child"] * own_pids
+            argv = ["unshare", *flags, *inner]
+        self.spawn(name, argv)
+        wait_for(lambda: "consumer" in self.log(name).lower(), 30, message=f"run_huey ({name}) to start")
 
     def _web_answers(self):
         """Any HTTP answer counts (an https site redirects plain requests)."""
@@ -201,7 +217,16 @@ class LiveSite:
         path = self.logs.get(name)
         return path.read_text() if path and path.exists() else ""
 
+    @property
+    def engine(self):
+        return "postgresql" if self.database_url else "sqlite"
+
     def db(self, sql, params=()):
+        """Rows of one statement on the site's database, either engine (`?` placeholders)."""
+        if self.database_url:
+            with psycopg.connect(self.database_url, autocommit=True) as conn:
+                cursor = conn.execute(sql.replace("?", "%s"), params)
+                return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
         # Closed at once: a connection left to the garbage collector would
         # checkpoint its (by then stale) WAL into whatever file is there when
         # it goes, such as a database just restored from a backup.

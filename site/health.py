@@ -1,6 +1,6 @@
 """
-Is mail flowing? What the admin shows about the queue: counts, the consumer's
-heartbeat, unsent and failed mail, and recent task errors.
+Is mail flowing? What the admin shows about the queue: counts, every
+consumer's heartbeat, unsent and failed mail, and recent task errors.
 """
 
 from datetime import timedelta
@@ -10,11 +10,9 @@ from django.db import models
 from django.utils import timezone
 from huey import Huey
 
+from site.claims import QUIET_AFTER
 from site.delivery import Delivery
-from site.queue import heartbeat_read, task_errors_read
-
-# The heartbeat task runs every minute; three missed beats mean trouble.
-HEARTBEAT_STALE = timedelta(minutes=3)
+from site.models import Consumer, TaskError
 
 
 def delivery_models() -> list[type[models.Model]]:
@@ -24,8 +22,9 @@ def delivery_models() -> list[type[models.Model]]:
 
 def queue_health(huey: Huey) -> dict:
     now = timezone.now()
-    beat = heartbeat_read(huey)
-    age = (now - beat["at"]) if beat else None
+    consumers = list(Consumer.objects.all())
+    for consumer in consumers:
+        consumer.quiet = consumer.seen_at < now - QUIET_AFTER
     deliveries = []
     for model in delivery_models():
         rows = model.objects.all()
@@ -43,9 +42,9 @@ def queue_health(huey: Huey) -> dict:
     return {
         "pending": huey.pending_count(),
         "scheduled": huey.scheduled_count(),
-        "heartbeat": beat,
-        "heartbeat_age": age,
-        "consumer_alive": age is not None and age <= HEARTBEAT_STALE,
+        "consumers": consumers,
+        "consumers_running": sum(not consumer.quiet for consumer in consumers),
+        "consumers_quiet": sum(consumer.quiet for consumer in consumers),
         "deliveries": deliveries,
-        "task_errors": task_errors_read(huey),
+        "task_errors": list(TaskError.objects.recent()[:20]),
     }

@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from datetime import datetime
+
 from django.db import models
+from django.urls import reverse
 
 
 class SendPace(models.Model):
@@ -42,3 +47,83 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"
+
+
+class ConsumerQuerySet(models.QuerySet):
+    def heard_since(self, moment: datetime) -> ConsumerQuerySet:
+        return self.filter(seen_at__gte=moment)
+
+    def quiet_since(self, moment: datetime) -> ConsumerQuerySet:
+        return self.filter(seen_at__lt=moment)
+
+
+class Consumer(models.Model):
+    """
+    One running `run_huey` process, on this machine or another: its heartbeat
+    (site.claims.consumer_beat, every few seconds) is the only sign of life
+    that every machine can judge. Claims on owed mail name the consumer.
+    """
+
+    id = models.CharField(primary_key=True, max_length=64)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    objects = ConsumerQuerySet.as_manager()
+    backup_omit = True  # Processes, not data: a restored site starts its own.
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"pid {self.pid} on {self.host}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:queue")
+
+
+class PeriodicSlot(models.Model):
+    """
+    The last scheduled minute a periodic task was queued for. Every consumer
+    runs the scheduler; the one whose conditional update moves `minute` on
+    queues the run, the others see they lost (site.queue.periodic_slot_take).
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    minute = models.DateTimeField()
+
+    backup_omit = True
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: last queued for {self.minute:%Y-%m-%d %H:%M}"
+
+
+class TaskErrorQuerySet(models.QuerySet):
+    def recent(self) -> TaskErrorQuerySet:
+        return self.order_by("-at", "-pk")
+
+
+class TaskError(models.Model):
+    """An unexpected exception in a task, written by whichever consumer ran it."""
+
+    at = models.DateTimeField(db_index=True)
+    task = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64)
+    consumer = models.CharField(max_length=64, blank=True)
+    error = models.TextField()
+
+    objects = TaskErrorQuerySet.as_manager()
+    backup_omit = True
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.task} at {self.at:%Y-%m-%d %H:%M:%S}: {self.error[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:queue")

@@ -1,5 +1,7 @@
 """
-The task queue: Huey's SQLite storage with the durability level we chose.
+The task queue: Huey's SQLite storage on one box, its PostgreSQL storage in
+the site's own database past one box, and what every consumer shares through
+the database: which of them queues each periodic run, and the task errors.
 
 Huey's own `fsync` option offers only FULL (fsync every commit) or OFF (which
 can corrupt the file on power loss). In WAL mode, NORMAL is the level between:
@@ -11,22 +13,25 @@ from __future__ import annotations
 
 import collections
 import logging
-import os
-import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+import psycopg
+from django.apps import apps
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.utils import timezone
 from huey import Huey, SqliteHuey
-from huey.api import Task, TaskWrapper
+from huey.api import PeriodicTask, Task, TaskWrapper
 from huey.exceptions import RetryTask
-from huey.storage import SqliteStorage
+from huey.storage import PostgresStorage, SqliteStorage
 
+from site.claims import consumer_identity
 from site.outbox import Outcome, SendResult
+from site.storage import write_failure_log
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +45,72 @@ class QueueStorage(SqliteStorage):
         return conn
 
 
-class QueueHuey(SqliteHuey):
+def periodic_slot_take(name: str, minute: datetime) -> bool:
+    """
+    Whether this consumer queues the run of periodic task `name` scheduled for
+    `minute`: every consumer's scheduler asks, and one conditional UPDATE on
+    the task's row (or its first INSERT) lets exactly one of them win, on any
+    engine and any number of machines.
+    """
+    slot = apps.get_model("site", "PeriodicSlot")
+    if slot.objects.filter(name=name, minute__lt=minute).update(minute=minute):
+        return True
+    try:
+        with transaction.atomic():
+            slot.objects.create(name=name, minute=minute)
+    except IntegrityError:
+        return False  # Its row exists and another consumer already took this minute.
+    return True
+
+
+class SharedSchedule:
+    """Periodic runs queued once per scheduled minute across every consumer (no `-n` needed)."""
+
+    def read_periodic(self, timestamp: datetime | None) -> list[PeriodicTask]:
+        due = super().read_periodic(timestamp)  # type: ignore[misc]
+        if not due:
+            return due
+        stamp = timestamp or datetime.now(UTC)
+        minute = stamp.replace(second=0, microsecond=0, tzinfo=stamp.tzinfo or UTC)
+        try:
+            return [task for task in due if periodic_slot_take(task.name, minute)]
+        except DatabaseError as exc:
+            # A full disk, say: run them all rather than none. Every periodic
+            # task is safe to run twice, and the checkpoints give space back.
+            write_failure_log("the periodic schedule's slots", exc)
+            return due
+
+
+class QueueHuey(SharedSchedule, SqliteHuey):
     storage_class = QueueStorage
+
+
+def queue_connection() -> psycopg.Connection:
+    """
+    A connection to whatever database Django uses now: the site's, or in tests
+    the test database, so the queue's tables are always beside the data.
+    """
+    params = connections["default"].settings_dict
+    given = {"dbname": params["NAME"], "user": params["USER"], "password": params["PASSWORD"]}
+    given |= {"host": params["HOST"], "port": params["PORT"]}
+    return psycopg.connect(**{key: value for key, value in given.items() if value}, **params["OPTIONS"])
+
+
+class QueuePostgresStorage(PostgresStorage):
+    """
+    Huey's PostgreSQL storage in the site's database. Its tables are made by
+    a migration (site 0003), not at import, so a management command that
+    never touches the queue does not need the database to start.
+    """
+
+    def __init__(self, name: str = "huey", **kwargs) -> None:
+        kwargs.setdefault("connection", queue_connection)
+        kwargs["create_tables"] = False
+        super().__init__(name, **kwargs)
+
+
+class QueuePostgresHuey(SharedSchedule, Huey):
+    storage_class = QueuePostgresStorage
 
 
 # The reconcilers all run at the top of the minute on the consumer's worker
@@ -82,35 +151,26 @@ def queued_first_args(task_wrapper: TaskWrapper) -> set[Any]:
     return set(_queued_args(task_wrapper.huey).get(task_wrapper.task_class, ()))
 
 
-HEARTBEAT_KEY = "consumer:heartbeat"
-ERRORS_KEY = "consumer:errors"
-ERRORS_KEPT = 20
+ERRORS_KEPT = 100
 
 
-def heartbeat_write(huey: Huey, now: datetime) -> None:
-    huey.put(HEARTBEAT_KEY, {"at": now, "pid": os.getpid(), "host": socket.gethostname()})
+def task_error_record(task: Task, exc: BaseException | None) -> None:
+    """Keep an unexpected task error where the admin can read it: a row, whichever consumer ran the task."""
+    apps.get_model("site", "TaskError").objects.create(
+        at=timezone.now(),
+        task=type(task).__name__,
+        task_id=task.id,
+        consumer=consumer_identity(),
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+    )
 
 
-def heartbeat_read(huey: Huey) -> dict | None:
-    """The consumer's last sign of life, or None if it never ran on this queue."""
-    return huey.get(HEARTBEAT_KEY, peek=True)
-
-
-_errors_lock = threading.Lock()
-
-
-def task_error_record(huey: Huey, task: Task, exc: BaseException | None, now: datetime) -> None:
-    """Keep the last few unexpected task errors where the admin can read them."""
-    with _errors_lock:
-        errors = huey.get(ERRORS_KEY, peek=True) or []
-        errors.insert(
-            0, {"at": now, "task": type(task).__name__, "id": task.id, "error": f"{type(exc).__name__}: {exc}"[:500]}
-        )
-        huey.put(ERRORS_KEY, errors[:ERRORS_KEPT])
-
-
-def task_errors_read(huey: Huey) -> list[dict]:
-    return huey.get(ERRORS_KEY, peek=True) or []
+def task_errors_trim() -> int:
+    """Keep the latest ERRORS_KEPT errors."""
+    errors = apps.get_model("site", "TaskError").objects
+    kept = list(errors.recent().values_list("pk", flat=True)[:ERRORS_KEPT])
+    deleted, _ = errors.exclude(pk__in=kept).delete()
+    return deleted
 
 
 def requeue(task: TaskWrapper, ids: list[int], what: str) -> None:

@@ -9,7 +9,7 @@ to change is an environment variable (see the README's configuration table).
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -47,6 +47,36 @@ def env_float(name, default):
 
 def env_list(name, default):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def database_from_url(url: str) -> dict:
+    """
+    Django's settings for `postgres://user:password@host:port/name?option=value`.
+    Parsed by hand: one scheme, five parts and libpq's own options
+    (`sslmode=require`, say) need no dependency.
+    """
+    parts = urlsplit(url)
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # Never print the password.
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// (or be empty for SQLite in DATA_DIR), not {shown!r}."
+        )
+    name = unquote(parts.path.lstrip("/"))
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"DATABASE_URL has a port that is not a number: {shown!r}.") from None
+    if not name or "/" in name:
+        raise ImproperlyConfigured(f"DATABASE_URL must name one database after the host, as in /blog: {shown!r}.")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": unquote(parts.hostname or ""),
+        "PORT": str(port or ""),
+        "OPTIONS": dict(parse_qsl(parts.query)),
+    }
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -171,17 +201,22 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_size_limit=67108864;"
     "PRAGMA cache_size=-16000;"
 )
+# Unset: SQLite in DATA_DIR, one box. A postgres:// URL: PostgreSQL, for
+# several web and consumer machines (README, "Past one box").
+DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / "db.sqlite3",
+        **(
+            database_from_url(DATABASE_URL)
+            if DATABASE_URL
+            else {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": DATA_DIR / "db.sqlite3",
+                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": SQLITE_PRAGMAS},
+            }
+        ),
         "CONN_MAX_AGE": 600,
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": SQLITE_PRAGMAS,
-        },
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -252,10 +287,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # up a password reset.
 NEWSLETTER_FROM_EMAIL = os.environ.get("NEWSLETTER_FROM_EMAIL", "").strip() or DEFAULT_FROM_EMAIL
 
+# The queue lives where the data lives: a second SQLite file in DATA_DIR, or
+# Huey's own tables in the same PostgreSQL database, whose LISTEN/NOTIFY
+# wakes a waiting consumer at once. Never a third server.
+QUEUE_STORAGE: dict[str, object] = (
+    {"huey_class": "site.queue.QueuePostgresHuey"}
+    if DATABASE_URL
+    else {"huey_class": "site.queue.QueueHuey", "filename": str(DATA_DIR / "huey.sqlite3"), "timeout": 20}
+)
 HUEY = {
-    "huey_class": "site.queue.QueueHuey",
+    **QUEUE_STORAGE,
     "name": "quick_publisher",
-    "filename": str(DATA_DIR / "huey.sqlite3"),
     # Explicit: djhuey would default this to DEBUG and send mail inside the
     # request in development. Tests switch it on for themselves.
     "immediate": False,
@@ -266,7 +308,6 @@ HUEY = {
     # needs wall-clock schedules from Huey: the daily report's planner
     # computes REPORT_TIME in TIME_ZONE itself (blog.reports.report_due_day).
     "utc": True,
-    "timeout": 20,
     "consumer": {
         "workers": env_int("HUEY_WORKERS", 4),
         "worker_type": "thread",

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
+from huey.contrib import djhuey
 from huey.contrib.djhuey import HUEY
 
 from blog.models import Post
@@ -90,9 +92,24 @@ def huey_inline():
     queued_snapshot_forget()
 
 
+def pytest_collection_modifyitems(config, items):
+    """`sqlite_only` and `postgres_only` tests are skipped, saying why, on the other engine."""
+    engine = connection.vendor
+    for item in items:
+        for marker, needs in (("sqlite_only", "sqlite"), ("postgres_only", "postgresql")):
+            if item.get_closest_marker(marker) and engine != needs:
+                item.add_marker(pytest.mark.skip(reason=f"needs {needs}, the suite runs on {engine}"))
+
+
 @pytest.fixture
-def huey_queue():
-    """The real queue file (in the test DATA_DIR) instead of inline tasks; emptied before and after."""
+def huey_queue(monkeypatch):
+    """
+    The real queue (the test DATA_DIR's file, or the test database's tables on
+    PostgreSQL) instead of inline tasks; emptied before and after.
+    """
+    # A consumer's tasks close stale connections around each run; in a test
+    # that would close the connection holding the test's transaction.
+    monkeypatch.setattr(djhuey, "close_old_connections", lambda: None)
     HUEY.immediate = False
     HUEY.flush()
     queued_snapshot_forget()
@@ -100,6 +117,7 @@ def huey_queue():
         yield HUEY
     finally:
         HUEY.flush()
+        HUEY.storage.close()
         HUEY.immediate = True
 
 

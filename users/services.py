@@ -83,6 +83,10 @@ def verification_request(*, user: User) -> EmailVerification | None:
     if user.is_verified:
         return None
     with transaction.atomic():
+        # The account's row lock makes two resends at once take turns, so the
+        # second finds the first one's mail (SQLite's IMMEDIATE transactions
+        # take turns anyway; PostgreSQL's would both find none).
+        User.objects.select_for_update().filter(pk=user.pk).exists()
         verification = EmailVerification.objects.owed().filter(user=user, email=user.email).first()
         if verification is None:
             verification = EmailVerification.objects.create(user=user, email=user.email)

@@ -1,10 +1,11 @@
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from huey.contrib.djhuey import HUEY
 
 from blog.models import Report
-from site.queue import heartbeat_write, task_error_record
+from site.claims import consumer_beat, consumer_identity
+from site.models import Consumer
+from site.queue import task_error_record
 from users.tasks import verification_send_task
 
 pytestmark = pytest.mark.django_db
@@ -39,15 +40,24 @@ def test_admin_is_staff_only(client, user):
 def test_queue_health_shows_consumer_state_counts_and_failures(admin_client, owed_verification):
     owed_verification(last_error="SMTPDataError: 451 try later")
     owed_verification(failed_at=timezone.now(), last_error="550 no such user")
-    HUEY.storage.delete_data("consumer:heartbeat")
     page = admin_client.get(reverse("admin:index")).content.decode()
-    assert "never seen" in page and "1 unsent (1 retrying) · 1 failed" in page
+    assert "none running" in page and "1 unsent (1 retrying) · 1 failed" in page
 
-    heartbeat_write(HUEY, timezone.now())
-    task_error_record(HUEY, verification_send_task.s(1), ValueError("boom"), timezone.now())
+    consumer_beat()
+    task_error_record(verification_send_task.s(1), ValueError("boom"))
     page = admin_client.get(reverse("admin:queue")).content.decode()
-    assert "running" in page and "1 failed" in page
+    assert "1 running" in page and "gone quiet" not in page and "1 failed" in page
     assert "451 try later" in page and "550 no such user" in page and "ValueError: boom" in page
 
-    heartbeat_write(HUEY, timezone.now() - timezone.timedelta(minutes=10))
-    assert "silent" in admin_client.get(reverse("admin:index")).content.decode()
+
+def test_every_consumer_is_listed_and_a_quiet_one_is_named(admin_client):
+    consumer_beat()
+    now = timezone.now()
+    Consumer.objects.create(id="b" * 32, host="mail-2.internal", pid=7, started_at=now, seen_at=now)
+    Consumer.objects.create(
+        id="c" * 32, host="mail-3.internal", pid=7, started_at=now, seen_at=now - timezone.timedelta(minutes=2)
+    )
+    page = admin_client.get(reverse("admin:queue")).content.decode()
+    assert "2 running" in page and "1 gone quiet" in page
+    assert "mail-2.internal" in page and "mail-3.internal" in page
+    assert str(Consumer.objects.get(pk=consumer_identity()).pid) in page

@@ -2,6 +2,7 @@ import gzip
 import os
 import sqlite3
 import stat
+import subprocess
 from datetime import datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -9,7 +10,9 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from blog.models import PostRead
 from site.backups import STAMP, backups_prune
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +42,7 @@ def _backup(*args):
     return out.getvalue()
 
 
+@pytest.mark.sqlite_only
 def test_backup_refuses_to_overwrite(data_dir, tmp_path):
     (tmp_path / "db.sqlite3.gz").write_text("old")
     with pytest.raises(CommandError, match="choose an empty folder"):
@@ -46,6 +50,7 @@ def test_backup_refuses_to_overwrite(data_dir, tmp_path):
     assert (tmp_path / "db.sqlite3.gz").read_text() == "old"
 
 
+@pytest.mark.sqlite_only
 def test_backup_files_are_compressed_private_and_whole(data_dir, tmp_path):
     dest = tmp_path / "backup"
     out = _backup(str(dest))
@@ -60,6 +65,7 @@ def test_backup_files_are_compressed_private_and_whole(data_dir, tmp_path):
             assert conn.execute("select x from t").fetchall() == [("kept",)]
 
 
+@pytest.mark.sqlite_only
 def test_backup_never_follows_a_symlink_out_of_its_folder(data_dir, tmp_path):
     dest, outside = tmp_path / "backup", tmp_path / "outside"
     dest.mkdir()
@@ -70,6 +76,7 @@ def test_backup_never_follows_a_symlink_out_of_its_folder(data_dir, tmp_path):
     assert list(outside.iterdir()) == []
 
 
+@pytest.mark.sqlite_only
 def test_backup_refuses_a_destination_that_is_a_symlink(data_dir, tmp_path):
     real, link = tmp_path / "real", tmp_path / "link"
     real.mkdir()
@@ -79,6 +86,7 @@ def test_backup_refuses_a_destination_that_is_a_symlink(data_dir, tmp_path):
     assert list(real.iterdir()) == []
 
 
+@pytest.mark.sqlite_only
 def test_backup_without_room_refuses_before_writing_anything(data_dir, tmp_path):
     full = mock.Mock(free=1024)
     with (
@@ -89,6 +97,7 @@ def test_backup_without_room_refuses_before_writing_anything(data_dir, tmp_path)
     assert not (tmp_path / "backup").exists()
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_that_fails_midway_leaves_nothing_behind(data_dir, tmp_path):
     dest = tmp_path / "backup"
     with (
@@ -116,6 +125,7 @@ def test_rotation_keeps_the_newest_copy_of_recent_days_and_weeks(tmp_path):
     assert (start - timedelta(hours=1)).strftime(STAMP) not in kept  # Today's older copy went.
 
 
+@pytest.mark.sqlite_only
 def test_the_default_run_rotates_its_own_folder(data_dir, settings):
     folder = data_dir / "backups"
     folder.mkdir()
@@ -126,6 +136,7 @@ def test_the_default_run_rotates_its_own_folder(data_dir, settings):
     assert len(list(folder.iterdir())) == 2
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_writes_its_plain_copy_only_inside_a_folder_no_one_else_can_enter(data_dir, tmp_path):
     # SQLite opens files by name: in a folder others can write to, they could
     # swap the name for a link between our check and its open.
@@ -146,6 +157,7 @@ def test_sqlite_writes_its_plain_copy_only_inside_a_folder_no_one_else_can_enter
     assert sorted(p.name for p in dest.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz"]  # The folder is gone.
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_keeps_nothing_that_ties_a_reader_to_a_read(data_dir, tmp_path):
     with sqlite3.connect(data_dir / "db.sqlite3") as conn:
         conn.execute("create table blog_visitorkey (id integer primary key, day text, secret blob)")
@@ -156,3 +168,37 @@ def test_a_backup_keeps_nothing_that_ties_a_reader_to_a_read(data_dir, tmp_path)
     copy = gzip.decompress((tmp_path / "backup" / "db.sqlite3.gz").read_bytes())
     assert b"SECRET-KEY-BYTES-0001" not in copy and b"VISITOR-ID-0001" not in copy
     assert b"kept" in copy  # Everything else is there.
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_with_no_database_in_data_dir_fails_and_writes_nothing(tmp_path, settings):
+    settings.DATA_DIR = tmp_path / "empty"
+    settings.DATA_DIR.mkdir()
+    with pytest.raises(CommandError, match="no database"):
+        _backup(str(tmp_path / "backup"))
+    assert not (tmp_path / "backup").exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)  # pg_dump sees only what is committed.
+def test_on_postgresql_the_backup_is_a_private_pg_dump_without_the_reads(tmp_path, make_post):
+    post = make_post(title="Kept in the dump")
+    PostRead.objects.create(post=post, day=timezone.localdate(), visitor="a" * 32)
+    dest = tmp_path / "backup"
+    out = _backup(str(dest))
+    dump = dest / "site.pgdump"
+    assert "pg_dump wrote" in out and "Backup written" in out
+    assert _mode(dump) == 0o600 and dump.stat().st_size > 0
+    listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True).stdout
+    assert "TABLE DATA public blog_post" in listing and "TABLE DATA public huey_task" in listing
+    assert "TABLE DATA public blog_postread " not in listing  # The table is there, its rows are not.
+    assert "TABLE public blog_postread " in listing
+    data = subprocess.run(["pg_restore", "--data-only", "-f", "-", str(dump)], capture_output=True, text=True).stdout
+    assert "Kept in the dump" in data
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_without_pg_dump_the_backup_says_what_to_install(tmp_path):
+    with mock.patch("site.backups.shutil.which", return_value=None), pytest.raises(CommandError, match="pg_dump"):
+        _backup(str(tmp_path / "backup"))
+    assert not (tmp_path / "backup").exists()

@@ -3,7 +3,7 @@ import logging
 from huey.contrib.djhuey import HUEY
 
 from site.logs import QuietHousekeeping
-from site.tasks import heartbeat_task
+from site.tasks import checkpoint_task
 from users.tasks import verification_send_task
 
 
@@ -12,7 +12,7 @@ def _record(level, message, *args):
 
 
 def test_runs_of_periodic_housekeeping_drop_to_debug_and_other_tasks_stay(caplog):
-    quiet, periodic, mail = QuietHousekeeping(), heartbeat_task.s(), verification_send_task.s(1)
+    quiet, periodic, mail = QuietHousekeeping(), checkpoint_task.s(), verification_send_task.s(1)
     logging.getLogger("huey").setLevel(logging.INFO)
     assert not quiet.filter(_record(logging.INFO, "Executing %s", periodic))
     assert not quiet.filter(_record(logging.INFO, "Enqueueing periodic task %s.", periodic))

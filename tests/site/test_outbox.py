@@ -10,7 +10,8 @@ from django.db import connection
 from django.utils import timezone
 
 from site import outbox
-from site.claims import claims_release_dead
+from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity
+from site.models import Consumer
 from site.outbox import Outcome, SendResult
 from users import mailings
 from users.models import EmailVerification
@@ -69,17 +70,30 @@ def test_a_live_claim_is_not_sent_twice(owed_verification):
     send.assert_not_called()
 
 
-def test_claims_of_dead_processes_are_freed_and_live_ones_kept(owed_verification, make_user):
-    lease = timezone.now() + timedelta(minutes=5)
-    dead = owed_verification(claimed_until=lease, claimed_by=f"{socket.gethostname()}:999999999")
-    live = owed_verification(make_user(email="b@x.org"), claimed_until=lease, claimed_by=f"{socket.gethostname()}:1")
-    other_box = owed_verification(make_user(email="c@x.org"), claimed_until=lease, claimed_by="another-box:999999999")
-    assert claims_release_dead(model=EmailVerification) == 1
-    assert {v.pk for v in EmailVerification.objects.unclaimed()} == {dead.pk}
-    assert {v.claimed_by for v in EmailVerification.objects.exclude(pk=dead.pk)} == {
-        live.claimed_by,
-        other_box.claimed_by,
-    }
+def test_claims_of_quiet_consumers_are_freed_and_live_ones_kept(owed_verification, make_user):
+    now = timezone.now()
+    Consumer.objects.create(id="live", host="mail-2", pid=1, started_at=now, seen_at=now - timedelta(seconds=20))
+    Consumer.objects.create(id="quiet", host="mail-3", pid=1, started_at=now, seen_at=now - timedelta(seconds=70))
+
+    def claim(email, owner, age):
+        return owed_verification(make_user(email=email), claimed_by=owner, claimed_until=now + CLAIM_LEASE - age)
+
+    mine = claim("a@x.org", consumer_identity(), timedelta(minutes=5))
+    live = claim("b@x.org", "live", timedelta(minutes=5))
+    quiet = claim("c@x.org", "quiet", timedelta(minutes=2))
+    gone = claim("d@x.org", f"{socket.gethostname()}:1", timedelta(minutes=2))  # No row at all (an old-style claim).
+    fresh = claim("e@x.org", "quiet", timedelta(seconds=10))  # Claimed just now: not judged yet.
+    assert claims_release_dead(model=EmailVerification) == 2
+    assert {v.pk for v in EmailVerification.objects.unclaimed()} == {quiet.pk, gone.pk}
+    assert {v.pk for v in EmailVerification.objects.exclude(claimed_by="")} == {mine.pk, live.pk, fresh.pk}
+
+
+def test_a_consumer_beat_keeps_its_claims(owed_verification, make_user):
+    now = timezone.now()
+    Consumer.objects.create(id="slow", host="mail-2", pid=1, started_at=now, seen_at=now - timedelta(minutes=5))
+    owed_verification(claimed_by="slow", claimed_until=now + CLAIM_LEASE - timedelta(minutes=5))
+    Consumer.objects.filter(pk="slow").update(seen_at=timezone.now())
+    assert claims_release_dead(model=EmailVerification) == 0
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from site.settings import database_from_url
+
 pytestmark = pytest.mark.django_db
 
 
@@ -47,3 +49,33 @@ def test_a_poll_interval_that_is_not_a_number_is_a_clear_error():
     result = _manage("check", DJANGO_DEBUG="1", HUEY_MAX_DELAY="fast")
     assert result.returncode != 0 and "HUEY_MAX_DELAY must be a number, not 'fast'" in result.stderr
     assert _manage("check", DJANGO_DEBUG="1", HUEY_MAX_DELAY="0.5").returncode == 0
+
+
+def test_database_url_gives_django_its_postgresql_settings():
+    parsed = database_from_url("postgresql://blog:p%40ss%2Fword@db.internal:6432/quick_publisher?sslmode=require")
+    assert parsed == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "quick_publisher",
+        "USER": "blog",
+        "PASSWORD": "p@ss/word",
+        "HOST": "db.internal",
+        "PORT": "6432",
+        "OPTIONS": {"sslmode": "require"},
+    }
+    assert database_from_url("postgres:///blog")["HOST"] == ""  # The local socket, libpq's default.
+
+
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        ("mysql://u:secret-pw@h/blog", "must start with postgres://"),
+        ("sqlite:///tmp/db.sqlite3", "must start with postgres://"),
+        ("postgres://u:secret-pw@h:port/blog", "port that is not a number"),
+        ("postgres://u:secret-pw@h:5432/", "must name one database"),
+        ("postgres://u:secret-pw@h:5432/a/b", "must name one database"),
+    ],
+)
+def test_a_bad_database_url_is_a_clear_error_that_never_shows_the_password(url, said):
+    result = _manage("check", DJANGO_DEBUG="1", DATABASE_URL=url)
+    assert result.returncode != 0 and "DATABASE_URL" in result.stderr and said in result.stderr
+    assert "secret-pw" not in result.stderr

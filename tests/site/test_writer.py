@@ -1,9 +1,12 @@
 import multiprocessing
 import time
 
+import pytest
 from django.db import connection
 
 from site import writer
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def _hold(ready, path, seconds):

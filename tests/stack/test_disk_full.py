@@ -9,7 +9,8 @@ import pytest
 
 from harness.live import Client, LiveSite, wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# The database's own files on a full disk; a PostgreSQL server's disk is its own.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.sqlite_only]
 
 SIGNUP = {"password1": "pw-long-enough-1", "password2": "pw-long-enough-1"}
 

@@ -22,6 +22,7 @@ def test_gunicorn_trusts_forwarded_proto_only_behind_the_proxy(make_live_site, b
     assert client.get("/", headers={"X-Forwarded-Proto": "https"})[0] == forged_status
 
 
+@pytest.mark.sqlite_only  # PostgreSQL keeps its files itself.
 def test_the_live_database_and_queue_are_private(make_live_site, smtp):
     site = make_live_site()
     Client(site.url).post_form(
@@ -36,6 +37,7 @@ def test_the_live_database_and_queue_are_private(make_live_site, smtp):
     }
 
 
+@pytest.mark.sqlite_only
 def test_an_old_world_readable_database_is_made_private_at_start(make_live_site, tmp_path):
     site = make_live_site(consumer=False)
     site.stop_all()

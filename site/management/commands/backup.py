@@ -1,7 +1,9 @@
 """
 Take an online, consistent, compressed copy of both SQLite files (the site
 database and the queue) while the web and the consumer keep running, then
-rotate the copies in DATA_DIR/backups/.
+rotate the copies in DATA_DIR/backups/. On PostgreSQL the copy is
+`pg_dump --format=custom` of the site's database (data and queue), rotated
+the same way; restore it with `pg_restore` (README, "Past one box").
 
     python manage.py backup                       # into DATA_DIR/backups/<UTC time>/, then rotate
     python manage.py backup --keep 14 --keep-weekly 8
@@ -17,12 +19,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
-from site.backups import STAMP, BackupError, backup_write, backups_prune
+from site.backups import STAMP, BackupError, backup_dump, backup_write, backups_prune
 
 
 class Command(BaseCommand):
-    help = "Copy db.sqlite3 and huey.sqlite3 consistently while the site runs, compressed; rotate old copies."
+    help = (
+        "Copy the database and the queue consistently while the site runs (pg_dump on PostgreSQL); rotate old copies."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("dest", nargs="?", help="Folder to write the copies into (created if missing).")
@@ -35,11 +40,14 @@ class Command(BaseCommand):
         folder = settings.DATA_DIR / "backups"
         target = Path(dest) if dest else folder / datetime.now(UTC).strftime(STAMP)
         try:
-            copies = backup_write(dest=target, data_dir=settings.DATA_DIR)
+            if connection.vendor == "postgresql":
+                size = backup_dump(dest=target)
+                self.stdout.write(f"  {connection.settings_dict['NAME']}: pg_dump wrote {size} bytes")
+            else:
+                for name, pages in backup_write(dest=target, data_dir=settings.DATA_DIR):
+                    self.stdout.write(f"  {name}: {pages} pages copied, integrity ok, compressed")
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        for name, pages in copies:
-            self.stdout.write(f"  {name}: {pages} pages copied, integrity ok, compressed")
         self.stdout.write(self.style.SUCCESS(f"Backup written to {target}"))
         if dest is None:
             for path in backups_prune(folder=folder, keep_daily=keep, keep_weekly=keep_weekly):
