@@ -40,9 +40,7 @@ while True:
 
 
 class Stack:
-    def __init__(
-        self, kind, data_dir, smtp_port, static_root, counting=True, reconciler=True, database_url="", **env
-    ):
+    def __init__(self, kind, data_dir, smtp_port, static_root, counting=True, reconciler=True, database_url="", **env):
         self.kind, self.reconciler = kind, reconciler
         data_dir.mkdir(parents=True, exist_ok=True)
         self.redis_port = free_port()

@@ -67,7 +67,7 @@ def test_a_consumer_killed_on_another_machine_loses_nothing_and_its_claims_move_
     # Only mail box-c had handed to SMTP when it died can go twice; the live
     # consumers' claims (one of them in another PID namespace) are never freed.
     assert duplicates <= in_flight
-    assert taken_over_after < 125
+    assert taken_over_after < 130  # Quiet for a minute, then the next reconciler run: two minutes and a beat.
     assert site.db("select count(*) from users_emailverification where sent_at is null") == [(0,)]
     # The admin's view: box-c has gone quiet, the other two beat on.
     quiet = "select host from site_consumer where seen_at < now() - interval '1 minute'"
@@ -75,7 +75,7 @@ def test_a_consumer_killed_on_another_machine_loses_nothing_and_its_claims_move_
     assert site.db("select count(*) from site_consumer where seen_at >= now() - interval '1 minute'") == [(2,)]
 
 
-LOG_LINE = re.compile(r"^(\S+ \d\d:\d\d):\d\d,\d+ DEBUG huey: Enqueueing periodic task (\S+):", re.M)
+LOG_LINE = re.compile(r"^(\S+ \d\d:\d\d):\d\d,\d+ DEBUG huey[\w.]*: Enqueueing periodic task (\S+):", re.M)
 
 
 def _periodic_runs(site):
