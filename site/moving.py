@@ -99,24 +99,24 @@ def site_move(*, progress: Callable[[str], None]) -> list[tuple[str, int]]:
     occupied = target_occupied()
     if occupied:
         raise MoveError(f"The PostgreSQL database already holds data ({', '.join(occupied)}); move into an empty one.")
-    target = connections[TARGET]
+    target, models_moved = connections[TARGET], moved_models()
     copied = []
     with transaction.atomic(using=TARGET):
         # migrate made its own content types and permissions, perhaps with
         # other ids than the rows that point at them here: the site's own go in.
         for label in ("auth.permission", "contenttypes.contenttype"):
             apps.get_model(label)._base_manager.using(TARGET).all()._raw_delete(TARGET)
-        for model in moved_models():
+        for model in models_moved:
             rows = _copy(model)
             copied.append((model._meta.db_table, rows))
             progress(f"  {model._meta.db_table}: {rows} rows")
         with target.cursor() as cursor:
-            for sql in target.ops.sequence_reset_sql(no_style(), moved_models()):
+            for sql in target.ops.sequence_reset_sql(no_style(), models_moved):
                 cursor.execute(sql)
     wrong = [
-        f"{table}: {rows} copied, {_count(model, TARGET)} there"
-        for model, (table, rows) in zip(moved_models(), copied, strict=True)
-        if _count(model, TARGET) != rows
+        f"{table}: {rows} copied, {there} there"
+        for model, (table, rows) in zip(models_moved, copied, strict=True)
+        if (there := _count(model, TARGET)) != rows
     ]
     if wrong:
         raise MoveError(f"The copy does not match the source: {'; '.join(wrong)}.")
