@@ -5,6 +5,7 @@ main pages at desktop and phone width go to test-artifacts/screenshots/."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.live import BROWSER_UA, text_of, wait_for
 
@@ -59,7 +60,7 @@ def test_sign_up_verify_write_publish_read_and_see_the_chart(live_site, smtp, br
     )
 
     page.goto(site.url + "/")
-    assert page.get_by_role("heading", name="Latest posts").is_visible()
+    expect(page.get_by_role("heading", name="Latest posts")).to_be_visible()
     _shoot(page, screenshots, "home-empty")
 
     page.get_by_role("link", name="Sign up").click()
@@ -70,67 +71,66 @@ def test_sign_up_verify_write_publish_read_and_see_the_chart(live_site, smtp, br
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
-    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
     # Logged in before verifying: the banner offers a new link.
     _log_in(page, site, email)
-    assert page.get_by_text("Please verify your email address").is_visible()
+    expect(page.get_by_text("Please verify your email address")).to_be_visible()
     _shoot(page, screenshots, "banner-unverified")
     wait_for(lambda: smtp.inbox.to(email), 15, message="the first verification mail")
     page.get_by_role("button", name="Send the link again").click()
-    assert page.get_by_text("We are sending a new verification link").is_visible()
+    expect(page.get_by_text("We are sending a new verification link")).to_be_visible()
     wait_for(lambda: len(smtp.inbox.to(email)) == 2, 15, message="the second verification mail")
 
     page.goto(_latest_link(smtp, email, r"http://\S+/accounts/verify/\S+/"))
-    assert page.get_by_role("heading", name="Your address is verified").is_visible()
+    expect(page.get_by_role("heading", name="Your address is verified")).to_be_visible()
 
     page.get_by_role("link", name="Write", exact=True).click()
     assert _unlabelled_inputs(page) == []
     page.get_by_label("Title").fill("My first post")
     page.get_by_label("Content").fill("Hello from a real browser.\n\nA second paragraph.")
     page.get_by_role("button", name="Preview").click()
-    assert page.get_by_text("Preview: not saved yet").is_visible()
+    expect(page.get_by_text("Preview: not saved yet")).to_be_visible()
     _shoot(page, screenshots, "write-preview")
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text("Published.").is_visible()
-    assert page.get_by_role("heading", name="My first post").is_visible()
-    assert page.get_by_text("Read 0 times").is_visible()  # The author's own look is not a read.
+    expect(page.get_by_text("Published.")).to_be_visible()
+    expect(page.get_by_role("heading", name="My first post")).to_be_visible()
+    expect(page.get_by_text("Read 0 times")).to_be_visible()  # The author's own look is not a read.
     post_url = page.url
 
     page.get_by_role("button", name="Log out").click()
-    assert page.get_by_role("link", name="Log in").is_visible()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
     # Headless Chromium says "HeadlessChrome" (a bot); these readers present as people's browsers.
     visitor = browser.new_context(viewport=DESKTOP, user_agent=BROWSER_UA).new_page()
     visitor.goto(site.url + "/")
     visitor.get_by_role("link", name="My first post").click()
-    assert visitor.url == post_url
-    assert (
-        visitor.get_by_text("by Wendy Writer").is_visible()
-        or visitor.get_by_role("link", name="Wendy Writer").is_visible()
-    )
+    expect(visitor).to_have_url(post_url)
+    expect(
+        visitor.get_by_text("by Wendy Writer").or_(visitor.get_by_role("link", name="Wendy Writer")).first
+    ).to_be_visible()
     assert visitor.locator(".post-body p").count() == 2
-    assert visitor.get_by_text("Read 1 time").is_visible()
+    expect(visitor.get_by_text("Read 1 time")).to_be_visible()
     visitor.reload()
-    assert visitor.get_by_text("Read 1 time").is_visible()  # Reloading is not another read...
+    expect(visitor.get_by_text("Read 1 time")).to_be_visible()  # Reloading is not another read...
     another = browser.new_context(viewport=DESKTOP, user_agent=BROWSER_UA + " Edg/131.0").new_page()
     another.goto(post_url)
-    assert another.get_by_text("Read 2 times").is_visible()  # ...another reader is.
+    expect(another.get_by_text("Read 2 times")).to_be_visible()  # ...another reader is.
     _shoot(visitor, screenshots, "post")
     _shoot(visitor, screenshots, "home")
 
     _log_in(page, site, email)
     page.get_by_role("link", name="Dashboard").click()
     chart = page.locator(".chart svg")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     assert page.locator(".chart rect.bar").count() == 30
     assert page.locator(".chart svg title").first.text_content().startswith("2 reads in the last 30 days")
     assert page.locator(".chart-scale li").all_text_contents() == ["2", "1", "0"]
-    assert page.get_by_role("cell", name="My first post").is_visible()
+    expect(page.get_by_role("cell", name="My first post")).to_be_visible()
     _shoot(page, screenshots, "dashboard")
 
     page.get_by_role("button", name="Log out").click()
-    assert page.get_by_role("link", name="Sign up").is_visible()
+    expect(page.get_by_role("link", name="Sign up")).to_be_visible()
     assert errors == []
 
 
@@ -144,16 +144,16 @@ def test_password_reset_in_the_browser(live_site, smtp, browser, screenshots):
     page.get_by_role("link", name="Forgot your password?").click()
     page.get_by_label("Email").fill("forgetful@example.org")
     page.get_by_role("button", name="Send the link").click()
-    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
     wait_for(lambda: smtp.inbox.to("forgetful@example.org"), 15, message="the reset mail")
     page.goto(_latest_link(smtp, "forgetful@example.org", r"http://\S+/accounts/password/reset/\S+/"))
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("New password confirmation").fill(PASSWORD)
     _shoot(page, screenshots, "password-reset")
     page.get_by_role("button", name="Set password").click()
-    assert page.get_by_role("heading", name="Your password is set").is_visible()
+    expect(page.get_by_role("heading", name="Your password is set")).to_be_visible()
     _log_in(page, live_site, "forgetful@example.org")
-    assert page.get_by_role("link", name="Dashboard").is_visible()
+    expect(page.get_by_role("link", name="Dashboard")).to_be_visible()
 
 
 def test_admin_sees_queue_health_and_the_report_mail_renders(live_site, smtp, browser, screenshots):
@@ -170,11 +170,11 @@ def test_admin_sees_queue_health_and_the_report_mail_renders(live_site, smtp, br
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     health = page.locator("#queue-health")
-    assert health.get_by_text("running").is_visible()
+    expect(health.get_by_text("running")).to_be_visible()
     assert "report" in health.inner_text().lower()
     _shoot(page, screenshots, "admin-index")
     page.get_by_role("link", name="Mail queue").click()
-    assert page.get_by_role("heading", name="Recent task errors").is_visible()
+    expect(page.get_by_role("heading", name="Recent task errors")).to_be_visible()
 
     report = smtp.inbox.to("ada@example.com")[-1]
     html = report.get_body(preferencelist=("html",)).get_content()

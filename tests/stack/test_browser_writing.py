@@ -8,6 +8,7 @@ screen. Screenshots go to test-artifacts/screenshots/.
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.live import BROWSER_UA
 from tests.stack.test_browser import DESKTOP, PASSWORD, PHONE, _log_in, _shoot
@@ -54,7 +55,7 @@ def test_write_markdown_schedule_publish_and_read(live_site, browser, screenshot
     page = browser.new_context(viewport=DESKTOP).new_page()
     _log_in(page, site, email)
     page.get_by_role("link", name="Write", exact=True).click()
-    assert page.get_by_text("Markdown works here").is_visible()
+    expect(page.get_by_text("Markdown works here")).to_be_visible()
     page.get_by_label("Title").fill("One box, Markdown")
     page.get_by_label("Content").fill(MARKDOWN)
     page.get_by_label("Tags").fill("SQLite, self-hosting")
@@ -67,7 +68,7 @@ def test_write_markdown_schedule_publish_and_read(live_site, browser, screenshot
     when = date.today() + timedelta(days=30)
     page.get_by_label("Publish at").fill(f"{when:%Y-%m-%d}T09:00")
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text(f"Scheduled for {when.day} {when:%b %Y}, 09:00").first.is_visible()
+    expect(page.get_by_text(f"Scheduled for {when.day} {when:%b %Y}, 09:00").first).to_be_visible()
     scheduled_url = page.url
 
     reader = browser.new_context(viewport=DESKTOP, user_agent=BROWSER_UA).new_page()
@@ -91,7 +92,7 @@ def test_write_markdown_schedule_publish_and_read(live_site, browser, screenshot
     assert body.locator("img").get_attribute("src") == "https://img.example.org/diagram.png"
     assert "    return task(*ids)" in body.locator("pre").text_content()  # Indentation kept.
     reader.get_by_role("link", name="sqlite", exact=True).click()
-    assert reader.get_by_role("heading", name="Posts tagged “sqlite”").is_visible()
+    expect(reader.get_by_role("heading", name="Posts tagged “sqlite”")).to_be_visible()
 
     author_page = reader.locator(".post-list .meta a").first.get_attribute("href")
     for name, path in (
