@@ -11,6 +11,7 @@ import http.cookiejar
 import logging
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -152,6 +153,9 @@ class LiveSite:
         }
         self.processes = {}
         self.logs = {}
+        # Processes whose real work runs in a forked child (unshare --fork):
+        # signals go to that child, as a container runtime signals its PID 1.
+        self.forked = set()
 
     def migrate(self):
         """An empty, migrated database in this site's DATA_DIR."""
@@ -180,7 +184,7 @@ class LiveSite:
         """
         A `run_huey` process. `hostname` runs it as if on another machine (its
         own UTS namespace and that name); `own_pids` in a PID namespace of its
-        own, as in a container. Either way, SIGKILL of the process kills it.
+        own, as in a container. Either way, `stop` signals the consumer itself.
         """
         argv = [sys.executable, "manage.py", "run_huey"]
         if hostname or own_pids:
@@ -188,6 +192,8 @@ class LiveSite:
             flags = ["--uts"] * bool(hostname) + ["--pid", "--fork", "--kill-child"] * own_pids
             argv = ["unshare", *flags, *inner]
         self.spawn(name, argv)
+        if own_pids:
+            self.forked.add(name)
         wait_for(lambda: "consumer" in self.log(name).lower(), 30, message=f"run_huey ({name}) to start")
 
     def _web_answers(self):
@@ -199,8 +205,15 @@ class LiveSite:
         process = self.processes.pop(name, None)
         if process is None:
             return
-        if sig is None:
-            process.terminate()
+        sig = signal.SIGTERM if sig is None else sig
+        if name in self.forked:
+            # unshare ignores SIGTERM while it waits for its child (and its
+            # --kill-child SIGKILLs the child when unshare itself dies).
+            for child in _children(process.pid) or [process.pid]:
+                try:
+                    os.kill(child, sig)
+                except ProcessLookupError:
+                    pass
         else:
             process.send_signal(sig)
         try:
@@ -236,6 +249,13 @@ class LiveSite:
                 return conn.execute(sql, params).fetchall()
         finally:
             conn.close()
+
+
+def _children(pid):
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 class Client:
