@@ -6,8 +6,10 @@ that it refreshes every few seconds. A claim on an owed mail names the
 consumer; a claim whose consumer has not been heard from for a minute is free
 for anyone, so the mail of a consumer killed on another machine, or in
 another container, goes out again within two minutes (the reconcilers run
-every minute). Process ids are never compared: a pid means nothing across
-machines or PID namespaces.
+every minute). A pid is only compared within the process table it belongs to
+(the same kernel boot and PID namespace, with the process's start time against
+reuse): there a killed consumer's claims are free at the next reconciler run,
+within a minute, as on one box.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import socket
 import threading
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.apps import apps
 from django.db import DatabaseError, close_old_connections, models
+from django.db.models import Q
 from django.utils import timezone
 
 from site.storage import write_failure_log
@@ -50,6 +54,27 @@ def consumer_identity() -> str:
         return str(_identity["id"])
 
 
+def pid_space() -> str:
+    """This process table: the kernel's boot id and our PID namespace; "" when /proc cannot tell."""
+    try:
+        if os.readlink("/proc/self") != str(os.getpid()):
+            return ""  # /proc belongs to another PID namespace (a container without its own /proc).
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        return f"{boot} {os.readlink('/proc/self/ns/pid')}"[:100]
+    except OSError:
+        return ""
+
+
+def process_started(pid: int) -> int | None:
+    """When process `pid` of this table started (clock ticks since boot); None if there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22, counted after the command name, which may itself hold spaces and parentheses.
+    return int(stat.rpartition(")")[2].split()[19])
+
+
 def _consumer_model() -> type[models.Model]:
     # Looked up when called: site.queue imports this module while Django loads its apps.
     return apps.get_model("site", "Consumer")
@@ -60,10 +85,16 @@ def consumer_beat() -> None:
     now = timezone.now()
     consumer = _consumer_model()
     if not consumer.objects.filter(pk=consumer_identity()).update(seen_at=now):
+        where = {
+            "host": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "pid_space": pid_space(),
+            "pid_started": process_started(os.getpid()),
+        }
         consumer.objects.update_or_create(
             pk=consumer_identity(),
-            defaults={"host": socket.gethostname()[:255], "pid": os.getpid(), "seen_at": now},
-            create_defaults={"host": socket.gethostname()[:255], "pid": os.getpid(), "seen_at": now, "started_at": now},
+            defaults={**where, "seen_at": now},
+            create_defaults={**where, "seen_at": now, "started_at": now},
         )
 
 
@@ -111,18 +142,32 @@ def consumer_beat_start() -> None:
     )
 
 
+def consumers_ended_here(consumers: models.QuerySet) -> list[str]:
+    """Ids of those consumers that ran in this process table and whose process has ended."""
+    here = pid_space()
+    if not here:
+        return []
+    rows = consumers.filter(pid_space=here).values_list("pk", "pid", "pid_started")
+    return [pk for pk, pid, started in rows if started is not None and process_started(pid) != started]
+
+
 def claims_release_dead(*, model: type[models.Model]) -> int:
     """
-    Free claims whose consumer has gone quiet (killed mid-send, its machine
-    gone), so the mail can be sent again. Returns how many claims were freed.
+    Free claims whose consumer has ended (killed mid-send on this machine) or
+    gone quiet (its machine or container gone), so the mail can be sent
+    again. Returns how many claims were freed.
     """
     now = timezone.now()
-    live = _consumer_model().objects.heard_since(now - QUIET_AFTER).values("pk")
+    heard = _consumer_model().objects.heard_since(now - QUIET_AFTER)
+    ended = consumers_ended_here(heard)
+    quiet = Q(claimed_until__lte=now + CLAIM_LEASE - QUIET_AFTER) & ~Q(
+        claimed_by__in=heard.exclude(pk__in=ended).values("pk")
+    )
     return (
-        model.objects.filter(claimed_until__gt=now, claimed_until__lte=now + CLAIM_LEASE - QUIET_AFTER)
+        model.objects.filter(claimed_until__gt=now)
+        .filter(quiet | Q(claimed_by__in=ended))
         .exclude(claimed_by="")
         .exclude(claimed_by=consumer_identity())
-        .exclude(claimed_by__in=live)
         .update(claimed_until=None, claimed_by="")
     )
 

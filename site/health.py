@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from huey import Huey
 
-from site.claims import QUIET_AFTER
+from site.claims import QUIET_AFTER, consumers_ended_here
 from site.delivery import Delivery
 from site.models import Consumer, TaskError
 
@@ -23,8 +23,9 @@ def delivery_models() -> list[type[models.Model]]:
 def queue_health(huey: Huey) -> dict:
     now = timezone.now()
     consumers = list(Consumer.objects.all())
+    ended = set(consumers_ended_here(Consumer.objects.all()))
     for consumer in consumers:
-        consumer.quiet = consumer.seen_at < now - QUIET_AFTER
+        consumer.quiet = consumer.seen_at < now - QUIET_AFTER or consumer.pk in ended
     deliveries = []
     for model in delivery_models():
         rows = model.objects.all()

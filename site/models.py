@@ -67,6 +67,11 @@ class Consumer(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
     host = models.CharField(max_length=255)
     pid = models.PositiveIntegerField()
+    # The process table `pid` belongs to (kernel boot and PID namespace) and
+    # the process's start in it: a consumer sharing that table sees at once
+    # that the process has ended, without waiting out the quiet minute.
+    pid_space = models.CharField(max_length=100, blank=True, db_default="")
+    pid_started = models.BigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField()
     seen_at = models.DateTimeField(db_index=True)
 

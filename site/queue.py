@@ -64,21 +64,35 @@ def periodic_slot_take(name: str, minute: datetime) -> bool:
 
 
 class SharedSchedule:
-    """Periodic runs queued once per scheduled minute across every consumer (no `-n` needed)."""
+    """
+    Periodic runs queued once per scheduled minute across every consumer (no
+    `-n` needed), except a consumer's first pass at start-up, which runs
+    every due task: a consumer restarted after a kill reconciles at once, as
+    Huey alone does, even when the killed one had taken this minute.
+    """
+
+    first_pass_done = False
 
     def read_periodic(self, timestamp: datetime | None) -> list[PeriodicTask]:
         due = super().read_periodic(timestamp)  # type: ignore[misc]
+        first_pass, self.first_pass_done = not self.first_pass_done, True
         if not due:
             return due
         stamp = timestamp or datetime.now(UTC)
         minute = stamp.replace(second=0, microsecond=0, tzinfo=stamp.tzinfo or UTC)
         try:
-            return [task for task in due if periodic_slot_take(task.name, minute)]
+            taken = [task for task in due if periodic_slot_take(task.name, minute)]
         except DatabaseError as exc:
             # A full disk, say: run them all rather than none. Every periodic
             # task is safe to run twice, and the checkpoints give space back.
             write_failure_log("the periodic schedule's slots", exc)
             return due
+        if first_pass and len(taken) < len(due):
+            logger.info(
+                "start-up pass: running every due periodic task, %d already taken this minute", len(due) - len(taken)
+            )
+            return due
+        return taken
 
 
 class QueueHuey(SharedSchedule, SqliteHuey):

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Report
-from site.claims import consumer_beat, consumer_identity
+from site.claims import consumer_beat, consumer_identity, pid_space
 from site.models import Consumer
 from site.queue import task_error_record
 from users.tasks import verification_send_task
@@ -57,7 +57,11 @@ def test_every_consumer_is_listed_and_a_quiet_one_is_named(admin_client):
     Consumer.objects.create(
         id="c" * 32, host="mail-3.internal", pid=7, started_at=now, seen_at=now - timezone.timedelta(minutes=2)
     )
+    # Heard from a moment ago, but its process on this machine has ended (killed).
+    Consumer.objects.create(
+        id="d" * 32, host="here", pid=7, pid_space=pid_space(), pid_started=-1, started_at=now, seen_at=now
+    )
     page = admin_client.get(reverse("admin:queue")).content.decode()
-    assert "2 running" in page and "1 gone quiet" in page
+    assert "2 running" in page and "2 gone quiet" in page
     assert "mail-2.internal" in page and "mail-3.internal" in page
     assert str(Consumer.objects.get(pk=consumer_identity()).pid) in page

@@ -68,6 +68,16 @@ def test_two_consumers_reading_the_same_minute_get_each_periodic_task_once():
     assert {task.name for task in HUEY.read_periodic(at + timedelta(minutes=1))} >= every_minute
 
 
+def test_a_restarted_consumers_first_pass_runs_every_due_task_though_the_minute_was_taken(monkeypatch):
+    at = datetime(2026, 12, 4, 7, 0, 30)
+    every_minute = {task.name for task in HUEY._registry.periodic_tasks if task.validate_datetime(at)}
+    for name in every_minute:  # The consumer killed a moment ago had queued this minute's runs.
+        assert periodic_slot_take(name, MINUTE)
+    monkeypatch.setattr(HUEY, "first_pass_done", False)
+    assert {task.name for task in HUEY.read_periodic(at)} == every_minute
+    assert HUEY.read_periodic(at + timedelta(seconds=20)) == []  # Later passes share the schedule again.
+
+
 def test_a_database_that_refuses_the_slot_still_runs_the_housekeeping(monkeypatch):
     # A full disk must not stop the checkpoints that give space back.
     def refuse(name, minute):

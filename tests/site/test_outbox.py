@@ -1,7 +1,10 @@
 """The owed-mail send protocol (site/outbox.py), through verification mail as a concrete kind."""
 
+import os
+import shutil
 import smtplib
 import socket
+import subprocess
 from datetime import timedelta
 from unittest import mock
 
@@ -10,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from site import outbox
-from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity
+from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity, pid_space, process_started
 from site.models import Consumer
 from site.outbox import Outcome, SendResult
 from users import mailings
@@ -86,6 +89,58 @@ def test_claims_of_quiet_consumers_are_freed_and_live_ones_kept(owed_verificatio
     assert claims_release_dead(model=EmailVerification) == 2
     assert {v.pk for v in EmailVerification.objects.unclaimed()} == {quiet.pk, gone.pk}
     assert {v.pk for v in EmailVerification.objects.exclude(claimed_by="")} == {mine.pk, live.pk, fresh.pk}
+
+
+def test_claims_of_a_consumer_that_ended_in_this_process_table_are_freed_at_once(owed_verification, make_user):
+    assert pid_space(), "the suite runs on Linux with its own /proc"
+    now = timezone.now()
+    running = subprocess.Popen(["sleep", "60"])
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    try:
+
+        def consumer(name, pid, started, space=None):
+            Consumer.objects.create(
+                id=name,
+                host="here",
+                pid=pid,
+                pid_space=space or pid_space(),
+                pid_started=started,
+                started_at=now,
+                seen_at=now,
+            )
+            # Claimed ten seconds ago, heard from just now: the quiet rule alone would keep every one.
+            return owed_verification(
+                make_user(email=f"{name}@x.org"),
+                claimed_by=name,
+                claimed_until=now + CLAIM_LEASE - timedelta(seconds=10),
+            )
+
+        alive = consumer("running", running.pid, process_started(running.pid))
+        gone = consumer("ended", ended.pid, 12345)
+        reused = consumer("reused", running.pid, process_started(running.pid) - 1)  # Its pid now names another process.
+        elsewhere = consumer("elsewhere", ended.pid, 12345, space="another-boot pid:[4026531836]")
+        assert claims_release_dead(model=EmailVerification) == 2
+        assert {v.pk for v in EmailVerification.objects.unclaimed()} == {gone.pk, reused.pk}
+        assert {v.pk for v in EmailVerification.objects.exclude(claimed_by="")} == {alive.pk, elsewhere.pk}
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_a_process_start_is_read_past_a_command_name_with_spaces_and_parentheses(tmp_path):
+    odd = tmp_path / "a) (b c"
+    shutil.copy(shutil.which("sleep"), odd)
+    first = subprocess.Popen(["sleep", "60"])
+    second = subprocess.Popen([str(odd), "60"])
+    try:
+        # Started in this order: a parser thrown off by the name would read another field.
+        assert process_started(os.getpid()) <= process_started(first.pid) <= process_started(second.pid)
+    finally:
+        for process in (first, second):
+            process.kill()
+            process.wait()
+    assert process_started(second.pid) is None
 
 
 def test_a_consumer_beat_keeps_its_claims(owed_verification, make_user):

@@ -73,7 +73,8 @@ def test_consumer_killed_mid_fan_out_loses_no_mail(make_live_site, smtp):
     site.stop("consumer", sig=signal.SIGKILL)
     delivered_before_kill = len(smtp.inbox.messages)
     site.start_consumer()
-    wait_for(lambda: expected <= set(_addresses(smtp.inbox)), 150, message="every subscriber's mail after restart")
+    # Within a minute of the restart: the killed process's claims are freed at the next reconciler run.
+    wait_for(lambda: expected <= set(_addresses(smtp.inbox)), 90, message="every subscriber's mail after restart")
     time.sleep(2)
     received = _addresses(smtp.inbox)
     lost = len(expected - set(received))
