@@ -148,7 +148,20 @@ def consumers_ended_here(consumers: models.QuerySet) -> list[str]:
     if not here:
         return []
     rows = consumers.filter(pid_space=here).values_list("pk", "pid", "pid_started")
-    return [pk for pk, pid, started in rows if started is not None and process_started(pid) != started]
+    return [pk for pk, pid, started in rows if started is not None and _process_ended(pid, started)]
+
+
+def _process_ended(pid: int, started: int) -> bool:
+    now_started = process_started(pid)
+    if now_started is not None:
+        return now_started != started  # Another process has its pid now.
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # Hidden from our /proc (hidepid): there, as far as we can tell.
+    return False
 
 
 def claims_release_dead(*, model: type[models.Model]) -> int:

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from site import outbox
+from site import claims, outbox
 from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity, pid_space, process_started
 from site.models import Consumer
 from site.outbox import Outcome, SendResult
@@ -126,6 +126,18 @@ def test_claims_of_a_consumer_that_ended_in_this_process_table_are_freed_at_once
     finally:
         running.kill()
         running.wait()
+
+
+def test_a_consumer_hidden_from_our_proc_keeps_its_claims(owed_verification, monkeypatch):
+    now = timezone.now()
+    Consumer.objects.create(
+        id="hidden", host="here", pid=4242, pid_space=pid_space(), pid_started=1, started_at=now, seen_at=now
+    )
+    owed_verification(claimed_by="hidden", claimed_until=now + CLAIM_LEASE - timedelta(seconds=10))
+    # /proc mounted with hidepid=2 and the consumer run by another user: no /proc entry, yet it answers.
+    monkeypatch.setattr(claims, "process_started", lambda pid: None)
+    monkeypatch.setattr(claims.os, "kill", mock.Mock(side_effect=PermissionError))
+    assert claims_release_dead(model=EmailVerification) == 0
 
 
 def test_a_process_start_is_read_past_a_command_name_with_spaces_and_parentheses(tmp_path):
