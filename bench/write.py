@@ -11,6 +11,17 @@ def _ratio(a, b):
     return f"{a / b:.2f}x" if b else "n/a"
 
 
+def _rerun(section):
+    """A section merged in from a later run says so: its figures compare within it, not with the others."""
+    if "rerun" not in section:
+        return []
+    return [
+        f"Rerun alone on {section['rerun']} (`python -m bench.run --only ... --merge`): compare its rows with "
+        "each other, not with other sections.",
+        "",
+    ]
+
+
 def _target(ok):
     return "met" if ok else "**missed**"
 
@@ -181,7 +192,8 @@ def write_markdown(r, path):
     lines = [
         "# Benchmarks: Huey on SQLite vs Celery on Redis",
         "",
-        f"Written by `make bench` on {r['started']}. Every figure below comes from that one run on one machine; "
+        f"Written by `make bench` on {r['started']}. Every figure below comes from that one run on one machine "
+        "(but sections rerun alone, which say so); "
         "ratios compare figures measured minutes apart on the same box. The raw numbers are in `benchmarks.json`.",
         "",
         f"Machine: {env['cpu']}, {env['cores']} cores, {env['memory_gib']} GiB, Linux {env['kernel']}. "
@@ -281,6 +293,7 @@ def write_markdown(r, path):
         "",
         "## 2. Signup-to-inbox latency",
         "",
+        *_rerun(lat),
         "From submitting the form to the SMTP server accepting the mail. Idle: 20 signups 0.8-1.6 s apart. "
         "Burst: 200 signups from 8 concurrent clients.",
         "",
@@ -358,6 +371,7 @@ def write_markdown(r, path):
         "",
         "## 4. Queue throughput",
         "",
+        *_rerun(tp),
         f"Enqueue {tp['tasks']:,} tiny tasks from one process while the consumer runs; each task increments a counter "
         "in its own store (SQLite or Redis). Huey: the product's consumer settings (4 threads). Celery: a default "
         "prefork worker (one child per core).",

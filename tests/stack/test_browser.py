@@ -175,6 +175,11 @@ def test_admin_sees_queue_health_and_the_report_mail_renders(live_site, smtp, br
     _shoot(page, screenshots, "admin-index")
     page.get_by_role("link", name="Mail queue").click()
     expect(page.get_by_role("heading", name="Recent task errors")).to_be_visible()
+    expect(page.get_by_role("cell", name="running")).to_be_visible()  # This site's consumer, by its heartbeat.
+    _shoot(page, screenshots, "admin-queue")
+    for size in (PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        assert _width_overflow(page) <= 0, f"the mail queue page is wider than {size['width']} px"
 
     report = smtp.inbox.to("ada@example.com")[-1]
     html = report.get_body(preferencelist=("html",)).get_content()
