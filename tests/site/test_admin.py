@@ -63,5 +63,6 @@ def test_every_consumer_is_listed_and_a_quiet_one_is_named(admin_client):
     )
     page = admin_client.get(reverse("admin:queue")).content.decode()
     assert "2 running" in page and "2 gone quiet" in page
+    assert "0 s ago" in page and "2\xa0minutes ago" in page  # Beats in seconds; a quiet one in minutes.
     assert "mail-2.internal" in page and "mail-3.internal" in page
     assert str(Consumer.objects.get(pk=consumer_identity()).pid) in page
