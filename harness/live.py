@@ -184,12 +184,13 @@ class LiveSite:
         """
         A `run_huey` process. `hostname` runs it as if on another machine (its
         own UTS namespace and that name); `own_pids` in a PID namespace of its
-        own, as in a container. Either way, `stop` signals the consumer itself.
+        own with its own /proc, as in a container. Either way, `stop` signals
+        the consumer itself.
         """
         argv = [sys.executable, "manage.py", "run_huey"]
         if hostname or own_pids:
             inner = ["sh", "-c", 'hostname "$0" && exec "$@"', hostname, *argv] if hostname else argv
-            flags = ["--uts"] * bool(hostname) + ["--pid", "--fork", "--kill-child"] * own_pids
+            flags = ["--uts"] * bool(hostname) + ["--pid", "--fork", "--kill-child", "--mount-proc"] * own_pids
             argv = ["unshare", *flags, *inner]
         self.spawn(name, argv)
         if own_pids:

@@ -7,9 +7,9 @@ consumer; a claim whose consumer has not been heard from for a minute is free
 for anyone, so the mail of a consumer killed on another machine, or in
 another container, goes out again within two minutes (the reconcilers run
 every minute). A pid is only compared within the process table it belongs to
-(the same kernel boot and PID namespace, with the process's start time against
-reuse): there a killed consumer's claims are free at the next reconciler run,
-within a minute, as on one box.
+(the same kernel boot, PID and time namespace, with the process's start time
+against reuse): a consumer sharing that table marks a killed one ended within
+a beat, and the next reconciler run, on any machine, frees its claims.
 """
 
 from __future__ import annotations
@@ -55,24 +55,33 @@ def consumer_identity() -> str:
 
 
 def pid_space() -> str:
-    """This process table: the kernel's boot id and our PID namespace; "" when /proc cannot tell."""
+    """
+    This process table, as the kernel's boot id, our PID namespace and our
+    time namespace (which shifts the start times /proc shows); "" when /proc
+    cannot tell.
+    """
     try:
         if os.readlink("/proc/self") != str(os.getpid()):
             return ""  # /proc belongs to another PID namespace (a container without its own /proc).
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        return f"{boot} {os.readlink('/proc/self/ns/pid')}"[:100]
+        pids = os.readlink("/proc/self/ns/pid")
     except OSError:
         return ""
+    try:
+        clock = os.readlink("/proc/self/ns/time")
+    except OSError:
+        clock = ""  # A kernel without time namespaces: one clock for all.
+    return f"{boot} {pids} {clock}".strip()[:100]
 
 
 def process_started(pid: int) -> int | None:
     """When process `pid` of this table started (clock ticks since boot); None if there is none."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # Field 22, counted after the command name, which may itself hold spaces and parentheses.
-    return int(stat.rpartition(")")[2].split()[19])
+        # Field 22, counted after the command name, which may itself hold spaces and parentheses.
+        return int(stat.rpartition(")")[2].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None  # No such process, or a /proc that does not read like Linux's (then never judged ended).
 
 
 def _consumer_model() -> type[models.Model]:
@@ -84,7 +93,8 @@ def consumer_beat() -> None:
     """Say this consumer is alive (and where it runs)."""
     now = timezone.now()
     consumer = _consumer_model()
-    if not consumer.objects.filter(pk=consumer_identity()).update(seen_at=now):
+    # ended_at cleared too: a live consumer is never left marked ended.
+    if not consumer.objects.filter(pk=consumer_identity()).update(seen_at=now, ended_at=None):
         where = {
             "host": socket.gethostname()[:255],
             "pid": os.getpid(),
@@ -114,6 +124,7 @@ def _beat_forever(stop: threading.Event) -> None:
         try:
             close_old_connections()
             consumer_beat()
+            consumers_ended_mark()
         except Exception as exc:  # A full disk or a lost database must not end the beat for good.
             write_failure_log("the consumer's heartbeat", exc)
 
@@ -125,6 +136,7 @@ def consumer_beat_start() -> None:
             return
         _beat_started.add(os.getpid())
     consumer_beat()
+    consumers_ended_mark()
     stop = threading.Event()
     threading.Thread(target=_beat_forever, args=(stop,), name="consumer-heartbeat", daemon=True).start()
 
@@ -164,21 +176,34 @@ def _process_ended(pid: int, started: int) -> bool:
     return False
 
 
+def consumers_ended_mark() -> int:
+    """
+    Mark the consumers of this process table whose process has ended (every
+    consumer looks at each beat), so whichever consumer, on any machine, runs
+    the next reconciler frees their claims at once.
+    """
+    consumers = _consumer_model().objects
+    ended = consumers_ended_here(consumers.filter(ended_at__isnull=True))
+    return consumers.filter(pk__in=ended, ended_at__isnull=True).update(ended_at=timezone.now()) if ended else 0
+
+
 def claims_release_dead(*, model: type[models.Model]) -> int:
     """
-    Free claims whose consumer has ended (killed mid-send on this machine) or
-    gone quiet (its machine or container gone), so the mail can be sent
-    again. Returns how many claims were freed.
+    Free claims whose consumer has ended (seen gone by a consumer on its
+    machine, or by this one) or gone quiet (its machine or container gone),
+    so the mail can be sent again. Returns how many claims were freed.
     """
     now = timezone.now()
-    heard = _consumer_model().objects.heard_since(now - QUIET_AFTER)
-    ended = consumers_ended_here(heard)
+    consumers = _consumer_model().objects
+    running = consumers.running(now - QUIET_AFTER)
+    ended_here = consumers_ended_here(running)
+    ended = Q(claimed_by__in=consumers.ended().values("pk")) | Q(claimed_by__in=ended_here)
     quiet = Q(claimed_until__lte=now + CLAIM_LEASE - QUIET_AFTER) & ~Q(
-        claimed_by__in=heard.exclude(pk__in=ended).values("pk")
+        claimed_by__in=running.exclude(pk__in=ended_here).values("pk")
     )
     return (
         model.objects.filter(claimed_until__gt=now)
-        .filter(quiet | Q(claimed_by__in=ended))
+        .filter(ended | quiet)
         .exclude(claimed_by="")
         .exclude(claimed_by=consumer_identity())
         .update(claimed_until=None, claimed_by="")

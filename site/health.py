@@ -25,7 +25,7 @@ def queue_health(huey: Huey) -> dict:
     consumers = list(Consumer.objects.all())
     ended = set(consumers_ended_here(Consumer.objects.all()))
     for consumer in consumers:
-        consumer.quiet = consumer.seen_at < now - QUIET_AFTER or consumer.pk in ended
+        consumer.quiet = consumer.seen_at < now - QUIET_AFTER or consumer.ended_at is not None or consumer.pk in ended
         consumer.seen_seconds = max(0, int((now - consumer.seen_at).total_seconds()))
     deliveries = []
     for model in delivery_models():

@@ -56,6 +56,12 @@ class ConsumerQuerySet(models.QuerySet):
     def quiet_since(self, moment: datetime) -> ConsumerQuerySet:
         return self.filter(seen_at__lt=moment)
 
+    def ended(self) -> ConsumerQuerySet:
+        return self.filter(ended_at__isnull=False)
+
+    def running(self, heard_since: datetime) -> ConsumerQuerySet:
+        return self.heard_since(heard_since).filter(ended_at__isnull=True)
+
 
 class Consumer(models.Model):
     """
@@ -72,6 +78,9 @@ class Consumer(models.Model):
     # that the process has ended, without waiting out the quiet minute.
     pid_space = models.CharField(max_length=100, blank=True, db_default="")
     pid_started = models.BigIntegerField(null=True, blank=True)
+    # Set by a consumer sharing that table when it sees the process gone, so
+    # any machine's reconciler frees the claims at once.
+    ended_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField()
     seen_at = models.DateTimeField(db_index=True)
 

@@ -113,9 +113,10 @@ def delivery_send(
     """
     model = queryset.model
     now = timezone.now()
+    # Due, not just unclaimed: a second task for the same mail (several
+    # consumers' start-up reconcilers, say) must not run a retry early.
     claimed = (
-        queryset.undelivered()
-        .unclaimed(now)
+        queryset.due(now)
         .filter(pk=pk)
         .update(
             claimed_until=now + CLAIM_LEASE,

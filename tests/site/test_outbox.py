@@ -44,6 +44,18 @@ def test_transient_smtp_failure_keeps_mail_owed_and_asks_for_a_retry(owed_verifi
     assert verification.claimed_until is None and verification.retry_at > timezone.now()
 
 
+def test_a_second_task_for_a_mail_waiting_to_retry_skips_and_costs_no_attempt(owed_verification):
+    # Several consumers' start-up reconcilers can each queue the same owed mail.
+    verification = owed_verification()
+    with mock.patch(SEND, side_effect=ConnectionRefusedError("down")):
+        mailings.verification_send(verification_id=verification.pk)
+    with mock.patch(SEND) as send:
+        assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.SKIPPED)
+    send.assert_not_called()
+    verification.refresh_from_db()
+    assert verification.attempts == 1 and verification.retry_at > timezone.now()
+
+
 def test_past_the_retry_budget_the_reconciler_takes_over(owed_verification):
     verification = owed_verification(attempts=outbox.RETRY_BUDGET - 1)
     with mock.patch(SEND, side_effect=TimeoutError("slow")):
@@ -126,6 +138,35 @@ def test_claims_of_a_consumer_that_ended_in_this_process_table_are_freed_at_once
     finally:
         running.kill()
         running.wait()
+
+
+def test_a_consumer_seen_ended_on_its_machine_has_its_claims_freed_by_any_machine(
+    owed_verification, make_user, monkeypatch
+):
+    now = timezone.now()
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    here = pid_space()
+    for name, pid, started in (("gone", ended.pid, 12345), ("beside", os.getpid(), process_started(os.getpid()))):
+        Consumer.objects.create(
+            id=name, host="box", pid=pid, pid_space=here, pid_started=started, started_at=now, seen_at=now
+        )
+        owed_verification(
+            make_user(email=f"{name}@x.org"), claimed_by=name, claimed_until=now + CLAIM_LEASE - timedelta(seconds=10)
+        )
+    assert claims.consumers_ended_mark() == 1  # What a consumer on that machine does at each beat.
+    assert [c.pk for c in Consumer.objects.ended()] == ["gone"]
+    # The next reconciler runs on another machine: it can judge no pid of this one, only the mark.
+    monkeypatch.setattr(claims, "pid_space", lambda: "another-boot pid:[1] time:[2]")
+    assert claims_release_dead(model=EmailVerification) == 1
+    assert [v.user.email for v in EmailVerification.objects.unclaimed()] == ["gone@x.org"]
+
+
+def test_a_beat_clears_a_mark_of_ended_from_its_own_row():
+    claims.consumer_beat()
+    Consumer.objects.filter(pk=consumer_identity()).update(ended_at=timezone.now())
+    claims.consumer_beat()
+    assert Consumer.objects.get(pk=consumer_identity()).ended_at is None
 
 
 def test_a_consumer_hidden_from_our_proc_keeps_its_claims(owed_verification, monkeypatch):
