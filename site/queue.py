@@ -74,11 +74,12 @@ class SharedSchedule:
     first_pass_done = False
 
     def read_periodic(self, timestamp: datetime | None) -> list[PeriodicTask]:
-        due = super().read_periodic(timestamp)  # type: ignore[misc]
+        # One moment for both the crontab check and the slot, even across a minute's edge.
+        stamp = timestamp or self._get_timestamp()  # type: ignore[attr-defined]
+        due = super().read_periodic(stamp)  # type: ignore[misc]
         first_pass, self.first_pass_done = not self.first_pass_done, True
         if not due:
             return due
-        stamp = timestamp or datetime.now(UTC)
         minute = stamp.replace(second=0, microsecond=0, tzinfo=stamp.tzinfo or UTC)
         try:
             taken = [task for task in due if periodic_slot_take(task.name, minute)]
