@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
 from huey import Huey, SqliteHuey
 from huey.api import PeriodicTask, Task, TaskWrapper
+from huey.consumer import Consumer, Scheduler
 from huey.exceptions import RetryTask
 from huey.storage import PostgresStorage, SqliteStorage
 
@@ -73,6 +74,9 @@ class SharedSchedule:
 
     first_pass_done = False
 
+    def create_consumer(self, **options: object) -> Consumer:
+        return QueueConsumer(self, **options)
+
     def read_periodic(self, timestamp: datetime | None) -> list[PeriodicTask]:
         # One moment for both the crontab check and the slot, even across a minute's edge.
         stamp = timestamp or self._get_timestamp()  # type: ignore[attr-defined]
@@ -94,6 +98,31 @@ class SharedSchedule:
             )
             return due
         return taken
+
+
+class MinuteScheduler(Scheduler):
+    """
+    Huey's scheduler looks at the periodic tasks every 60 s from its own
+    start, so with several consumers each minute went to whichever had
+    started earliest within it, and when that one was killed the next run
+    could be two minutes away. This one looks every second and acts on each
+    minute once, at its start: every consumer reaches for the minute as it
+    begins, and the shared schedule gives it to one of them.
+    """
+
+    periodic_task_seconds = 1
+    minute: datetime | None = None
+
+    def enqueue_periodic_tasks(self, now: datetime | None) -> None:
+        stamp = now or self.huey._get_timestamp()
+        minute = stamp.replace(second=0, microsecond=0)
+        if minute != self.minute:
+            self.minute = minute
+            super().enqueue_periodic_tasks(stamp)
+
+
+class QueueConsumer(Consumer):
+    scheduler_class = MinuteScheduler
 
 
 class QueueHuey(SharedSchedule, SqliteHuey):

@@ -10,7 +10,7 @@ from huey.contrib.djhuey import HUEY
 
 from site import claims, tasks  # tasks: registered as run_huey's autodiscovery does
 from site.models import Consumer, PeriodicSlot, TaskError
-from site.queue import ERRORS_KEPT, periodic_slot_take, task_error_record, task_errors_trim
+from site.queue import ERRORS_KEPT, MinuteScheduler, periodic_slot_take, task_error_record, task_errors_trim
 from users.tasks import verification_send_task
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,18 @@ def test_a_restarted_consumers_first_pass_runs_every_due_task_though_the_minute_
     monkeypatch.setattr(HUEY, "first_pass_done", False)
     assert {task.name for task in HUEY.read_periodic(at)} == every_minute
     assert HUEY.read_periodic(at + timedelta(seconds=20)) == []  # Later passes share the schedule again.
+
+
+def test_each_consumer_reaches_for_every_minute_at_its_start_and_once(monkeypatch):
+    assert HUEY.create_consumer(workers=1).scheduler_class is MinuteScheduler
+    asked = []
+    monkeypatch.setattr(HUEY, "read_periodic", lambda stamp: asked.append(stamp) or [])
+    scheduler = MinuteScheduler(HUEY, threading.Event(), 1, True)
+    start = datetime(2026, 12, 4, 7, 0, 59)
+    for seconds in (0, 1, 2, 30, 61, 62):  # Huey's loop calls it every second.
+        scheduler.enqueue_periodic_tasks(start + timedelta(seconds=seconds))
+    # 07:00:59 (start-up), then 07:01:00 as that minute begins, then 07:02:00: never twice in a minute.
+    assert asked == [start, start + timedelta(seconds=1), start + timedelta(seconds=61)]
 
 
 def test_a_database_that_refuses_the_slot_still_runs_the_housekeeping(monkeypatch):
