@@ -8,9 +8,10 @@ from django.db import migrations, models
 def drafts_get_private_slugs(apps, schema_editor):
     """Drafts' title slugs could show others a hidden draft exists: give each a random one."""
     Post = apps.get_model("blog", "Post")
-    for post in Post.objects.filter(published_at__isnull=True).exclude(slug__startswith="_"):
+    db = schema_editor.connection.alias
+    for post in Post.objects.using(db).filter(published_at__isnull=True).exclude(slug__startswith="_"):
         post.slug = f"_{secrets.token_hex(8)}"
-        post.save(update_fields=["slug"])
+        post.save(using=db, update_fields=["slug"])
 
 
 class Migration(migrations.Migration):

@@ -6,12 +6,10 @@ from blog.rendering import render
 
 
 def render_existing(apps, schema_editor):
-    Post = apps.get_model("blog", "Post")
-    for post in Post.objects.only("pk", "content").iterator(chunk_size=200):
+    posts = apps.get_model("blog", "Post").objects.using(schema_editor.connection.alias)
+    for post in posts.only("pk", "content").iterator(chunk_size=200):
         rendered = render(post.content)
-        Post.objects.filter(pk=post.pk).update(
-            content_html=rendered.html, excerpt=rendered.excerpt, word_count=rendered.words
-        )
+        posts.filter(pk=post.pk).update(content_html=rendered.html, excerpt=rendered.excerpt, word_count=rendered.words)
 
 
 class Migration(migrations.Migration):

@@ -10,7 +10,8 @@ def posts_published_before_subscriptions(apps, schema_editor):
     # Nobody could subscribe before this release: posts already out owe no
     # mail, and the first fan-out should not walk every old post.
     now = django.utils.timezone.now()
-    apps.get_model("blog", "Post").objects.filter(published_at__lte=now).update(subscribers_owed_at=now)
+    posts = apps.get_model("blog", "Post").objects.using(schema_editor.connection.alias)
+    posts.filter(published_at__lte=now).update(subscribers_owed_at=now)
 
 
 class Migration(migrations.Migration):

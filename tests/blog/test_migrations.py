@@ -1,6 +1,11 @@
+import importlib
+from types import SimpleNamespace
+
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.connection import ConnectionDoesNotExist
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,3 +25,20 @@ def test_existing_drafts_get_private_addresses_and_published_posts_keep_theirs()
     slugs = dict(new.objects.values_list("title", "slug"))
     assert slugs["Public"] == "public"
     assert slugs["Secret plan"].startswith("_") and "secret" not in slugs["Secret plan"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("module", "function"),
+    [
+        ("0002_private_draft_slugs", "drafts_get_private_slugs"),
+        ("0005_markdown_tags", "render_existing"),
+        ("0008_subscriptions", "posts_published_before_subscriptions"),
+    ],
+)
+def test_data_migrations_touch_only_the_database_being_migrated(module, function):
+    # move_to_postgres migrates a second database while the first is configured.
+    forward = getattr(importlib.import_module(f"blog.migrations.{module}"), function)
+    editor = SimpleNamespace(connection=SimpleNamespace(alias="being-migrated"))
+    with pytest.raises(ConnectionDoesNotExist, match="being-migrated"):
+        forward(django_apps, editor)
