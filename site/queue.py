@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 from django.apps import apps
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 from huey import Huey, SqliteHuey
 from huey.api import PeriodicTask, Task, TaskWrapper
@@ -116,9 +116,15 @@ class MinuteScheduler(Scheduler):
     def enqueue_periodic_tasks(self, now: datetime | None) -> None:
         stamp = now or self.huey._get_timestamp()
         minute = stamp.replace(second=0, microsecond=0)
-        if minute != self.minute:
-            self.minute = minute
-            super().enqueue_periodic_tasks(stamp)
+        if self.minute is not None and minute <= self.minute:
+            return  # This minute is done (or the clock stepped back into one that was).
+        self.minute = minute
+        # The slots are Django queries on this thread's own connection: after a
+        # database restart it must be replaced, as djhuey's db_task does for
+        # workers. (Not inside a transaction, as in the tests.)
+        if not connection.in_atomic_block:
+            close_old_connections()
+        super().enqueue_periodic_tasks(stamp)
 
 
 class QueueConsumer(Consumer):

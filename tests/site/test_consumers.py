@@ -84,10 +84,22 @@ def test_each_consumer_reaches_for_every_minute_at_its_start_and_once(monkeypatc
     monkeypatch.setattr(HUEY, "read_periodic", lambda stamp: asked.append(stamp) or [])
     scheduler = MinuteScheduler(HUEY, threading.Event(), 1, True)
     start = datetime(2026, 12, 4, 7, 0, 59)
-    for seconds in (0, 1, 2, 30, 61, 62):  # Huey's loop calls it every second.
+    for seconds in (0, 1, 2, 30, 61, 62, 31):  # Huey's loop calls it every second; the last, a clock stepped back.
         scheduler.enqueue_periodic_tasks(start + timedelta(seconds=seconds))
-    # 07:00:59 (start-up), then 07:01:00 as that minute begins, then 07:02:00: never twice in a minute.
+    # 07:00:59 (start-up), then 07:01:00 as that minute begins, then 07:02:00: never a minute twice.
     assert asked == [start, start + timedelta(seconds=1), start + timedelta(seconds=61)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_thread_drops_a_dead_database_connection_before_each_minute(monkeypatch):
+    # After a database restart the thread's old connection is unusable; Django replaces it only if asked.
+    checked = []
+    monkeypatch.setattr("site.queue.close_old_connections", lambda: checked.append(True))
+    monkeypatch.setattr(HUEY, "read_periodic", lambda stamp: [])
+    scheduler = MinuteScheduler(HUEY, threading.Event(), 1, True)
+    for seconds in (0, 1, 60):
+        scheduler.enqueue_periodic_tasks(datetime(2026, 12, 4, 7, 0, 0) + timedelta(seconds=seconds))
+    assert checked == [True, True]
 
 
 def test_a_database_that_refuses_the_slot_still_runs_the_housekeeping(monkeypatch):
