@@ -190,16 +190,16 @@ def consumers_ended_mark() -> int:
 def claims_release_dead(*, model: type[models.Model]) -> int:
     """
     Free claims whose consumer has ended (seen gone by a consumer on its
-    machine, or by this one) or gone quiet (its machine or container gone),
-    so the mail can be sent again. Returns how many claims were freed.
+    machine: this one marks what it sees first) or gone quiet (its machine or
+    container gone), so the mail can be sent again. Returns how many claims
+    were freed.
     """
+    consumers_ended_mark()
     now = timezone.now()
     consumers = _consumer_model().objects
-    running = consumers.running(now - QUIET_AFTER)
-    ended_here = consumers_ended_here(running)
-    ended = Q(claimed_by__in=consumers.ended().values("pk")) | Q(claimed_by__in=ended_here)
+    ended = Q(claimed_by__in=consumers.ended().values("pk"))
     quiet = Q(claimed_until__lte=now + CLAIM_LEASE - QUIET_AFTER) & ~Q(
-        claimed_by__in=running.exclude(pk__in=ended_here).values("pk")
+        claimed_by__in=consumers.running(now - QUIET_AFTER).values("pk")
     )
     return (
         model.objects.filter(claimed_until__gt=now)

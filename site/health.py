@@ -23,9 +23,10 @@ def delivery_models() -> list[type[models.Model]]:
 def queue_health(huey: Huey) -> dict:
     now = timezone.now()
     consumers = list(Consumer.objects.all())
-    ended = set(consumers_ended_here(Consumer.objects.all()))
+    running = set(Consumer.objects.running(now - QUIET_AFTER).values_list("pk", flat=True))
+    running -= set(consumers_ended_here(Consumer.objects.all()))  # Gone, though no consumer has marked it yet.
     for consumer in consumers:
-        consumer.quiet = consumer.seen_at < now - QUIET_AFTER or consumer.ended_at is not None or consumer.pk in ended
+        consumer.quiet = consumer.pk not in running
         consumer.seen_seconds = max(0, int((now - consumer.seen_at).total_seconds()))
     deliveries = []
     for model in delivery_models():
