@@ -83,20 +83,9 @@ class PostgresServer:
     def url(self, name: str) -> str:
         return f"postgres://{USER}@127.0.0.1:{self.port}/{name}"
 
-    def psql(self, sql: str, database: str = "postgres") -> str:
-        return subprocess.run(
-            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, "-d", database,
-             "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
-            check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
-
     def create(self, name: str) -> str:
         """A new empty database; returns its URL."""
-        self.psql(f'CREATE DATABASE "{name}"')
-        return self.url(name)
-
-    def drop(self, name: str) -> None:
-        self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return database_create(self.url("postgres"), name)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -116,17 +105,21 @@ class PostgresServer:
         self.stop()
 
 
+def database_create(server_url: str, name: str) -> str:
+    """A new, empty database `name` on the server `server_url` names; returns its URL."""
+    parts = urlsplit(server_url)
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return parts._replace(path=f"/{name}").geturl()
+
+
 def database_fresh(base_url: str, prefix: str = "qp_live") -> str:
     """
     A new, empty database on the server `base_url` names (the one the suite
     runs on), for one live site; returns its URL. Left for the server's
     teardown to remove with the rest of its data folder.
     """
-    parts = urlsplit(base_url)
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return parts._replace(path=f"/{name}").geturl()
+    return database_create(base_url, f"{prefix}_{uuid.uuid4().hex[:12]}")
 
 
 def main(argv: list[str]) -> int:
