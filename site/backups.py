@@ -139,14 +139,12 @@ def backup_dump(*, dest: Path) -> int:
         fd = _private_file(target)
     except OSError as exc:
         raise BackupError(f"Cannot write into {dest}: {exc}") from exc
-    params = connection.settings_dict
-    argv = [pg_dump, "--format=custom", "--no-owner", "--dbname", params["NAME"]]
-    for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
-        argv += [flag, str(params[key])] if params[key] else []
     # The day's visitor keys and reads: nothing kept for weeks ties a reader to what they read.
-    argv += [f"--exclude-table-data={table}" for table in _omitted_tables()]
-    env = {**os.environ, **({"PGPASSWORD": params["PASSWORD"]} if params["PASSWORD"] else {})}
-    env |= {f"PG{key.upper()}": str(value) for key, value in params["OPTIONS"].items() if key in ("sslmode",)}
+    options = ["--format=custom", "--no-owner", *(f"--exclude-table-data={table}" for table in _omitted_tables())]
+    # Django's own mapping of the settings to libpq's flags and PG* variables (as `dbshell` uses).
+    argv, pg_env = connection.client.settings_to_cmd_args_env(connection.settings_dict, options)
+    argv[0] = pg_dump
+    env = {**os.environ, **(pg_env or {})}
     with os.fdopen(fd, "wb") as out:
         done = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, env=env, check=False)
     size = target.stat().st_size

@@ -140,10 +140,12 @@ def queue_connection() -> psycopg.Connection:
     A connection to whatever database Django uses now: the site's, or in tests
     the test database, so the queue's tables are always beside the data.
     """
-    params = connections["default"].settings_dict
-    given = {"dbname": params["NAME"], "user": params["USER"], "password": params["PASSWORD"]}
-    given |= {"host": params["HOST"], "port": params["PORT"]}
-    return psycopg.connect(**{key: value for key, value in given.items() if value}, **params["OPTIONS"])
+    params = connections["default"].get_connection_params()
+    # Django's own cursor class and adapters are for its ORM; Huey's storage
+    # speaks plain psycopg.
+    for django_only in ("cursor_factory", "context"):
+        params.pop(django_only, None)
+    return psycopg.connect(**params)
 
 
 class QueuePostgresStorage(PostgresStorage):
