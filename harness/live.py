@@ -5,6 +5,7 @@ cookie-keeping HTTP client. Used by tests/conftest.py and bench/stacks.py.
 """
 
 import asyncio
+import collections
 import email
 import email.policy
 import http.cookiejar
@@ -81,6 +82,11 @@ class Inbox:
     def subjects(self):
         with self._lock:
             return [str(m["Subject"]) for m in self.messages]
+
+    def addresses(self):
+        """How many messages each recipient got: lost ones are missing, duplicates count above 1."""
+        with self._lock:
+            return collections.Counter(str(m["To"]) for m in self.messages)
 
 
 def text_of(message):

@@ -40,10 +40,6 @@ def _start_consumers(site, consumers=CONSUMERS):
 SESSIONS = "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"
 
 
-def _addresses(inbox):
-    return collections.Counter(str(m["To"]) for m in inbox.messages)
-
-
 def test_consumers_killed_on_another_machine_and_beside_a_live_one_lose_nothing_and_their_claims_move(
     make_live_site, smtp
 ):
@@ -80,10 +76,10 @@ def test_consumers_killed_on_another_machine_and_beside_a_live_one_lose_nothing_
     box_c_freed_after = time.monotonic() - killed_at
     expected = {f"m{n}@many.org" for n in range(count)}
     wait_for(
-        lambda: expected <= set(_addresses(smtp.inbox)), 60, message="every mail, the killed ones' claims included"
+        lambda: expected <= set(smtp.inbox.addresses()), 60, message="every mail, the killed ones' claims included"
     )
     time.sleep(2)  # Let any duplicate arrive before counting.
-    received = _addresses(smtp.inbox)
+    received = smtp.inbox.addresses()
     duplicates = sum(n - 1 for n in received.values())
     print(
         f"\nfour consumers, box-c and consumer-d SIGKILLed holding {in_flight[box_c]} and {in_flight[beside]} claims: "

@@ -17,10 +17,6 @@ from harness.live import Client, text_of, wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _addresses(inbox):
-    return collections.Counter(str(m["To"]) for m in inbox.messages)
-
-
 def test_consumer_killed_mid_batch_loses_no_mail(make_live_site, smtp):
     site = make_live_site()
     smtp.inbox.delay = 0.25  # A batch that takes a few seconds to drain.
@@ -36,9 +32,9 @@ def test_consumer_killed_mid_batch_loses_no_mail(make_live_site, smtp):
     expected = {f"u{n}@batch.org" for n in range(count)}
     # The killed consumer's process has ended on this machine: its claims are
     # free at the next reconciler run, within a minute (plus the sending).
-    wait_for(lambda: expected <= set(_addresses(smtp.inbox)), 90, message="every account's mail after restart")
+    wait_for(lambda: expected <= set(smtp.inbox.addresses()), 90, message="every account's mail after restart")
     time.sleep(2)  # Let any duplicate arrive before counting.
-    received = _addresses(smtp.inbox)
+    received = smtp.inbox.addresses()
     lost = len(expected - set(received))
     duplicates = sum(n - 1 for n in received.values())
     print(
@@ -182,8 +178,8 @@ def test_lost_queue_file_heals_at_consumer_start(make_live_site, smtp):
         site.db("delete from huey_task")
     site.start_consumer()
     expected = {f"q{n}@x.org" for n in range(5)}
-    wait_for(lambda: expected <= set(_addresses(smtp.inbox)), 30, message="the mails the queue lost")
-    assert sum(_addresses(smtp.inbox).values()) == 5
+    wait_for(lambda: expected <= set(smtp.inbox.addresses()), 30, message="the mails the queue lost")
+    assert sum(smtp.inbox.addresses().values()) == 5
 
 
 def test_graceful_stop_lets_mail_in_flight_finish(make_live_site, smtp):
@@ -234,7 +230,7 @@ def test_sigkill_storm_during_password_reset_mails_loses_none(make_live_site, sm
         site.start_consumer()
         time.sleep(1)
     expected = {f"r{n}@reset.org" for n in range(count)}
-    wait_for(lambda: expected <= set(_addresses(smtp.inbox)), 90, message="every reset mail after the kills")
+    wait_for(lambda: expected <= set(smtp.inbox.addresses()), 90, message="every reset mail after the kills")
     # A mail accepted by SMTP just before a kill stays unrecorded until its
     # dead claim is freed (the next reconciler run: its process has ended on
     # this machine) and it is sent again.
