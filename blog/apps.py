@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class BlogConfig(AppConfig):
     name = "blog"
     verbose_name = "Blog"
+
+    def ready(self) -> None:
+        # Models are loaded only now; the kinds name them.
+        from blog.deliveries import KINDS
+        from site.registry import kind_register
+
+        for kind in KINDS:
+            kind_register(kind)

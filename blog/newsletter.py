@@ -1,12 +1,12 @@
 """
 New posts by mail, on the consumer's side: the confirmation mail of a new
 subscriber (double opt-in), the fan-out of a published post into one owed
-mail per subscriber, sending those mails, and reconciling. Called by
-blog/tasks.py and blog/services.py; never imports tasks, so the fan-out is
-handed a function that queues the sends.
+mail per subscriber (yielding batches for the caller to queue), and how both
+mails are rendered. Declared as delivery kinds in blog/deliveries.py; the
+registry's sender and reconciler do the rest.
 """
 
-from collections.abc import Callable, Collection
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,9 +18,7 @@ from django.utils import timezone
 
 from blog.models import SUBSCRIPTION_CONFIRM_DAYS, Post, PostMail, Subscriber, SubscriptionConfirmation
 from site import unsubscribe
-from site.claims import claims_release_dead
 from site.mail import mail_render
-from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
 from site.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 CONFIRM_SALT = "blog.subscription"
@@ -30,8 +28,6 @@ FAN_OUT_BATCH = 500
 # A fan-out renews its lease every batch; a consumer killed mid-way leaves
 # the rest to the next run once this passes.
 FAN_OUT_LEASE = timedelta(minutes=2)
-
-Enqueue = Callable[[list[int]], None]
 
 
 class ConfirmationInvalid(Exception):
@@ -53,31 +49,19 @@ def confirmation_token_read(token: str) -> int:
     return pk
 
 
-def subscription_confirmation_send(*, confirmation_id: int) -> SendResult:
-    def build(confirmation: SubscriptionConfirmation) -> EmailMessage:
-        subscriber = confirmation.subscriber
-        token = confirmation_token_make(confirmation_id=confirmation.pk)
-        return mail_render(
-            template="blog/email/subscription_confirm",
-            context={
-                "author": subscriber.author,
-                "confirm_path": reverse("blog:subscriber-confirm", kwargs={"token": token}),
-                "days": SUBSCRIPTION_CONFIRM_DAYS,
-            },
-            to=subscriber.email,
-            from_email=settings.NEWSLETTER_FROM_EMAIL,
-        )
-
-    return delivery_send(
-        queryset=SubscriptionConfirmation.objects.owed().select_related("subscriber__author"),
-        pk=confirmation_id,
-        build_message=build,
+def subscription_confirmation_render(confirmation: SubscriptionConfirmation) -> EmailMessage:
+    subscriber = confirmation.subscriber
+    token = confirmation_token_make(confirmation_id=confirmation.pk)
+    return mail_render(
+        template="blog/email/subscription_confirm",
+        context={
+            "author": subscriber.author,
+            "confirm_path": reverse("blog:subscriber-confirm", kwargs={"token": token}),
+            "days": SUBSCRIPTION_CONFIRM_DAYS,
+        },
+        to=subscriber.email,
+        from_email=settings.NEWSLETTER_FROM_EMAIL,
     )
-
-
-def subscription_confirmation_reconcile(*, in_flight_ids: Collection[int]) -> list[int]:
-    claims_release_dead(model=SubscriptionConfirmation)
-    return owed_ids_not_in_flight(queryset=SubscriptionConfirmation.objects.owed(), in_flight_ids=in_flight_ids)
 
 
 def _fan_out_lease_take(post_id: int) -> bool:
@@ -91,20 +75,19 @@ def _fan_out_lease_take(post_id: int) -> bool:
     )
 
 
-def post_mails_owe(*, post_id: int, enqueue: Enqueue) -> int:
+def post_mails_owe(*, post_id: int) -> Iterator[list[int]]:
     """
     Owe a published post to every subscriber of its author who had confirmed
-    by its publication, in batches, queueing each batch's sends through
-    `enqueue(ids)` once it is committed; then mark the post done. Resumable:
-    mails already owed are not made again (one row per post and subscriber),
-    and a run killed mid-way is taken over after FAN_OUT_LEASE. Returns how
-    many sends it queued.
+    by its publication, in batches, yielding each batch's due mail ids once
+    it is committed (the caller queues their sends); then mark the post done.
+    Resumable: mails already owed are not made again (one row per post and
+    subscriber), and a run killed mid-way is taken over after FAN_OUT_LEASE.
     """
     if not _fan_out_lease_take(post_id):
-        return 0
+        return
     post = Post.objects.get(pk=post_id)
     recipients = Subscriber.objects.owed(post).order_by("pk").values_list("pk", flat=True)
-    after, queued = 0, 0
+    after = 0
     while True:
         with transaction.atomic():
             batch = list(recipients.filter(pk__gt=after)[:FAN_OUT_BATCH])
@@ -120,49 +103,33 @@ def post_mails_owe(*, post_id: int, enqueue: Enqueue) -> int:
                 .values_list("pk", flat=True)
             )
             Post.objects.filter(pk=post_id).update(subscribers_owing_until=timezone.now() + FAN_OUT_LEASE)
-        enqueue(due)
-        after, queued = batch[-1], queued + len(due)
+        yield due
+        after = batch[-1]
     Post.objects.filter(pk=post_id).update(subscribers_owed_at=timezone.now(), subscribers_owing_until=None)
-    return queued
 
 
-def post_mails_owe_all(*, enqueue: Enqueue) -> list[int]:
+def post_mails_owe_all() -> Iterator[list[int]]:
     """Fan out every published post whose subscribers are not owed it yet: scheduled, admin- or shell-published."""
     # Posts whose author has nobody to mail (an import, a blog without
     # subscribers) are done in one statement, not one fan-out each.
     Post.objects.awaiting_mail().exclude(author__in=Subscriber.objects.confirmed().values("author")).update(
         subscribers_owed_at=timezone.now()
     )
-    post_ids = list(Post.objects.awaiting_mail().values_list("pk", flat=True))
-    for post_id in post_ids:
-        post_mails_owe(post_id=post_id, enqueue=enqueue)
-    return post_ids
+    for post_id in list(Post.objects.awaiting_mail().values_list("pk", flat=True)):
+        yield from post_mails_owe(post_id=post_id)
 
 
-def post_mail_send(*, mail_id: int) -> SendResult:
-    def build(post_mail: PostMail) -> EmailMessage:
-        post, subscriber = post_mail.post, post_mail.subscriber
-        leave = unsubscribe_url(url_name="blog:subscriber-unsubscribe", kind=unsubscribe.NEW_POSTS, pk=subscriber.pk)
-        return mail_render(
-            template="blog/email/post_mail",
-            context={"post": post, "author": subscriber.author, "unsubscribe_url": leave},
-            to=subscriber.email,
-            from_email=settings.NEWSLETTER_FROM_EMAIL,
-            headers=unsubscribe_headers(
-                url=leave,
-                list_name=f"New posts by {subscriber.author.public_name} on {settings.SITE_NAME}",
-                list_local=f"author-{subscriber.author_id}.posts",
-            ),
-        )
-
-    return delivery_send(
-        queryset=PostMail.objects.owed().select_related("post", "subscriber__author"),
-        pk=mail_id,
-        build_message=build,
+def post_mail_render(post_mail: PostMail) -> EmailMessage:
+    post, subscriber = post_mail.post, post_mail.subscriber
+    leave = unsubscribe_url(url_name="blog:subscriber-unsubscribe", kind=unsubscribe.NEW_POSTS, pk=subscriber.pk)
+    return mail_render(
+        template="blog/email/post_mail",
+        context={"post": post, "author": subscriber.author, "unsubscribe_url": leave},
+        to=subscriber.email,
+        from_email=settings.NEWSLETTER_FROM_EMAIL,
+        headers=unsubscribe_headers(
+            url=leave,
+            list_name=f"New posts by {subscriber.author.public_name} on {settings.SITE_NAME}",
+            list_local=f"author-{subscriber.author_id}.posts",
+        ),
     )
-
-
-def post_mail_reconcile(*, in_flight_ids: Collection[int]) -> list[int]:
-    """Free dead claims and return the ids of owed new-post mails that no queued task covers."""
-    claims_release_dead(model=PostMail)
-    return owed_ids_not_in_flight(queryset=PostMail.objects.owed(), in_flight_ids=in_flight_ids)

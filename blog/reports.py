@@ -4,7 +4,7 @@ a report, rendering and sending one, and catching up what was missed. Called
 by blog/tasks.py and blog/services.py; never imports tasks.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -17,9 +17,7 @@ from django.utils import timezone
 
 from blog.models import REPORT_OWED_DAYS, DailySources, DailyViews, Post, Report, ReportPlan, authors
 from site import unsubscribe
-from site.claims import claims_release_dead
 from site.mail import mail_render
-from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
 from site.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 REPORT_SOURCES = 5
@@ -103,45 +101,39 @@ def report_owe(*, day: date, in_flight_ids: Collection[int] = frozenset()) -> li
         return list(Report.objects.owed().for_day(day).exclude(pk__in=in_flight_ids).select_related("author"))
 
 
-def report_send(*, report_id: int) -> SendResult:
-    def build(report: Report) -> EmailMessage:
-        posts = Post.objects.published().by(report.author).with_views_between(report.first_day, report.day)
-        leave = unsubscribe_url(url_name="users:reports-unsubscribe", kind=unsubscribe.REPORTS, pk=report.author_id)
-        return mail_render(
-            template="blog/email/report",
-            context={
-                "author": report.author,
-                "report": report,
-                "posts": list(
-                    posts.order_by("-views_between", "-view_count", "title").only("title", "slug", "view_count")
-                ),
-                "sources": DailySources.objects.for_author(report.author).top(
-                    since=report.first_day, until=report.day, limit=REPORT_SOURCES
-                ),
-                "dashboard_path": reverse("blog:dashboard"),
-                "profile_path": reverse("users:profile"),
-                "unsubscribe_url": leave,
-            },
-            to=report.author.email,
-            from_email=settings.NEWSLETTER_FROM_EMAIL,
-            headers=unsubscribe_headers(url=leave, list_name=f"{settings.SITE_NAME} reports", list_local="reports"),
-        )
-
-    return delivery_send(queryset=Report.objects.owed().select_related("author"), pk=report_id, build_message=build)
+def report_render(report: Report) -> EmailMessage:
+    posts = Post.objects.published().by(report.author).with_views_between(report.first_day, report.day)
+    leave = unsubscribe_url(url_name="users:reports-unsubscribe", kind=unsubscribe.REPORTS, pk=report.author_id)
+    return mail_render(
+        template="blog/email/report",
+        context={
+            "author": report.author,
+            "report": report,
+            "posts": list(posts.order_by("-views_between", "-view_count", "title").only("title", "slug", "view_count")),
+            "sources": DailySources.objects.for_author(report.author).top(
+                since=report.first_day, until=report.day, limit=REPORT_SOURCES
+            ),
+            "dashboard_path": reverse("blog:dashboard"),
+            "profile_path": reverse("users:profile"),
+            "unsubscribe_url": leave,
+        },
+        to=report.author.email,
+        from_email=settings.NEWSLETTER_FROM_EMAIL,
+        headers=unsubscribe_headers(url=leave, list_name=f"{settings.SITE_NAME} reports", list_local="reports"),
+    )
 
 
-def report_reconcile(*, in_flight_ids: Collection[int], now: datetime | None = None) -> list[int]:
+def reports_plan_missed(now: datetime | None = None) -> Iterator[list[int]]:
     """
-    Catch up a missed schedule and re-owe lost sends: owe the reports of the
-    due day and of every day since the last planned one (the consumer was
-    down at REPORT_TIME, perhaps on the Monday a weekly report goes out), up
-    to REPORT_OWED_DAYS back, and return the ids of owed reports that nothing
-    in the queue covers.
+    Catch up a missed schedule: owe the reports of the due day and of every
+    day since the last planned one (the consumer was down at REPORT_TIME,
+    perhaps on the Monday a weekly report goes out), up to REPORT_OWED_DAYS
+    back. The reconciler then queues every owed report with the rest, so this
+    yields nothing of its own.
     """
-    claims_release_dead(model=Report)
     due = report_due_day(now)
     last = ReportPlan.objects.filter(day__lte=due).order_by("-day").values_list("day", flat=True).first()
     first = max(last + timedelta(days=1), due - timedelta(days=REPORT_OWED_DAYS - 1)) if last else due
     for offset in range((due - first).days + 1):
         report_owe(day=first + timedelta(days=offset))
-    return owed_ids_not_in_flight(queryset=Report.objects.owed(), in_flight_ids=in_flight_ids)
+    yield from ()

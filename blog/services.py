@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog import newsletter, reports, tasks
+from blog.deliveries import REPORT, SUBSCRIPTION_CONFIRMATION
 from blog.models import (
     SLUG_ATTEMPTS,
     TAG_MAX_LENGTH,
@@ -23,6 +24,7 @@ from blog.models import (
     Tag,
 )
 from site.queue import enqueue_on_commit
+from site.tasks import deliveries_queue_on_commit
 from site.writer import one_writer
 
 
@@ -158,7 +160,7 @@ def subscriber_add(*, author: AbstractBaseUser, email: str) -> None:
             subscriber.unsubscribed_at = subscriber.confirmed_at = None
             subscriber.save(update_fields=["unsubscribed_at", "confirmed_at"])
         confirmation = SubscriptionConfirmation.objects.create(subscriber=subscriber)
-        enqueue_on_commit(tasks.subscription_confirmation_send_task, confirmation.pk)
+        deliveries_queue_on_commit(kind=SUBSCRIPTION_CONFIRMATION, ids=[confirmation.pk])
 
 
 def subscriber_confirm(*, token: str) -> Subscriber:
@@ -253,6 +255,5 @@ def report_plan(*, day: date, dry_run: bool = False) -> list[Report]:
         if dry_run:
             transaction.set_rollback(True)
             return owed
-    for report in owed:
-        enqueue_on_commit(tasks.report_send_task, report.pk)
+    deliveries_queue_on_commit(kind=REPORT, ids=[report.pk for report in owed])
     return owed

@@ -187,14 +187,15 @@ def consumers_ended_mark() -> int:
     return consumers.filter(pk__in=ended, ended_at__isnull=True).update(ended_at=timezone.now()) if ended else 0
 
 
-def claims_release_dead(*, model: type[models.Model]) -> int:
+def claims_release_dead(*, model: type[models.Model], mark: bool = True) -> int:
     """
     Free claims whose consumer has ended (seen gone by a consumer on its
     machine: this one marks what it sees first) or gone quiet (its machine or
     container gone), so the mail can be sent again. Returns how many claims
-    were freed.
+    were freed. `mark=False` when the caller has just marked (once for many kinds).
     """
-    consumers_ended_mark()
+    if mark:
+        consumers_ended_mark()
     now = timezone.now()
     consumers = _consumer_model().objects
     ended = Q(claimed_by__in=consumers.ended().values("pk"))

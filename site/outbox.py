@@ -1,46 +1,35 @@
 """
-Sending one owed mail: claim the row in one short transaction, talk SMTP with
-no transaction open, record the outcome in a second one, so SQLite's write
-lock is never held across network I/O. The result says plainly what should
-happen next; site/queue.py turns it into a Huey retry.
+The one sender and the one reconciler, for every registered delivery kind
+(site/registry.py).
+
+Sending a batch: claim the owed rows in one short transaction, render and
+send each with no transaction open (over one transport session), and record
+each outcome as it comes, so the write lock is never held across rendering
+or network I/O and a consumer killed mid-batch resends none that went out.
+The results say plainly what should happen next; site/tasks.py turns them
+into scheduled retries.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import make_msgid
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from itertools import islice
 
-from django.apps import apps
 from django.conf import settings
-from django.db import connection
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from site.claims import CLAIM_LEASE, consumer_identity
-from site.mail import smtp_error_is_permanent
-
-if TYPE_CHECKING:
-    # Only for annotations: site/queue.py imports this module while Django is
-    # still loading apps, before any model may be defined.
-    from django.core.mail import EmailMessage
-
-    from site.delivery import Delivery, DeliveryQuerySet
+from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity, consumers_ended_mark
+from site.models import SendPace
+from site.registry import DeliveryKind, kinds
 
 logger = logging.getLogger(__name__)
-
-RETRY_BASE_SECONDS = 10
-RETRY_CAP_SECONDS = 600
-# After this many attempts the task stops retrying itself; the reconciler
-# keeps the mail owed and tries again each time it runs.
-RETRY_BUDGET = 8
 
 
 class Outcome(enum.Enum):
@@ -61,39 +50,31 @@ class SendResult:
             raise ValueError("retry_in is set exactly when the outcome is RETRY")
 
 
-def retry_delay(attempts: int) -> float:
-    """Capped exponential backoff with jitter: 10 s, 20 s, ... up to 10 min."""
-    ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return random.uniform(ceiling / 2, ceiling)
-
-
-# Mails are spaced 10% wider than the limit asks: a second's worth of them
+# Sends are spaced 10% wider than the limit asks: a second's worth of them
 # then spans 1.1 s, so up to 100 ms of jitter between handing a mail over
 # and the server accepting it (a slow first connection) never puts one too
 # many into any second the provider counts.
 PACE_MARGIN = 1.1
 
 
-def send_turn_wait() -> float:
+def send_turn_wait(bucket: str = "smtp") -> float:
     """
-    Under EMAIL_MAX_PER_SECOND, take the next turn to hand a mail to SMTP and
-    sleep until it comes; returns the seconds slept. One upsert on one row, so
-    every thread of every consumer shares the pace. Never call it inside a
+    Under EMAIL_MAX_PER_SECOND, take the next turn in `bucket` and sleep until
+    it comes; returns the seconds slept. One upsert on one row, so every
+    thread of every consumer shares the pace. Never call it inside a
     transaction: it sleeps.
     """
     rate = settings.EMAIL_MAX_PER_SECOND
     if not rate:
         return 0.0
     interval = PACE_MARGIN / rate
-    # Looked up here: site.queue imports this module while Django loads its apps.
-    table = apps.get_model("site", "SendPace")._meta.db_table
     now = time.time()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} AS pace (name, next_at) VALUES ('smtp', %s) "
+            f"INSERT INTO {SendPace._meta.db_table} AS pace (name, next_at) VALUES (%s, %s) "
             "ON CONFLICT (name) DO UPDATE SET next_at = "
             "CASE WHEN pace.next_at > %s THEN pace.next_at ELSE %s END + %s RETURNING next_at",
-            [now + interval, now, now, interval],
+            [bucket, now + interval, now, now, interval],
         )
         turn = cursor.fetchone()[0] - interval
     wait = turn - time.time()
@@ -102,62 +83,116 @@ def send_turn_wait() -> float:
     return max(wait, 0.0)
 
 
-def delivery_send(
-    *, queryset: DeliveryQuerySet, pk: int, build_message: Callable[[Delivery], EmailMessage]
-) -> SendResult:
+def _claim(kind: DeliveryKind, ids: Sequence[int]) -> list[int]:
     """
-    Send one owed mail at most once at a time.
-
-    `queryset` narrows to rows that are still owed (its model's own rules, such
-    as "the user is not verified yet"); `build_message(row)` renders the mail.
+    Take the due rows among `ids` for this consumer, in one short transaction:
+    one conditional UPDATE per row, so two consumers asking for the same rows
+    split them and never share one. Due, not just unclaimed: a second task for
+    the same row (several consumers' start-up reconcilers, say) must not run a
+    retry early. Each row gets its stable id (Message-ID) at its first claim.
     """
-    model = queryset.model
     now = timezone.now()
-    # Due, not just unclaimed: a second task for the same mail (several
-    # consumers' start-up reconcilers, say) must not run a retry early.
-    claimed = (
-        queryset.due(now)
-        .filter(pk=pk)
-        .update(
-            claimed_until=now + CLAIM_LEASE,
-            claimed_by=consumer_identity(),
-            attempts=F("attempts") + 1,
-            retry_at=None,
-        )
-    )
-    label = f"{model._meta.verbose_name} {pk}"
+    claimed = []
+    with transaction.atomic():
+        for pk in ids:
+            stable_id = Case(When(message_id="", then=Value(kind.transport.stable_id())), default=F("message_id"))
+            if (
+                kind.owed()
+                .due(now)
+                .filter(pk=pk)
+                .update(
+                    claimed_until=now + CLAIM_LEASE,
+                    claimed_by=consumer_identity(),
+                    attempts=F("attempts") + 1,
+                    retry_at=None,
+                    message_id=stable_id,
+                )
+            ):
+                claimed.append(pk)
+    return claimed
+
+
+def _failed(kind: DeliveryKind, row: object, exc: Exception) -> SendResult:
+    model, pk, attempts = kind.model, row.pk, row.attempts
+    label = f"{kind} {pk}"
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    release = {"claimed_until": None, "claimed_by": "", "last_error": error}
+    if kind.transport.is_permanent(exc):
+        model.objects.filter(pk=pk).update(failed_at=timezone.now(), **release)
+        logger.warning("%s: rejected for good on attempt %d: %s", label, attempts, error)
+        return SendResult(Outcome.FAILED)
+    delay = kind.retry.delay(attempts)
+    model.objects.filter(pk=pk).update(retry_at=timezone.now() + timedelta(seconds=delay), **release)
+    logger.warning("%s: attempt %d failed, retry in %.0f s: %s", label, attempts, delay, error)
+    if attempts < kind.retry.budget:
+        return SendResult(Outcome.RETRY, retry_in=delay)
+    return SendResult(Outcome.RECONCILE)
+
+
+def deliveries_send(*, kind: DeliveryKind, ids: Sequence[int]) -> dict[int, SendResult]:
+    """
+    Send the owed rows of `kind` among `ids`, each at most once at a time,
+    over one transport session. Returns each id's result.
+    """
+    results = dict.fromkeys(ids, SendResult(Outcome.SKIPPED))
+    claimed = _claim(kind, ids)
+    if skipped := len(ids) - len(claimed):
+        logger.info("%s: %d not owed or already being sent, skipped", kind, skipped)
     if not claimed:
-        logger.info("%s: not owed or already being sent, skipped", label)
-        return SendResult(Outcome.SKIPPED)
-    row = model.objects.get(pk=pk)
-    if not row.message_id:
-        row.message_id = make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
-        model.objects.filter(pk=pk).update(message_id=row.message_id)
-    try:
-        message = build_message(row)
-        message.extra_headers["Message-ID"] = row.message_id
-        # Rendered first, so the turn is spent on SMTP alone. Waiting is part
-        # of this one attempt: being held back never costs a retry.
-        send_turn_wait()
-        message.send()
-    except Exception as exc:  # Any failure leaves the mail owed or marks it.
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        release = {"claimed_until": None, "claimed_by": "", "last_error": error}
-        if smtp_error_is_permanent(exc):
-            model.objects.filter(pk=pk).update(failed_at=timezone.now(), **release)
-            logger.warning("%s: rejected for good on attempt %d: %s", label, row.attempts, error)
-            return SendResult(Outcome.FAILED)
-        delay = retry_delay(row.attempts)
-        model.objects.filter(pk=pk).update(retry_at=timezone.now() + timedelta(seconds=delay), **release)
-        logger.warning("%s: attempt %d failed, retry in %.0f s: %s", label, row.attempts, delay, error)
-        if row.attempts < RETRY_BUDGET:
-            return SendResult(Outcome.RETRY, retry_in=delay)
-        return SendResult(Outcome.RECONCILE)
-    model.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_until=None, claimed_by="", last_error="")
-    logger.info("%s: sent on attempt %d", label, row.attempts)
-    return SendResult(Outcome.SENT)
+        return results
+    rows = list(kind.owed_rows().filter(pk__in=claimed).order_by("pk"))
+    if gone := set(claimed) - {row.pk for row in rows}:
+        # No longer owed since the claim (verified meanwhile, say): let go, unsent.
+        kind.model.objects.filter(pk__in=gone).update(claimed_until=None, claimed_by="")
+    with kind.transport.session() as session:
+        for row in rows:
+            try:
+                message = kind.render(row)
+                # Rendered first, so the turn is spent on sending alone. Waiting
+                # is part of this one attempt: being held back never costs a retry.
+                send_turn_wait(kind.rate_bucket)
+                session.send(message, stable_id=row.message_id)
+            except Exception as exc:  # Any failure leaves the row owed or marks it.
+                results[row.pk] = _failed(kind, row, exc)
+                continue
+            kind.model.objects.filter(pk=row.pk).update(
+                sent_at=timezone.now(), claimed_until=None, claimed_by="", last_error=""
+            )
+            logger.info("%s %d: sent on attempt %d", kind, row.pk, row.attempts)
+            results[row.pk] = SendResult(Outcome.SENT)
+    return results
 
 
-def owed_ids_not_in_flight(*, queryset: DeliveryQuerySet, in_flight_ids: Collection[int]) -> list[int]:
-    """Ids of owed rows that are due and that no queued task covers."""
-    return [pk for pk in queryset.due().values_list("pk", flat=True) if pk not in in_flight_ids]
+def delivery_send(*, kind: DeliveryKind, pk: int) -> SendResult:
+    """Send one owed row of `kind` (deliveries_send for a batch of one)."""
+    return deliveries_send(kind=kind, ids=[pk])[pk]
+
+
+def deliveries_reconcile(*, in_flight: Collection[tuple[str, int]]) -> Iterator[tuple[DeliveryKind, list[int]]]:
+    """
+    The one reconciler: for each kind, most urgent first, free the claims of
+    consumers that ended or went quiet, owe what was made outside the normal
+    path (the kind's `discover`), and yield batches of owed, due ids that no
+    queued task covers (`in_flight`: (kind name, id) pairs), for the caller
+    to queue. Each batch is yielded as soon as it is known.
+    """
+    consumers_ended_mark()
+    for kind in kinds():
+        claims_release_dead(model=kind.model, mark=False)
+        seen = set()
+        for batch in kind.discover() if kind.discover else ():
+            seen.update(batch)
+            if batch:
+                yield kind, batch
+        owed = kind.owed().due().order_by("pk").values_list("pk", flat=True)
+        lost = [pk for pk in owed.iterator() if pk not in seen and (kind.name, pk) not in in_flight]
+        if lost:
+            logger.info("%s: %d owed and not queued", kind, len(lost))
+        yield from ((kind, batch) for batch in batches(lost, kind.batch_size))
+
+
+def batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
+    """`ids` in lists of at most `size` (itertools.batched, from Python 3.12 on)."""
+    it = iter(ids)
+    while batch := list(islice(it, size)):
+        yield batch

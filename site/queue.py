@@ -11,14 +11,10 @@ reconcilers re-create from the database's record of what mail is owed.
 
 from __future__ import annotations
 
-import collections
 import logging
 import sqlite3
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import psycopg
 from django.apps import apps
@@ -27,11 +23,9 @@ from django.utils import timezone
 from huey import Huey, SqliteHuey
 from huey.api import PeriodicTask, Task, TaskWrapper
 from huey.consumer import Consumer, Scheduler
-from huey.exceptions import RetryTask
 from huey.storage import PostgresStorage, SqliteStorage
 
 from site.claims import consumer_identity
-from site.outbox import Outcome, SendResult
 from site.storage import write_failure_log
 
 logger = logging.getLogger(__name__)
@@ -165,42 +159,19 @@ class QueuePostgresHuey(SharedSchedule, Huey):
     storage_class = QueuePostgresStorage
 
 
-# The reconcilers all run at the top of the minute on the consumer's worker
-# threads; each used to unpickle the whole queue for itself, so a queue of
-# 10,000 report sends cost five full reads at once (and the memory of four).
-# One read is shared for a few seconds; what the reconcilers queue meanwhile
-# is added to it (requeue below), and anything else it misses is at worst
-# queued twice, which the claim on the owed row makes harmless.
-SNAPSHOT_SECONDS = 5.0
-_snapshot_lock = threading.Lock()
-_snapshot: dict[str, Any] = {"at": float("-inf"), "huey": None, "args": {}}
-
-
-def _queued_args(huey: Huey) -> dict[type, set[Any]]:
-    with _snapshot_lock:
-        if _snapshot["huey"] is huey and time.monotonic() - _snapshot["at"] < SNAPSHOT_SECONDS:
-            return _snapshot["args"]
-        found: dict[type, set[Any]] = collections.defaultdict(set)
-        for task in [*huey.pending(), *huey.scheduled()]:
-            if task.args:
-                found[type(task)].add(task.args[0])
-        _snapshot.update(at=time.monotonic(), huey=huey, args=found)
-        return found
-
-
-def queued_snapshot_forget() -> None:
-    """Read the queue afresh next time (after flushing it, say)."""
-    with _snapshot_lock:
-        _snapshot.update(at=float("-inf"), huey=None, args={})
-
-
-def queued_first_args(task_wrapper: TaskWrapper) -> set[Any]:
+def queued_deliveries(task_wrapper: TaskWrapper) -> set[tuple[str, int]]:
     """
-    First arguments (ids, by convention) of the tasks of one kind now waiting in
-    the queue or its schedule: the mail already in flight, which a reconciler
-    must not enqueue again.
+    The (kind, id) pairs that send tasks now waiting in the queue or its
+    schedule cover: deliveries in flight, which the reconciler must not queue
+    again. One read of the queue per reconciler run; anything queued meanwhile
+    is at worst queued twice, which the claim on the owed row makes harmless.
     """
-    return set(_queued_args(task_wrapper.huey).get(task_wrapper.task_class, ()))
+    return {
+        (task.args[0], pk)
+        for task in [*task_wrapper.huey.pending(), *task_wrapper.huey.scheduled()]
+        if isinstance(task, task_wrapper.task_class)
+        for pk in task.args[1]
+    }
 
 
 ERRORS_KEPT = 100
@@ -225,43 +196,30 @@ def task_errors_trim() -> int:
     return deleted
 
 
-def requeue(task: TaskWrapper, ids: list[int], what: str) -> None:
-    """Queue `task(id)` for each owed id a reconciler found, and say so when there were any."""
-    for pk in ids:
-        task(pk)
-    with _snapshot_lock:
-        if _snapshot["huey"] is task.huey:
-            _snapshot["args"].setdefault(task.task_class, set()).update(ids)
-    if ids:
-        logger.info("queued %d owed %s", len(ids), what)
-
-
-def retry_as_asked(result: SendResult, label: str) -> Outcome:
-    """A send task's ending: Huey retries it after the delay the send asked for."""
-    if result.outcome is Outcome.RETRY:
-        raise RetryTask(f"{label}: retry", delay=result.retry_in)
-    return result.outcome
-
-
 # How a service hands a task to the queue once its transaction commits. The
 # benchmarks (bench/modes.py) set another hand-off, to run the same services
 # over Celery or inline; the product never does.
 Handoff = Callable[..., object]
 
 
-def _handoff_to_huey(task: TaskWrapper, *args: object) -> object:
-    return task(*args)
+def _handoff_to_huey(task: TaskWrapper, *args: object, priority: int = 0) -> object:
+    return task.huey.enqueue(task.s(*args, priority=priority or None))
 
 
 _handoff: Handoff = _handoff_to_huey
 
 
 def handoff_set(handoff: Handoff | None) -> None:
-    """Replace the hand-off: `handoff(task, *args)`; None restores the queue."""
+    """Replace the hand-off: `handoff(task, *args, priority=...)`; None restores the queue."""
     global _handoff
     _handoff = handoff or _handoff_to_huey
 
 
-def enqueue_on_commit(task: TaskWrapper, *args: object) -> None:
+def enqueue(task: TaskWrapper, *args: object, priority: int = 0) -> None:
+    """Queue `task(*args)` now (higher priorities are taken first)."""
+    _handoff(task, *args, priority=priority)
+
+
+def enqueue_on_commit(task: TaskWrapper, *args: object, priority: int = 0) -> None:
     """Queue `task(*args)` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: _handoff(task, *args))
+    transaction.on_commit(lambda: _handoff(task, *args, priority=priority))

@@ -11,7 +11,6 @@ from huey.contrib.djhuey import HUEY
 
 from blog.models import Post
 from harness.live import LiveSite, SmtpServer, collectstatic
-from site.queue import queued_snapshot_forget
 from users.models import EmailVerification
 
 PASSWORD = "a-long-enough-passphrase-42"
@@ -86,10 +85,8 @@ def owed_verification(user):
 @pytest.fixture(autouse=True)
 def huey_inline():
     """Unit tests run tasks inline (root conftest.py); drop whatever they scheduled, whatever happens."""
-    queued_snapshot_forget()
     yield HUEY
     HUEY.flush()
-    queued_snapshot_forget()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -112,7 +109,6 @@ def huey_queue(monkeypatch):
     monkeypatch.setattr(djhuey, "close_old_connections", lambda: None)
     HUEY.immediate = False
     HUEY.flush()
-    queued_snapshot_forget()
     try:
         yield HUEY
     finally:

@@ -1,11 +1,11 @@
 """
-Account mail, on the consumer's side: render and send verification, reset and
-"you already have an account" mails, and reconcile what is owed. Called by
-users/tasks.py; never imports it, so services can enqueue tasks without a
-circle.
+Account mail, on the consumer's side: how verification, reset and "you
+already have an account" mails are rendered, and the verification mails owed
+to accounts made outside signup. Declared as delivery kinds in
+users/deliveries.py; the registry's sender and reconciler do the rest.
 """
 
-from collections.abc import Collection
+from collections.abc import Iterator
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
@@ -14,40 +14,32 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from site.claims import claims_release_dead
 from site.mail import mail_render
-from site.outbox import SendResult, delivery_send, owed_ids_not_in_flight
 from users.models import AccountMail, EmailVerification, User
 from users.tokens import verification_token_make
 
 
-def verification_send(*, verification_id: int) -> SendResult:
-    def build(verification: EmailVerification) -> EmailMessage:
-        token = verification_token_make(user_id=verification.user_id, email=verification.email)
-        return mail_render(
-            template="users/email/verification",
-            context={"user": verification.user, "verify_path": reverse("users:verify", kwargs={"token": token})},
-            to=verification.email,
-        )
-
-    return delivery_send(
-        queryset=EmailVerification.objects.owed().select_related("user"), pk=verification_id, build_message=build
+def verification_render(verification: EmailVerification) -> EmailMessage:
+    token = verification_token_make(user_id=verification.user_id, email=verification.email)
+    return mail_render(
+        template="users/email/verification",
+        context={"user": verification.user, "verify_path": reverse("users:verify", kwargs={"token": token})},
+        to=verification.email,
     )
 
 
-def verification_reconcile(*, in_flight_ids: Collection[int]) -> list[int]:
+def verifications_owe_orphans() -> Iterator[list[int]]:
     """
-    Re-owe what was lost and return the verification ids to enqueue again.
     Accounts made without user_create (the shell, a script) or whose address
     changed are owed a mail too: every account awaiting verification without
-    one for its current address gets it here.
+    one for its current address gets it here (the reconciler queues it with
+    the rest of what is owed, so this yields nothing of its own).
     """
-    claims_release_dead(model=EmailVerification)
     orphans = User.objects.awaiting_verification().exclude(verifications__email=F("email"))
     EmailVerification.objects.bulk_create(
         [EmailVerification(user_id=pk, email=email) for pk, email in orphans.values_list("pk", "email")]
     )
-    return owed_ids_not_in_flight(queryset=EmailVerification.objects.owed(), in_flight_ids=in_flight_ids)
+    yield from ()
 
 
 def _reset_path(user: User) -> str:
@@ -57,20 +49,11 @@ def _reset_path(user: User) -> str:
     )
 
 
-def account_mail_send(*, mail_id: int) -> SendResult:
-    def build(mail: AccountMail) -> EmailMessage:
-        context = {"user": mail.user}
-        if mail.kind == AccountMail.Kind.ACCOUNT_EXISTS:
-            context["login_path"] = reverse("users:login")
-        else:
-            # Made at send time: a reset token dies once the password changes.
-            context["reset_path"] = _reset_path(mail.user)
-        return mail_render(template=f"users/email/{mail.kind}", context=context, to=mail.email)
-
-    return delivery_send(queryset=AccountMail.objects.owed().select_related("user"), pk=mail_id, build_message=build)
-
-
-def account_mail_reconcile(*, in_flight_ids: Collection[int]) -> list[int]:
-    """Free dead claims and return the ids of owed account mails that no queued task covers."""
-    claims_release_dead(model=AccountMail)
-    return owed_ids_not_in_flight(queryset=AccountMail.objects.owed(), in_flight_ids=in_flight_ids)
+def account_mail_render(mail: AccountMail) -> EmailMessage:
+    context = {"user": mail.user}
+    if mail.kind == AccountMail.Kind.ACCOUNT_EXISTS:
+        context["login_path"] = reverse("users:login")
+    else:
+        # Made at send time: a reset token dies once the password changes.
+        context["reset_path"] = _reset_path(mail.user)
+    return mail_render(template=f"users/email/{mail.kind}", context=context, to=mail.email)

@@ -6,8 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from site.addresses import email_normalize
-from site.queue import enqueue_on_commit
-from users import tasks, throttles
+from site.tasks import deliveries_queue_on_commit
+from users import throttles
+from users.deliveries import ACCOUNT_MAIL, VERIFICATION
 from users.models import AccountMail, EmailVerification, User
 from users.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_read
 
@@ -38,7 +39,7 @@ def user_create(*, email: str, password: str, display_name: str = "") -> User:
     except IntegrityError as exc:
         # Two signups racing on one address: the unique index lets one win.
         raise EmailTaken(user.email) from exc
-    enqueue_on_commit(tasks.verification_send_task, verification.pk)
+    deliveries_queue_on_commit(kind=VERIFICATION, ids=[verification.pk])
     return user
 
 
@@ -74,7 +75,7 @@ def password_reset_request(*, email: str) -> None:
 def account_mail_owe(*, user: User, kind: str) -> AccountMail:
     """Owe `user` an account mail of `kind`; the consumer sends it after commit, and the reconciler if that is lost."""
     mail = AccountMail.objects.create(user=user, kind=kind, email=user.email)
-    enqueue_on_commit(tasks.account_mail_send_task, mail.pk)
+    deliveries_queue_on_commit(kind=ACCOUNT_MAIL, ids=[mail.pk])
     return mail
 
 
@@ -90,7 +91,7 @@ def verification_request(*, user: User) -> EmailVerification | None:
         verification = EmailVerification.objects.owed().filter(user=user, email=user.email).first()
         if verification is None:
             verification = EmailVerification.objects.create(user=user, email=user.email)
-    enqueue_on_commit(tasks.verification_send_task, verification.pk)
+    deliveries_queue_on_commit(kind=VERIFICATION, ids=[verification.pk])
     return verification
 
 

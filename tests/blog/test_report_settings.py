@@ -10,8 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from blog import reports, services
+from blog.deliveries import REPORT
 from blog.models import DailyViews, Report, ReportPlan, Subscriber
+from site.outbox import delivery_send
 from site.unsubscribe import REPORTS, unsubscribe_url
+from tests.deliveries import reconciled
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +75,7 @@ def test_off_means_no_report_and_none_of_those_already_owed(author, old_post, dj
     author.report_frequency = "off"
     author.save()
     assert _plan(SUNDAY, django_capture_on_commit_callbacks) == []
-    assert reports.report_send(report_id=owed.pk).outcome.value == "skipped"
+    assert delivery_send(kind=REPORT, pk=owed.pk).outcome.value == "skipped"
     assert mail.outbox == []
 
 
@@ -159,7 +162,7 @@ def test_a_consumer_down_all_monday_still_sends_the_weekly_report(author, old_po
     ReportPlan.objects.create(day=SUNDAY - timedelta(days=1))
     tuesday = timezone.make_aware(timezone.datetime(2026, 11, 24, 8, 0))
     monkeypatch.setattr(timezone, "now", lambda: tuesday)
-    [report_id] = reports.report_reconcile(in_flight_ids=set())
+    [report_id] = reconciled(REPORT, set())
     report = Report.objects.get(pk=report_id)
     assert (report.day, report.days) == (SUNDAY, 7)
     assert set(ReportPlan.objects.values_list("day", flat=True)) == {
@@ -167,7 +170,7 @@ def test_a_consumer_down_all_monday_still_sends_the_weekly_report(author, old_po
         SUNDAY,
         SUNDAY + timedelta(days=1),
     }
-    assert reports.report_reconcile(in_flight_ids={report_id}) == []
+    assert reconciled(REPORT, {report_id}) == []
 
 
 def test_the_header_and_the_body_carry_the_same_link_across_a_second(

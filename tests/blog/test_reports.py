@@ -7,7 +7,10 @@ from django.core import mail
 from django.utils import timezone
 
 from blog import reports, services
+from blog.deliveries import REPORT
 from blog.models import REPORT_OWED_DAYS, DailySources, DailyViews, Post, Report
+from site.outbox import delivery_send
+from tests.deliveries import reconciled
 
 pytestmark = pytest.mark.django_db
 
@@ -118,12 +121,12 @@ def test_report_due_day_follows_report_time(settings):
 def test_reconcile_catches_up_a_missed_report_time(author, old_post):
     due = reports.report_due_day()
     DailyViews.objects.create(post=old_post, day=due, views=1)
-    [report_id] = reports.report_reconcile(in_flight_ids=set())
+    [report_id] = reconciled(REPORT, set())
     report = Report.objects.get(pk=report_id)
     assert (report.author, report.day) == (author, due)
-    reports.report_send(report_id=report_id)
+    delivery_send(kind=REPORT, pk=report_id)
     assert len(mail.outbox) == 1
-    assert reports.report_reconcile(in_flight_ids=set()) == []
+    assert reconciled(REPORT, set()) == []
 
 
 def test_the_report_tells_where_that_days_readers_came_from(old_post, yesterday, django_capture_on_commit_callbacks):

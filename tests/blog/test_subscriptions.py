@@ -12,10 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from blog import newsletter, services
-from blog import tasks as blog_tasks
+from blog.deliveries import POST_MAIL, SUBSCRIPTION_CONFIRMATION
 from blog.models import Post, PostMail, Subscriber, SubscriptionConfirmation
 from blog.subscriber_views import SUBSCRIBE_PER_EMAIL
 from site.models import RateLimitCounter
+from site.outbox import delivery_send
+from site.tasks import deliveries_reconcile_task
+from tests.deliveries import reconciled
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +132,7 @@ def test_a_new_post_goes_once_to_each_confirmed_subscriber(
     services.post_unpublish(post=post)
     with django_capture_on_commit_callbacks(execute=True):
         services.post_publish(post=post)
-        blog_tasks.post_mails_reconcile_task.call_local()
+        deliveries_reconcile_task.call_local()
     assert len(mail.outbox) == 2 and PostMail.objects.sent().count() == 2
 
 
@@ -139,7 +142,7 @@ def test_posts_published_before_a_reader_confirmed_never_go_to_them(
     old = make_post(title="Before", days_ago=3)
     Post.objects.filter(pk=old.pk).update(subscribers_owed_at=None)  # Not fanned out yet, as after a crash.
     make_subscriber("late@example.org", days_ago=1)
-    blog_tasks.post_mails_reconcile_task.call_local()
+    deliveries_reconcile_task.call_local()
     assert mail.outbox == [] and not PostMail.objects.exists()
     assert Post.objects.get(pk=old.pk).subscribers_owed_at is not None
 
@@ -153,14 +156,14 @@ def test_the_reconciler_mails_posts_published_outside_the_form(author, make_subs
         post = Post.objects.create(
             author=author, title="Scheduled", content="Hi.", published_at=timezone.now() + timedelta(hours=1)
         )
-        blog_tasks.post_mails_reconcile_task.call_local()
+        deliveries_reconcile_task.call_local()
         assert mail.outbox == []  # Not yet published.
         later = timezone.now() + timedelta(hours=1, minutes=1)
         monkeypatch.setattr(timezone, "now", lambda: later)
-    blog_tasks.post_mails_reconcile_task.call_local()
+    deliveries_reconcile_task.call_local()
     [message] = mail.outbox
     assert message.subject == post.title
-    blog_tasks.post_mails_reconcile_task.call_local()
+    deliveries_reconcile_task.call_local()
     assert len(mail.outbox) == 1
 
 
@@ -170,29 +173,26 @@ def test_the_fan_out_goes_in_batches_and_resumes_where_it_stopped(author, post, 
         make_subscriber(f"r{n}@example.org")
     monkeypatch.setattr(newsletter, "FAN_OUT_BATCH", 3)
     batches = []
-
-    def enqueue_then_die(ids):
-        batches.append(ids)
-        if len(batches) == 2:
-            raise SystemExit("killed mid fan-out")
-
     with pytest.raises(SystemExit):
-        newsletter.post_mails_owe(post_id=post.pk, enqueue=enqueue_then_die)
+        for batch in newsletter.post_mails_owe(post_id=post.pk):
+            batches.append(batch)
+            if len(batches) == 2:
+                raise SystemExit("killed mid fan-out")
     assert [len(b) for b in batches] == [3, 3] and PostMail.objects.count() == 6
     # Another run finds the lease held by the dead one and leaves the post alone until it runs out.
-    assert newsletter.post_mails_owe(post_id=post.pk, enqueue=batches.append) == 0
+    assert list(newsletter.post_mails_owe(post_id=post.pk)) == []
     Post.objects.filter(pk=post.pk).update(subscribers_owing_until=timezone.now() - timedelta(seconds=1))
-    rest = []
-    assert newsletter.post_mails_owe(post_id=post.pk, enqueue=rest.append) == 7  # All still due: 6 again, 1 new.
-    assert PostMail.objects.count() == 7 and [len(b) for b in rest] == [3, 3, 1]
-    assert newsletter.post_mails_owe(post_id=post.pk, enqueue=rest.append) == 0  # Done is done.
+    rest = list(newsletter.post_mails_owe(post_id=post.pk))
+    assert [len(b) for b in rest] == [3, 3, 1]  # All still due: 6 again, 1 new.
+    assert PostMail.objects.count() == 7
+    assert list(newsletter.post_mails_owe(post_id=post.pk)) == []  # Done is done.
 
 
 def test_new_post_mail_carries_one_click_unsubscribe_headers(author, post, make_subscriber, settings):
     settings.NEWSLETTER_FROM_EMAIL = "Letters <letters@blog.example.org>"
     subscriber = make_subscriber()
     Post.objects.filter(pk=post.pk).update(subscribers_owed_at=None)
-    blog_tasks.post_mails_reconcile_task.call_local()
+    deliveries_reconcile_task.call_local()
     [sent] = mail.outbox
     parsed = message_from_bytes(sent.message().as_bytes(), policy=policy.default)  # As a receiver reads it.
     assert parsed["From"] == "Letters <letters@blog.example.org>"
@@ -216,10 +216,10 @@ def test_new_post_mail_carries_one_click_unsubscribe_headers(author, post, make_
 def test_unsubscribed_readers_get_no_mail_already_owed(author, post, make_subscriber):
     subscriber = make_subscriber()
     Post.objects.filter(pk=post.pk).update(subscribers_owed_at=None)
-    newsletter.post_mails_owe(post_id=post.pk, enqueue=lambda ids: None)
+    list(newsletter.post_mails_owe(post_id=post.pk))
     services.subscriber_unsubscribe(subscriber_id=subscriber.pk)
     [mail_id] = PostMail.objects.values_list("pk", flat=True)
-    assert newsletter.post_mail_send(mail_id=mail_id).outcome.value == "skipped"
+    assert delivery_send(kind=POST_MAIL, pk=mail_id).outcome.value == "skipped"
     assert mail.outbox == []
 
 
@@ -245,11 +245,11 @@ def test_the_dashboard_counts_confirmed_subscribers(author_client, post, make_su
 def test_the_confirmation_reconciler_owes_what_the_queue_lost(author, post, make_subscriber):
     subscriber = make_subscriber(confirmed_at=None)
     confirmation = SubscriptionConfirmation.objects.create(subscriber=subscriber)
-    assert newsletter.subscription_confirmation_reconcile(in_flight_ids=set()) == [confirmation.pk]
-    assert newsletter.subscription_confirmation_reconcile(in_flight_ids={confirmation.pk}) == []
-    blog_tasks.subscription_confirmation_reconcile_task.call_local()
+    assert reconciled(SUBSCRIPTION_CONFIRMATION, set()) == [confirmation.pk]
+    assert reconciled(SUBSCRIPTION_CONFIRMATION, {confirmation.pk}) == []
+    deliveries_reconcile_task.call_local()
     assert len(mail.outbox) == 1
-    assert newsletter.subscription_confirmation_reconcile(in_flight_ids=set()) == []
+    assert reconciled(SUBSCRIPTION_CONFIRMATION, set()) == []
 
 
 def test_posts_of_authors_nobody_subscribed_to_are_marked_in_one_statement(author, make_post, make_user):
@@ -258,5 +258,5 @@ def test_posts_of_authors_nobody_subscribed_to_are_marked_in_one_statement(autho
         make_post(author=lonely, title=f"Imported {n}", days_ago=30)
     Post.objects.update(subscribers_owed_at=None)  # As after an import straight into the database.
     with CaptureQueriesContext(connection) as queries:
-        assert newsletter.post_mails_owe_all(enqueue=lambda ids: None) == []
+        assert list(newsletter.post_mails_owe_all()) == []
     assert len(queries) == 2 and not Post.objects.awaiting_mail().exists()

@@ -6,7 +6,7 @@ from blog.models import Report
 from site.claims import consumer_beat, consumer_identity, pid_space
 from site.models import Consumer
 from site.queue import task_error_record
-from users.tasks import verification_send_task
+from site.tasks import delivery_send_task
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_queue_health_shows_consumer_state_counts_and_failures(admin_client, owe
     assert "none running" in page and "1 unsent (1 retrying) · 1 failed" in page
 
     consumer_beat()
-    task_error_record(verification_send_task.s(1), ValueError("boom"))
+    task_error_record(delivery_send_task.s("verification", [1]), ValueError("boom"))
     page = admin_client.get(reverse("admin:queue")).content.decode()
     assert "1 running" in page and "gone quiet" not in page and "1 failed" in page
     assert "451 try later" in page and "550 no such user" in page and "ValueError: boom" in page

@@ -11,7 +11,7 @@ from huey.contrib.djhuey import HUEY
 from site import claims, tasks  # tasks: registered as run_huey's autodiscovery does
 from site.models import Consumer, PeriodicSlot, TaskError
 from site.queue import ERRORS_KEPT, MinuteScheduler, periodic_slot_take, task_error_record, task_errors_trim
-from users.tasks import verification_send_task
+from site.tasks import delivery_send_task
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_a_database_that_refuses_the_slot_still_runs_the_housekeeping(monkeypatc
 
 def test_task_errors_are_rows_any_consumer_writes_and_only_the_latest_are_kept():
     for n in range(ERRORS_KEPT + 5):
-        task_error_record(verification_send_task.s(n), ValueError(f"boom {n}"))
+        task_error_record(delivery_send_task.s("verification", [n]), ValueError(f"boom {n}"))
     TaskError.objects.update(at=timezone.now() - timedelta(hours=1))
     TaskError.objects.filter(error__in=[f"ValueError: boom {n}" for n in range(5, ERRORS_KEPT + 5)]).update(
         at=timezone.now()

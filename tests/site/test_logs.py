@@ -3,8 +3,7 @@ import logging
 from huey.contrib.djhuey import HUEY
 
 from site.logs import QuietHousekeeping
-from site.tasks import checkpoint_task
-from users.tasks import verification_send_task
+from site.tasks import checkpoint_task, delivery_send_task
 
 
 def _record(level, message, *args):
@@ -12,7 +11,7 @@ def _record(level, message, *args):
 
 
 def test_runs_of_periodic_housekeeping_drop_to_debug_and_other_tasks_stay(caplog):
-    quiet, periodic, mail = QuietHousekeeping(), checkpoint_task.s(), verification_send_task.s(1)
+    quiet, periodic, mail = QuietHousekeeping(), checkpoint_task.s(), delivery_send_task.s("verification", [1])
     logging.getLogger("huey").setLevel(logging.INFO)
     assert not quiet.filter(_record(logging.INFO, "Executing %s", periodic))
     assert not quiet.filter(_record(logging.INFO, "Enqueueing periodic task %s.", periodic))

@@ -15,8 +15,8 @@ from django.utils import timezone
 from site import claims, outbox
 from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity, pid_space, process_started
 from site.models import Consumer
-from site.outbox import Outcome, SendResult
-from users import mailings
+from site.outbox import Outcome, SendResult, delivery_send
+from users.deliveries import VERIFICATION
 from users.models import EmailVerification
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_a_result_says_retry_exactly_when_it_carries_a_delay():
 def test_transient_smtp_failure_keeps_mail_owed_and_asks_for_a_retry(owed_verification):
     verification = owed_verification()
     with mock.patch(SEND, side_effect=ConnectionRefusedError("down")):
-        result = mailings.verification_send(verification_id=verification.pk)
+        result = delivery_send(kind=VERIFICATION, pk=verification.pk)
     verification.refresh_from_db()
     assert result.outcome is Outcome.RETRY and 5 <= result.retry_in <= 10
     assert verification.sent_at is None and verification.failed_at is None
@@ -48,21 +48,21 @@ def test_a_second_task_for_a_mail_waiting_to_retry_skips_and_costs_no_attempt(ow
     # Several consumers' start-up reconcilers can each queue the same owed mail.
     verification = owed_verification()
     with mock.patch(SEND, side_effect=ConnectionRefusedError("down")):
-        mailings.verification_send(verification_id=verification.pk)
+        delivery_send(kind=VERIFICATION, pk=verification.pk)
     with mock.patch(SEND) as send:
-        assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.SKIPPED)
+        assert delivery_send(kind=VERIFICATION, pk=verification.pk) == SendResult(Outcome.SKIPPED)
     send.assert_not_called()
     verification.refresh_from_db()
     assert verification.attempts == 1 and verification.retry_at > timezone.now()
 
 
 def test_past_the_retry_budget_the_reconciler_takes_over(owed_verification):
-    verification = owed_verification(attempts=outbox.RETRY_BUDGET - 1)
+    verification = owed_verification(attempts=VERIFICATION.retry.budget - 1)
     with mock.patch(SEND, side_effect=TimeoutError("slow")):
-        result = mailings.verification_send(verification_id=verification.pk)
+        result = delivery_send(kind=VERIFICATION, pk=verification.pk)
     assert result == SendResult(Outcome.RECONCILE)
     verification.refresh_from_db()
-    assert verification.attempts == outbox.RETRY_BUDGET and verification.sent_at is None
+    assert verification.attempts == VERIFICATION.retry.budget and verification.sent_at is None
     # Still owed: once retry_at passes, the reconciler queues it again.
     assert EmailVerification.objects.owed().due(verification.retry_at + timedelta(seconds=1)).get() == verification
     assert not EmailVerification.objects.owed().due().exists()
@@ -72,7 +72,7 @@ def test_permanent_rejection_marks_the_mail_failed(user, owed_verification):
     verification = owed_verification()
     refused = smtplib.SMTPRecipientsRefused({user.email: (550, b"no such user")})
     with mock.patch(SEND, side_effect=refused):
-        assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.FAILED)
+        assert delivery_send(kind=VERIFICATION, pk=verification.pk) == SendResult(Outcome.FAILED)
     verification.refresh_from_db()
     assert verification.failed_at is not None
     assert EmailVerification.objects.owed().count() == 0
@@ -81,7 +81,7 @@ def test_permanent_rejection_marks_the_mail_failed(user, owed_verification):
 def test_a_live_claim_is_not_sent_twice(owed_verification):
     verification = owed_verification(claimed_until=timezone.now() + timedelta(minutes=5), claimed_by="elsewhere:1")
     with mock.patch(SEND) as send:
-        assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.SKIPPED)
+        assert delivery_send(kind=VERIFICATION, pk=verification.pk) == SendResult(Outcome.SKIPPED)
     send.assert_not_called()
 
 
@@ -209,7 +209,7 @@ def test_smtp_is_never_talked_to_inside_a_transaction(owed_verification):
     verification = owed_verification()
     seen = []
     with mock.patch(SEND, side_effect=lambda *a, **k: seen.append(connection.in_atomic_block)):
-        assert mailings.verification_send(verification_id=verification.pk) == SendResult(Outcome.SENT)
+        assert delivery_send(kind=VERIFICATION, pk=verification.pk) == SendResult(Outcome.SENT)
     assert seen == [False]
 
 
@@ -223,15 +223,15 @@ def test_every_attempt_sends_the_same_message_id(owed_verification, mailoutbox, 
         raise TimeoutError("the server may have taken it")
 
     with mock.patch(SEND, timeout_after_building):
-        assert mailings.verification_send(verification_id=verification.pk).outcome is Outcome.RETRY
+        assert delivery_send(kind=VERIFICATION, pk=verification.pk).outcome is Outcome.RETRY
     EmailVerification.objects.filter(pk=verification.pk).update(retry_at=None)
-    assert mailings.verification_send(verification_id=verification.pk).outcome is Outcome.SENT
+    assert delivery_send(kind=VERIFICATION, pk=verification.pk).outcome is Outcome.SENT
     verification.refresh_from_db()
     [sent] = mailoutbox
     assert tried == [sent.message()["Message-ID"]] == [verification.message_id]
     assert verification.message_id.endswith("@blog.example.org>")
     other = owed_verification(owner=verification.user)
-    mailings.verification_send(verification_id=other.pk)
+    delivery_send(kind=VERIFICATION, pk=other.pk)
     assert mailoutbox[-1].message()["Message-ID"] != verification.message_id  # One id per owed mail.
 
 
@@ -253,7 +253,7 @@ def test_the_send_limit_spaces_mails_without_counting_attempts(owed_verification
     assert outbox.send_turn_wait() == 0.0
     verification = owed_verification()
     clock[0] = 2000.0
-    mailings.verification_send(verification_id=verification.pk)  # Waits its turn inside its attempt...
+    delivery_send(kind=VERIFICATION, pk=verification.pk)  # Waits its turn inside its attempt...
     verification.refresh_from_db()
     assert verification.attempts == 1 and verification.sent_at  # ...which the wait did not multiply.
 

@@ -2,12 +2,14 @@
 
 import pytest
 from django.core import mail
-from huey.exceptions import RetryTask
 
+from blog.deliveries import POST_MAIL, REPORT
 from site import queue
-from site.outbox import Outcome, SendResult
-from site.queue import handoff_set, retry_as_asked
-from users import services, tasks
+from site.queue import handoff_set
+from site.registry import Priority
+from site.tasks import deliveries_queue, delivery_send_task
+from users import services
+from users.deliveries import VERIFICATION
 
 pytestmark = pytest.mark.django_db
 
@@ -18,17 +20,9 @@ def test_huey_is_explicitly_not_immediate_in_settings(settings):
     assert settings.HUEY["consumer"]["worker_type"] == "thread"
 
 
-def test_a_retry_result_becomes_a_huey_retry_after_its_delay():
-    with pytest.raises(RetryTask) as retry:
-        retry_as_asked(SendResult(Outcome.RETRY, retry_in=42.0), "mail 1")
-    assert retry.value.delay == 42.0
-    for outcome in (Outcome.SENT, Outcome.SKIPPED, Outcome.FAILED, Outcome.RECONCILE):
-        assert retry_as_asked(SendResult(outcome), "mail 1") is outcome
-
-
 def test_services_hand_tasks_off_after_commit_through_the_one_hook(django_capture_on_commit_callbacks):
     handed = []
-    handoff_set(lambda task, *args: handed.append((task, args)))
+    handoff_set(lambda task, *args, priority: handed.append((task, args, priority)))
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             user = services.user_create(email="ann@x.org", password="pw-long-enough-1")
@@ -37,7 +31,7 @@ def test_services_hand_tasks_off_after_commit_through_the_one_hook(django_captur
             callback()
     finally:
         handoff_set(None)
-    assert handed == [(tasks.verification_send_task, (user.verifications.get().pk,))]
+    assert handed == [(delivery_send_task, ("verification", [user.verifications.get().pk]), Priority.ACCOUNT)]
     assert mail.outbox == []
 
 
@@ -45,8 +39,18 @@ def test_the_default_hand_off_queues_the_huey_task(huey_queue, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         user = services.user_create(email="ann@x.org", password="pw-long-enough-1")
     [queued] = huey_queue.pending()
-    assert isinstance(queued, tasks.verification_send_task.task_class)
-    assert queued.args == (user.verifications.get().pk,)
+    assert isinstance(queued, delivery_send_task.task_class)
+    assert queued.args == ("verification", [user.verifications.get().pk])
+    assert queued.priority == Priority.ACCOUNT
+
+
+def test_account_mail_is_taken_before_bulk_mail_queued_earlier(huey_queue):
+    deliveries_queue(kind=POST_MAIL, ids=range(1, 1 + 3 * POST_MAIL.batch_size))
+    deliveries_queue(kind=REPORT, ids=[7])
+    deliveries_queue(kind=VERIFICATION, ids=[41])
+    taken = [huey_queue.dequeue().args for _ in range(5)]
+    assert taken[0] == ("verification", [41])  # Queued last, taken first, on either engine's storage.
+    assert [kind for kind, _ in taken[1:]] == ["post-mail", "post-mail", "post-mail", "report"]  # Bulk in order.
 
 
 def test_a_retry_across_the_autumn_clock_change_waits_its_ten_minutes(huey_queue, monkeypatch):
@@ -61,18 +65,13 @@ def test_a_retry_across_the_autumn_clock_change_waits_its_ten_minutes(huey_queue
     import huey.api
     import huey.utils
 
-    from site.queue import retry_as_asked as retry
-
     now = [dt.datetime(2026, 10, 25, 0, 55)]  # UTC, naive, as Huey keeps it: 02:55 CEST in Berlin.
     monkeypatch.setattr(huey.utils, "utcnow", lambda: now[0])
     monkeypatch.setattr(huey.api, "utcnow", lambda: now[0])
 
-    @huey_queue.task(name="tests.flaky_across_dst")
-    def flaky() -> None:
-        retry(SendResult(Outcome.RETRY, retry_in=600.0), "mail 1")
-
-    huey_queue.execute(flaky.s())
-    [scheduled] = huey_queue.scheduled()
+    # What delivery_send_task does for a row that asks for a retry in 600 s.
+    delivery_send_task.schedule(args=("verification", [1]), delay=600.0, priority=Priority.ACCOUNT)
+    [scheduled] = huey_queue.pending()  # Its eta set; a consumer moves it to the schedule when it takes it.
     assert scheduled.eta == dt.datetime(2026, 10, 25, 1, 5)
     now[0] = dt.datetime(2026, 10, 25, 1, 4)
     assert not huey_queue.ready_to_run(scheduled)
@@ -82,16 +81,11 @@ def test_a_retry_across_the_autumn_clock_change_waits_its_ten_minutes(huey_queue
     assert (berlin.hour, berlin.minute, berlin.tzname()) == (2, 5, "CET")  # The clock went back meanwhile.
 
 
-def test_reconcilers_in_one_minute_share_one_read_of_the_queue(huey_queue, monkeypatch):
-    from blog import tasks as blog_tasks
-    from users import tasks as users_tasks
-
-    users_tasks.verification_send_task(41)
+def test_the_reconciler_reads_what_is_in_flight_from_queue_and_schedule_at_once(huey_queue, monkeypatch):
+    deliveries_queue(kind=VERIFICATION, ids=[41, 42])
+    delivery_send_task.schedule(args=("report", [7]), delay=60)
     reads = []
     real_pending = huey_queue.pending
     monkeypatch.setattr(huey_queue, "pending", lambda: reads.append(1) or real_pending())
-    assert queue.queued_first_args(users_tasks.verification_send_task) == {41}
-    assert queue.queued_first_args(blog_tasks.report_send_task) == set()
-    queue.requeue(blog_tasks.report_send_task, [7], "report(s)")
-    assert queue.queued_first_args(blog_tasks.report_send_task) == {7}  # What a reconciler queued counts at once.
+    assert queue.queued_deliveries(delivery_send_task) == {("verification", 41), ("verification", 42), ("report", 7)}
     assert len(reads) == 1

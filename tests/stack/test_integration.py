@@ -51,7 +51,7 @@ def test_signup_mail_goes_out_through_the_consumer_and_verifies(live_site, smtp)
     assert status == 200 and "verified" in page
     assert live_site.db("select is_verified from users_user where email = 'reader@example.org'") == [(1,)]
     assert live_site.db("select count(*) from users_emailverification where sent_at is not null") == [(1,)]
-    assert "verification_send_task" in live_site.log("consumer")
+    assert "delivery_send_task" in live_site.log("consumer")
     assert "sent on attempt 1" in live_site.log("consumer")
     # The consumer's heartbeat row names it, whichever machine reads it.
     assert live_site.db("select pid from site_consumer") == [(live_site.processes["consumer"].pid,)]
