@@ -24,8 +24,8 @@ import redis  # noqa: E402
 from celery import Celery  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 
-from blog import reports  # noqa: E402
-from users import mailings  # noqa: E402
+from site.outbox import deliveries_reconcile, deliveries_send  # noqa: E402
+from site.registry import kind_get  # noqa: E402
 
 BROKER = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 app = Celery("quick_publisher_bench", broker=BROKER)
@@ -34,8 +34,7 @@ app.conf.update(
     task_ignore_result=True,
     worker_hijack_root_logger=False,
     beat_schedule={
-        "verification-reconcile": {"task": "verification_reconcile", "schedule": 60.0},
-        "report-reconcile": {"task": "report_reconcile", "schedule": 60.0},
+        "deliveries-reconcile": {"task": "deliveries_reconcile", "schedule": 60.0},
     },
 )
 
@@ -51,35 +50,24 @@ def _with_db(fn):
     return run
 
 
-def _send_task(name, send):
-    """A Celery task around one of the product's send services, retrying as it asks."""
-
-    @app.task(name=name, bind=True, max_retries=None)
-    def task(self, pk):
-        result = _with_db(lambda: send(pk))()
+@app.task(name="delivery_send")
+def delivery_send(kind_name, ids):
+    """The product's one sender as a Celery task; a row that asks for a retry gets a task of its own."""
+    results = _with_db(lambda: deliveries_send(kind=kind_get(kind_name), ids=ids))()
+    for pk, result in results.items():
         if result.retry_in is not None:
-            raise self.retry(countdown=result.retry_in)
-        return result.outcome.value
-
-    return task
+            delivery_send.apply_async((kind_name, [pk]), countdown=result.retry_in)
+    return {pk: result.outcome.value for pk, result in results.items()}
 
 
-verification_send = _send_task("verification_send", lambda pk: mailings.verification_send(verification_id=pk))
-report_send = _send_task("report_send", lambda pk: reports.report_send(report_id=pk))
 # The product's task names (what services hand off) to the Celery tasks that do the same work.
-TASKS = {"verification_send_task": verification_send, "report_send_task": report_send}
+TASKS = {"delivery_send_task": delivery_send}
 
 
-@app.task(name="verification_reconcile")
-def verification_reconcile():
-    for pk in _with_db(lambda: mailings.verification_reconcile(in_flight_ids=set()))():
-        verification_send.delay(pk)
-
-
-@app.task(name="report_reconcile")
-def report_reconcile():
-    for pk in _with_db(lambda: reports.report_reconcile(in_flight_ids=set()))():
-        report_send.delay(pk)
+@app.task(name="deliveries_reconcile")
+def deliveries_reconcile_all():
+    for kind, batch in _with_db(lambda: list(deliveries_reconcile(in_flight=set())))():
+        delivery_send.delay(kind.name, batch)
 
 
 _counter = None

@@ -20,7 +20,7 @@ from site.queue import handoff_set
 
 MODES = ("huey", "celery", "inline", "nomail", "q2", "tasksdb")
 # The product's task names to the peers' names for the same work (bench/peer_tasks.py).
-PEER_TASKS = {"verification_send_task": "verification_send"}
+PEER_TASKS = {"delivery_send_task": "delivery_send"}
 
 
 def peer_enqueue(name: str, *args: object) -> None:
@@ -42,13 +42,13 @@ def apply(mode: str, counting: bool = True) -> None:
     if mode == "celery":
         from bench import celery_app
 
-        handoff_set(lambda task, *args: celery_app.TASKS[task.func.__name__].delay(*args))
+        handoff_set(lambda task, *args, priority=0: celery_app.TASKS[task.func.__name__].delay(*args))
     elif mode == "inline":
-        handoff_set(lambda task, *args: task.call_local(*args))
+        handoff_set(lambda task, *args, priority=0: task.call_local(*args))
     elif mode == "nomail":
-        handoff_set(lambda task, *args: None)
+        handoff_set(lambda task, *args, priority=0: None)
     elif mode in ("q2", "tasksdb"):
-        handoff_set(lambda task, *args: peer_enqueue(PEER_TASKS[task.func.__name__], *args))
+        handoff_set(lambda task, *args, priority=0: peer_enqueue(PEER_TASKS[task.func.__name__], *args))
     elif mode != "huey":
         raise ValueError(f"unknown benchmark mode {mode!r}; one of {MODES}")
     if not counting:

@@ -6,13 +6,13 @@ from bench import peer_tasks
 
 
 @task()
-def verification_send(verification_id):
-    return peer_tasks.verification_send(verification_id)
+def delivery_send(kind_name, ids):
+    return peer_tasks.delivery_send(kind_name, ids)
 
 
 @task()
-def verification_reconcile():
-    peer_tasks.verification_reconcile()
+def deliveries_reconcile_all():
+    peer_tasks.deliveries_reconcile_all()
 
 
 @task()

@@ -24,7 +24,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from blog.models import Post, Report
-from blog.reports import report_send
+from blog.deliveries import REPORT
+from site.outbox import delivery_send
 from users.models import User
 day = timezone.localdate() - timedelta(days=3)
 counts = {}
@@ -36,7 +37,7 @@ with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBack
                                        published_at=timezone.now() - timedelta(days=40)) for n in range(posts)])
         report = Report.objects.create(author=author, day=day)
         with CaptureQueriesContext(connection) as queries:
-            report_send(report_id=report.pk)
+            delivery_send(kind=REPORT, pk=report.pk)
         counts[posts] = len(queries)
 print(json.dumps(counts))
 """

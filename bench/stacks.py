@@ -24,8 +24,8 @@ PEERS = ("q2", "tasksdb")
 RECONCILE_SCHEDULED = """
 from django_q.models import Schedule
 Schedule.objects.get_or_create(
-    name="verification-reconcile",
-    defaults={"func": "bench.peer_tasks.verification_reconcile", "schedule_type": Schedule.MINUTES, "minutes": 1},
+    name="deliveries-reconcile",
+    defaults={"func": "bench.peer_tasks.deliveries_reconcile_all", "schedule_type": Schedule.MINUTES, "minutes": 1},
 )
 """
 # django-tasks has no scheduler: a loop runs the product's reconciler every minute.
@@ -34,7 +34,7 @@ import time
 from bench import modes, peer_tasks
 modes.apply("tasksdb")
 while True:
-    peer_tasks.verification_reconcile()
+    peer_tasks.deliveries_reconcile_all()
     time.sleep(60)
 """
 

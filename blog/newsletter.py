@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
@@ -19,34 +18,15 @@ from django.utils import timezone
 from blog.models import SUBSCRIPTION_CONFIRM_DAYS, Post, PostMail, Subscriber, SubscriptionConfirmation
 from site import unsubscribe
 from site.mail import mail_render
+from site.tokens import confirmation_token_make
 from site.unsubscribe import unsubscribe_headers, unsubscribe_url
 
-CONFIRM_SALT = "blog.subscription"
 # Subscribers owed a post per transaction: a post to 10,000 readers is 20
 # short write transactions, and never more than this many ids in memory.
 FAN_OUT_BATCH = 500
 # A fan-out renews its lease every batch; a consumer killed mid-way leaves
 # the rest to the next run once this passes.
 FAN_OUT_LEASE = timedelta(minutes=2)
-
-
-class ConfirmationInvalid(Exception):
-    pass
-
-
-def confirmation_token_make(*, confirmation_id: int) -> str:
-    return signing.dumps(confirmation_id, salt=CONFIRM_SALT)
-
-
-def confirmation_token_read(token: str) -> int:
-    """The confirmation's id, or ConfirmationInvalid (tampered, or older than SUBSCRIPTION_CONFIRM_DAYS)."""
-    try:
-        pk = signing.loads(token, salt=CONFIRM_SALT, max_age=timedelta(days=SUBSCRIPTION_CONFIRM_DAYS))
-    except (signing.BadSignature, ValueError, TypeError, UnicodeError) as exc:
-        raise ConfirmationInvalid(str(exc)) from exc
-    if not isinstance(pk, int) or isinstance(pk, bool):
-        raise ConfirmationInvalid("malformed token")
-    return pk
 
 
 def subscription_confirmation_render(confirmation: SubscriptionConfirmation) -> EmailMessage:

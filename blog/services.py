@@ -1,7 +1,7 @@
 """Writes with side effects for the blog: posts, view counting, subscriptions, and planning the report."""
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
@@ -9,10 +9,11 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog import newsletter, reports, tasks
+from blog import reports, tasks
 from blog.deliveries import REPORT, SUBSCRIPTION_CONFIRMATION
 from blog.models import (
     SLUG_ATTEMPTS,
+    SUBSCRIPTION_CONFIRM_DAYS,
     TAG_MAX_LENGTH,
     DailySources,
     DailyViews,
@@ -25,6 +26,7 @@ from blog.models import (
 )
 from site.queue import enqueue_on_commit
 from site.tasks import deliveries_queue_on_commit
+from site.tokens import TokenInvalid, confirmation_token_read
 from site.writer import one_writer
 
 
@@ -166,8 +168,8 @@ def subscriber_add(*, author: AbstractBaseUser, email: str) -> None:
 def subscriber_confirm(*, token: str) -> Subscriber:
     """Follow a confirmation link: from now on, the author's new posts go to the reader. Idempotent."""
     try:
-        confirmation_id = newsletter.confirmation_token_read(token)
-    except newsletter.ConfirmationInvalid as exc:
+        confirmation_id = confirmation_token_read(token, max_age=timedelta(days=SUBSCRIPTION_CONFIRM_DAYS))
+    except TokenInvalid as exc:
         raise SubscriptionLinkInvalid from exc
     confirmation = SubscriptionConfirmation.objects.select_related("subscriber__author").filter(pk=confirmation_id)
     if (confirmation := confirmation.first()) is None:

@@ -15,37 +15,17 @@ from email.utils import formataddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-SALT = "site.unsubscribe"
+from site.tokens import TokenInvalid, unsubscribe_token_make, unsubscribe_token_read
+
 # The kinds of recurring mail: view reports to an author, new posts to a subscriber.
 REPORTS = "reports"
 NEW_POSTS = "new-posts"
 ONE_CLICK = "One-Click"
-
-
-class TokenInvalid(Exception):
-    pass
-
-
-def unsubscribe_token_make(*, kind: str, pk: int) -> str:
-    # The kind is in the salt: a token for one kind fails the signature check as any other.
-    return signing.dumps(pk, salt=f"{SALT}:{kind}")
-
-
-def unsubscribe_token_read(token: str, *, kind: str) -> int:
-    """The recipient's id, or TokenInvalid. No expiry: a years-old mail must still unsubscribe."""
-    try:
-        pk = signing.loads(token, salt=f"{SALT}:{kind}")
-    except (signing.BadSignature, ValueError, TypeError, UnicodeError) as exc:
-        raise TokenInvalid(str(exc)) from exc
-    if not isinstance(pk, int) or isinstance(pk, bool) or pk <= 0:
-        raise TokenInvalid("malformed token")
-    return pk
 
 
 def unsubscribe_headers(*, url: str, list_name: str, list_local: str) -> dict[str, str]:

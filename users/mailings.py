@@ -15,8 +15,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from site.mail import mail_render
+from site.tokens import verification_token_make
 from users.models import AccountMail, EmailVerification, User
-from users.tokens import verification_token_make
 
 
 def verification_render(verification: EmailVerification) -> EmailMessage:

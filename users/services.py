@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from site.addresses import email_normalize
 from site.tasks import deliveries_queue_on_commit
+from site.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_read
 from users import throttles
 from users.deliveries import ACCOUNT_MAIL, VERIFICATION
 from users.models import AccountMail, EmailVerification, User
-from users.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_read
 
 SIGNUP_REPEAT_QUIET = timedelta(minutes=10)
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from blog.models import Subscriber
-from site.unsubscribe import NEW_POSTS, REPORTS, TokenInvalid, unsubscribe_token_make, unsubscribe_token_read
+from site.tokens import TokenInvalid, unsubscribe_token_make, unsubscribe_token_read
+from site.unsubscribe import NEW_POSTS, REPORTS
 
 pytestmark = pytest.mark.django_db
 

@@ -50,7 +50,7 @@ def test_verification_link_verifies_once(django_capture_on_commit_callbacks):
 
 
 def test_a_link_verifies_nothing_for_another_account(make_user):
-    from users.tokens import verification_token_make
+    from site.tokens import verification_token_make
 
     owner, other = make_user(email="owner@x.org"), make_user(email="other@x.org")
     with pytest.raises(services.VerificationFailed) as failure:
@@ -68,7 +68,7 @@ def test_bad_tokens_are_invalid(user, token):
 
 
 def test_token_dies_when_email_changes(user):
-    from users.tokens import verification_token_make
+    from site.tokens import verification_token_make
 
     token = verification_token_make(user_id=user.pk, email=user.email)
     user.email = "new@x.org"
@@ -78,7 +78,7 @@ def test_token_dies_when_email_changes(user):
 
 
 def test_token_expires(user, settings):
-    from users.tokens import verification_token_make
+    from site.tokens import verification_token_make
 
     token = verification_token_make(user_id=user.pk, email=user.email)
     settings.VERIFICATION_MAX_AGE = -1
