@@ -1,6 +1,7 @@
 """Writes with side effects for the blog: posts, view counting, subscriptions, and planning the report."""
 
 import itertools
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -34,8 +35,12 @@ class NotVerified(Exception):
     """Publishing needs a verified address."""
 
 
+def author_may_publish(author: AbstractBaseUser) -> bool:
+    return author.is_verified
+
+
 def _publish_check(author: AbstractBaseUser) -> None:
-    if not author.is_verified:
+    if not author_may_publish(author):
         raise NotVerified
 
 
@@ -95,6 +100,38 @@ def post_create(
         post_tags_set(post=post, names=list(tags))
         _subscribers_mail(post)
     return post
+
+
+@dataclass(frozen=True)
+class PostWritten:
+    post: Post
+    # Publishing was asked for, but the writer's address is not verified yet:
+    # the post was kept as a draft instead of lost.
+    kept_as_draft: bool
+
+
+def post_write(
+    *,
+    author: AbstractBaseUser,
+    title: str,
+    content: str,
+    publish: bool = False,
+    publish_at: datetime | None = None,
+    tags: list[str] = (),
+    planned_slug: str = "",
+) -> PostWritten:
+    """The Write form's submission: post_create, keeping the post as a draft when its writer may not publish yet."""
+    kept_as_draft = publish and not author_may_publish(author)
+    post = post_create(
+        author=author,
+        title=title,
+        content=content,
+        publish=publish and not kept_as_draft,
+        publish_at=publish_at,
+        tags=tags,
+        planned_slug=planned_slug,
+    )
+    return PostWritten(post=post, kept_as_draft=kept_as_draft)
 
 
 def post_update(

@@ -120,15 +120,12 @@ def post_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             return _preview(request, form)
-        publish = "publish" in request.POST
-        try:
-            post = services.post_create(author=request.user, publish=publish, **form.cleaned_data)
-        except services.NotVerified:
-            post = services.post_create(author=request.user, publish=False, **form.cleaned_data)
+        written = services.post_write(author=request.user, publish="publish" in request.POST, **form.cleaned_data)
+        if written.kept_as_draft:
             messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
         else:
-            messages.success(request, _saved_message(post))
-        return redirect(post)
+            messages.success(request, _saved_message(written.post))
+        return redirect(written.post)
     return render(request, "blog/post_form.html", {"form": form})
 
 

@@ -43,6 +43,18 @@ def user_create(*, email: str, password: str, display_name: str = "") -> User:
     return user
 
 
+def user_signup(*, email: str, password: str, display_name: str = "") -> None:
+    """
+    The signup form's submission. Its answer never depends on whether the
+    address has an account: a new one is created and owed a verification
+    mail; a taken one's owner is mailed instead (signup_repeat). Returns nothing on purpose.
+    """
+    try:
+        user_create(email=email, password=password, display_name=display_name)
+    except EmailTaken:
+        signup_repeat(email=email)
+
+
 def signup_repeat(*, email: str) -> None:
     """
     Someone signed up with an address that has an account. Its owner gets a

@@ -39,13 +39,9 @@ def signup(request: HttpRequest) -> HttpResponse:
             return too_many_requests(
                 request, throttled, "Too many sign-ups from here.", template="users/user_signup.html", form=form
             )
-        try:
-            services.user_create(
-                email=email, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
-            )
-        except services.EmailTaken:
-            # Same answer as for a new address; the owner gets a mail instead.
-            services.signup_repeat(email=email)
+        services.user_signup(
+            email=email, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
+        )
         request.session["signup_email"] = email
         return redirect("users:signup-done")
     return render(request, "users/user_signup.html", {"form": form})
