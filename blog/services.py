@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
-from django.db.backends.utils import CursorWrapper
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -26,6 +25,7 @@ from blog.models import (
     Tag,
 )
 from site.queue import enqueue_on_commit
+from site.sql import count_up, row_exists, row_insert_once
 from site.tasks import deliveries_queue_on_commit
 from site.tokens import TokenInvalid, confirmation_token_read
 from site.writer import one_writer
@@ -224,21 +224,6 @@ def subscriber_unsubscribe(*, subscriber_id: int) -> None:
     Subscriber.objects.filter(pk=subscriber_id, unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
 
 
-def _count_up(cursor: CursorWrapper, table: str, column: str, key: dict[str, object]) -> None:
-    """Add one to `column` of the row of `table` with `key`, making the row (at 1) if it is not there."""
-    where = " AND ".join(f"{name} = %s" for name in key)
-    # UPDATE first: the row is there for all but a day's first read, and an
-    # upsert that finds it still writes the id sequence's page.
-    cursor.execute(f"UPDATE {table} SET {column} = {column} + 1 WHERE {where}", list(key.values()))
-    if cursor.rowcount == 0:
-        names = ", ".join(key)
-        cursor.execute(
-            f"INSERT INTO {table} AS counter ({names}, {column}) VALUES ({', '.join(['%s'] * len(key))}, 1) "
-            f"ON CONFLICT ({names}) DO UPDATE SET {column} = counter.{column} + 1",
-            list(key.values()),
-        )
-
-
 def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | None = None) -> int | None:
     """
     Count a read of `post` by `visitor` (blog.readers.visitor_id) on `day`
@@ -254,33 +239,21 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
     writes five pages. This is the hottest write on the site (see docs/benchmarks.md).
     """
     day = (day or timezone.localdate()).isoformat()
-    reads, tally, sources, posts = (
-        PostRead._meta.db_table,
-        DailyViews._meta.db_table,
-        DailySources._meta.db_table,
-        Post._meta.db_table,
-    )
-    with connection.cursor() as cursor:
-        # A reload is answered without taking the write lock (raw SQL: this is
-        # the hottest path on the site). The insert below still decides.
-        cursor.execute(
-            f"SELECT 1 FROM {reads} WHERE post_id = %s AND day = %s AND visitor = %s", [post.pk, day, visitor]
-        )
-        if cursor.fetchone() is not None:
+    read = {"post_id": post.pk, "day": day, "visitor": visitor}
+    # A reload is answered without taking the write lock. The insert below still decides.
+    if row_exists(table=PostRead._meta.db_table, where=read):
+        return None
+    with one_writer(), transaction.atomic():
+        if not row_insert_once(table=PostRead._meta.db_table, values=read):
             return None
-    with one_writer(), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {reads} (post_id, day, visitor) VALUES (%s, %s, %s) "
-            "ON CONFLICT (post_id, day, visitor) DO NOTHING RETURNING id",
-            [post.pk, day, visitor],
-        )
-        if cursor.fetchone() is None:
-            return None
-        _count_up(cursor, tally, "views", {"post_id": post.pk, "day": day})
+        count_up(table=DailyViews._meta.db_table, column="views", key={"post_id": post.pk, "day": day})
         if source:
-            _count_up(cursor, sources, "reads", {"post_id": post.pk, "day": day, "source": source})
-        cursor.execute(f"UPDATE {posts} SET view_count = view_count + 1 WHERE id = %s RETURNING view_count", [post.pk])
-        return cursor.fetchone()[0]
+            count_up(
+                table=DailySources._meta.db_table,
+                column="reads",
+                key={"post_id": post.pk, "day": day, "source": source},
+            )
+        return count_up(table=Post._meta.db_table, column="view_count", key={"id": post.pk}, create=False)
 
 
 def report_plan(*, day: date, dry_run: bool = False) -> list[Report]:

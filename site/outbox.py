@@ -21,13 +21,14 @@ from datetime import timedelta
 from itertools import islice
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity, consumers_ended_mark
 from site.models import SendPace
 from site.registry import DeliveryKind, kinds
+from site.sql import turn_take
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +69,7 @@ def send_turn_wait(bucket: str = "smtp") -> float:
     if not rate:
         return 0.0
     interval = PACE_MARGIN / rate
-    now = time.time()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {SendPace._meta.db_table} AS pace (name, next_at) VALUES (%s, %s) "
-            "ON CONFLICT (name) DO UPDATE SET next_at = "
-            "CASE WHEN pace.next_at > %s THEN pace.next_at ELSE %s END + %s RETURNING next_at",
-            [bucket, now + interval, now, now, interval],
-        )
-        turn = cursor.fetchone()[0] - interval
+    turn = turn_take(table=SendPace._meta.db_table, name=bucket, interval=interval, now=time.time())
     wait = turn - time.time()
     if wait > 0:
         time.sleep(wait)

@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from site.models import RateLimitCounter
+from site.sql import count_up
 
 
 @dataclass(frozen=True)
@@ -105,16 +106,13 @@ def throttle_check(*checks: Check, now: datetime | None = None) -> None:
 def throttle_count(limit: Limit, subject: object, now: datetime) -> tuple[float, Throttled | None]:
     """Count one hit; return the estimate with it, and the refusal if that is over the limit."""
     window, elapsed = _window(limit, now)
-    # One upsert with RETURNING, as for view counts: no read-then-create to
-    # race another worker, and one statement under SQLite's write lock.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {RateLimitCounter._meta.db_table} AS counter (key, window_start, hits) "
-            "VALUES (%s, %s, 1) ON CONFLICT (key, window_start) DO UPDATE SET hits = counter.hits + 1 "
-            "RETURNING hits",
-            [throttle_key(limit, subject), connection.ops.adapt_datetimefield_value(window)],
-        )
-        current = cursor.fetchone()[0]
+    # In-database statements with RETURNING, as for view counts: no
+    # read-then-create to race another worker.
+    current = count_up(
+        table=RateLimitCounter._meta.db_table,
+        column="hits",
+        key={"key": throttle_key(limit, subject), "window_start": connection.ops.adapt_datetimefield_value(window)},
+    )
     previous, _ = _counts(limit, subject, window)
     estimate = _estimate(previous, current, elapsed)
     return estimate, (_throttled(limit, previous, current, elapsed) if estimate > limit.limit else None)
