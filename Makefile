@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= .
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint bench example-db clean check-python upgrade postgresql
+.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -42,7 +42,7 @@ run: $(VENV)/.runtime
 PG_LOG := test-artifacts/pytest-postgresql.log
 FLEET_LOG := test-artifacts/pytest-postgresql-consumers.log
 FLEET := tests/stack/test_consumers.py
-test: lint postgresql
+test: lint typecheck postgresql
 	@mkdir -p test-artifacts; \
 	echo "The PostgreSQL pass runs beside this one; its output: $(PG_LOG) and $(FLEET_LOG)"; \
 	$(PY) -m harness.postgres -- $(PY) -m pytest -p no:cacheprovider --ignore=$(FLEET) $(PYTEST_ARGS) >$(PG_LOG) 2>&1 & pg=$$!; \
@@ -67,6 +67,10 @@ postgresql:
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Types of the product's code (pyproject.toml says what is checked and why).
+typecheck: $(VENV)/.dev
+	DATA_DIR=$$(mktemp -d) $(VENV)/bin/mypy
 
 # Unit tests only: no real processes (DATABASE_URL=postgres://... for PostgreSQL).
 test-fast: $(VENV)/.dev

@@ -48,11 +48,11 @@ class PostsFeed(Feed):
     def item_description(self, item: Post) -> str:
         return xml_chars_only(item.content_html)
 
-    def item_pubdate(self, item: Post) -> datetime:
+    def item_pubdate(self, item: Post) -> datetime | None:
         return item.published_at
 
     def item_updateddate(self, item: Post) -> datetime:
-        return max(item.updated_at, item.published_at)
+        return max(item.updated_at, item.published_at or item.updated_at)
 
     def item_author_name(self, item: Post) -> str:
         return xml_chars_only(item.author.public_name)

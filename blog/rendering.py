@@ -74,7 +74,7 @@ def _highlight(code: str, lang: str, attrs: object) -> str:
 def _parser(*, linkify: bool) -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": linkify, "highlight": _highlight})
     parser.enable(["table", "strikethrough", *(["linkify"] if linkify else [])]).use(footnote_plugin)
-    parser.validateLink = _link_allowed
+    parser.validateLink = _link_allowed  # type: ignore[method-assign]  # markdown-it's documented hook
     return parser
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable
 from django.urls import reverse
 from django.utils import timezone
 
@@ -69,7 +70,7 @@ def report_authors(*, day: date) -> QuerySet:
     ]
     if not periods:
         return authors(at=end_of_day).none()
-    wanted = Q()
+    wanted: Q | Combinable = Q()
     for frequency, days in periods:
         read = Exists(
             DailyViews.objects.filter(
@@ -91,7 +92,7 @@ def report_owe(*, day: date, in_flight_ids: Collection[int] = frozenset()) -> li
     with transaction.atomic():
         Report.objects.bulk_create(
             [
-                Report(author_id=pk, day=day, days=report_days(frequency=frequency, day=day))
+                Report(author_id=pk, day=day, days=report_days(frequency=frequency, day=day) or 1)
                 for pk, frequency in report_authors(day=day).values_list("pk", "report_frequency").iterator()
             ],
             ignore_conflicts=True,

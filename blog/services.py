@@ -1,10 +1,13 @@
 """Writes with side effects for the blog: posts, view counting, subscriptions, and planning the report."""
 
+from __future__ import annotations
+
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -25,21 +28,24 @@ from blog.models import (
     Tag,
 )
 from site.queue import enqueue_on_commit
-from site.sql import count_up, row_exists, row_insert_once
+from site.sql import Value, count_up, count_up_existing, row_exists, row_insert_once
 from site.tasks import deliveries_queue_on_commit
 from site.tokens import TokenInvalid, confirmation_token_read
 from site.writer import one_writer
+
+if TYPE_CHECKING:
+    from users.models import User
 
 
 class NotVerified(Exception):
     """Publishing needs a verified address."""
 
 
-def author_may_publish(author: AbstractBaseUser) -> bool:
+def author_may_publish(author: User) -> bool:
     return author.is_verified
 
 
-def _publish_check(author: AbstractBaseUser) -> None:
+def _publish_check(author: User) -> None:
     if not author_may_publish(author):
         raise NotVerified
 
@@ -74,12 +80,12 @@ def tag_create(*, name: str) -> Tag:
 
 def post_create(
     *,
-    author: AbstractBaseUser,
+    author: User,
     title: str,
     content: str,
     publish: bool = False,
     publish_at: datetime | None = None,
-    tags: list[str] = (),
+    tags: Sequence[str] = (),
     planned_slug: str = "",
 ) -> Post:
     """
@@ -112,12 +118,12 @@ class PostWritten:
 
 def post_write(
     *,
-    author: AbstractBaseUser,
+    author: User,
     title: str,
     content: str,
     publish: bool = False,
     publish_at: datetime | None = None,
-    tags: list[str] = (),
+    tags: Sequence[str] = (),
     planned_slug: str = "",
 ) -> PostWritten:
     """The Write form's submission: post_create, keeping the post as a draft when its writer may not publish yet."""
@@ -182,7 +188,7 @@ class SubscriptionLinkInvalid(Exception):
     """A confirmation link that is tampered with, expired, or sent before the reader unsubscribed."""
 
 
-def subscriber_add(*, author: AbstractBaseUser, email: str) -> None:
+def subscriber_add(*, author: User, email: str) -> None:
     """
     A reader asks for `author`'s new posts at `email` (normalised): owe them a
     confirmation mail, unless that address is subscribed already. Returns
@@ -208,8 +214,8 @@ def subscriber_confirm(*, token: str) -> Subscriber:
         confirmation_id = confirmation_token_read(token, max_age=timedelta(days=SUBSCRIPTION_CONFIRM_DAYS))
     except TokenInvalid as exc:
         raise SubscriptionLinkInvalid from exc
-    confirmation = SubscriptionConfirmation.objects.select_related("subscriber__author").filter(pk=confirmation_id)
-    if (confirmation := confirmation.first()) is None:
+    found = SubscriptionConfirmation.objects.select_related("subscriber__author").filter(pk=confirmation_id)
+    if (confirmation := found.first()) is None:
         raise SubscriptionLinkInvalid
     subscriber = confirmation.subscriber
     if subscriber.unsubscribed_at is not None:
@@ -238,22 +244,22 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
     UPDATE ... RETURNING, so the page needs no extra read. A counted read
     writes five pages. This is the hottest write on the site (see docs/benchmarks.md).
     """
-    day = (day or timezone.localdate()).isoformat()
-    read = {"post_id": post.pk, "day": day, "visitor": visitor}
+    on = (day or timezone.localdate()).isoformat()
+    read: dict[str, Value] = {"post_id": post.pk, "day": on, "visitor": visitor}
     # A reload is answered without taking the write lock. The insert below still decides.
     if row_exists(table=PostRead._meta.db_table, where=read):
         return None
     with one_writer(), transaction.atomic():
         if not row_insert_once(table=PostRead._meta.db_table, values=read):
             return None
-        count_up(table=DailyViews._meta.db_table, column="views", key={"post_id": post.pk, "day": day})
+        count_up(table=DailyViews._meta.db_table, column="views", key={"post_id": post.pk, "day": on})
         if source:
             count_up(
                 table=DailySources._meta.db_table,
                 column="reads",
-                key={"post_id": post.pk, "day": day, "source": source},
+                key={"post_id": post.pk, "day": on, "source": source},
             )
-        return count_up(table=Post._meta.db_table, column="view_count", key={"id": post.pk}, create=False)
+        return count_up_existing(table=Post._meta.db_table, column="view_count", key={"id": post.pk})
 
 
 def report_plan(*, day: date, dry_run: bool = False) -> list[Report]:

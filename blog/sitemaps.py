@@ -11,7 +11,7 @@ class PostSitemap(Sitemap):
         return Post.objects.published().order_by("pk")
 
     def lastmod(self, item: Post) -> datetime:
-        return max(item.updated_at, item.published_at)
+        return max(item.updated_at, item.published_at or item.updated_at)
 
 
 class AuthorSitemap(Sitemap):

@@ -62,8 +62,9 @@ def subscriber_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _subscriber_describe(subscriber_id: int) -> str | None:
-    subscriber = Subscriber.objects.select_related("author").filter(pk=subscriber_id, unsubscribed_at__isnull=True)
-    subscriber = subscriber.first()
+    subscriber = (
+        Subscriber.objects.select_related("author").filter(pk=subscriber_id, unsubscribed_at__isnull=True).first()
+    )
     return None if subscriber is None else f"new posts by {subscriber.author.public_name} (to {subscriber.email})"
 
 

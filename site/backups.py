@@ -143,7 +143,7 @@ def backup_dump(*, dest: Path) -> int:
     options = ["--format=custom", "--no-owner", *(f"--exclude-table-data={table}" for table in _omitted_tables())]
     # Django's own mapping of the settings to libpq's flags and PG* variables (as `dbshell` uses).
     argv, pg_env = connection.client.settings_to_cmd_args_env(connection.settings_dict, options)
-    argv[0] = pg_dump
+    argv = [pg_dump, *argv[1:]]
     env = {**os.environ, **(pg_env or {})}
     with os.fdopen(fd, "wb") as out:
         done = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, env=env, check=False)
@@ -196,7 +196,9 @@ def backups_prune(*, folder: Path, keep_daily: int, keep_weekly: int) -> list[Pa
         except ValueError:
             continue  # Not a copy this command made: never touched.
     copies.sort(reverse=True)
-    keep, days, weeks = set(), set(), set()
+    keep: set[Path] = set()
+    days: set[object] = set()
+    weeks: set[object] = set()
     for made, path in copies:
         if made.date() not in days and len(days) < keep_daily:
             days.add(made.date())

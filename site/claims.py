@@ -22,6 +22,7 @@ import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import DatabaseError, close_old_connections, models
@@ -29,6 +30,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from site.storage import write_failure_log
+
+if TYPE_CHECKING:
+    from site.delivery import Delivery
+    from site.models import Consumer
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +89,7 @@ def process_started(pid: int) -> int | None:
         return None  # No such process, or a /proc that does not read like Linux's (then never judged ended).
 
 
-def _consumer_model() -> type[models.Model]:
+def _consumer_model() -> type[Consumer]:
     # Looked up when called: site.queue imports this module while Django loads its apps.
     return apps.get_model("site", "Consumer")
 
@@ -187,7 +192,7 @@ def consumers_ended_mark() -> int:
     return consumers.filter(pk__in=ended, ended_at__isnull=True).update(ended_at=timezone.now()) if ended else 0
 
 
-def claims_release_dead(*, model: type[models.Model], mark: bool = True) -> int:
+def claims_release_dead(*, model: type[Delivery], mark: bool = True) -> int:
     """
     Free claims whose consumer has ended (seen gone by a consumer on its
     machine: this one marks what it sees first) or gone quiet (its machine or
@@ -203,7 +208,7 @@ def claims_release_dead(*, model: type[models.Model], mark: bool = True) -> int:
         claimed_by__in=consumers.running(now - QUIET_AFTER).values("pk")
     )
     return (
-        model.objects.filter(claimed_until__gt=now)
+        model._default_manager.filter(claimed_until__gt=now)
         .filter(ended | quiet)
         .exclude(claimed_by="")
         .exclude(claimed_by=consumer_identity())

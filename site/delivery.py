@@ -9,6 +9,7 @@ site/outbox.py; how claims of dead processes are freed, in site/claims.py.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from django.db import models
 from django.db.models import Q
@@ -16,22 +17,22 @@ from django.utils import timezone
 
 
 class DeliveryQuerySet(models.QuerySet):
-    def undelivered(self) -> DeliveryQuerySet:
+    def undelivered(self) -> Self:
         return self.filter(sent_at__isnull=True, failed_at__isnull=True)
 
-    def unclaimed(self, now: datetime | None = None) -> DeliveryQuerySet:
+    def unclaimed(self, now: datetime | None = None) -> Self:
         now = now or timezone.now()
         return self.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
-    def due(self, now: datetime | None = None) -> DeliveryQuerySet:
+    def due(self, now: datetime | None = None) -> Self:
         """Undelivered, claimed by nobody, and not waiting for a scheduled retry."""
         now = now or timezone.now()
         return self.undelivered().unclaimed(now).filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
 
-    def sent(self) -> DeliveryQuerySet:
+    def sent(self) -> Self:
         return self.filter(sent_at__isnull=False)
 
-    def failed(self) -> DeliveryQuerySet:
+    def failed(self) -> Self:
         return self.filter(failed_at__isnull=False)
 
 

@@ -4,20 +4,20 @@ consumer's heartbeat, unsent and failed mail, and recent task errors.
 """
 
 from datetime import timedelta
+from typing import cast
 
-from django.apps import apps
-from django.db import models
 from django.utils import timezone
 from huey import Huey
 
 from site.claims import QUIET_AFTER, consumers_ended_here
-from site.delivery import Delivery
+from site.delivery import Delivery, DeliveryQuerySet
 from site.models import Consumer, TaskError
+from site.registry import kinds
 
 
-def delivery_models() -> list[type[models.Model]]:
-    """Every kind of owed mail: the concrete models built on Delivery."""
-    return [model for model in apps.get_models() if issubclass(model, Delivery)]
+def delivery_models() -> list[type[Delivery]]:
+    """The row types of every registered delivery kind, each once."""
+    return list(dict.fromkeys(kind.model for kind in kinds()))
 
 
 def queue_health(huey: Huey) -> dict:
@@ -25,12 +25,13 @@ def queue_health(huey: Huey) -> dict:
     consumers = list(Consumer.objects.all())
     running = set(Consumer.objects.running(now - QUIET_AFTER).values_list("pk", flat=True))
     running -= set(consumers_ended_here(Consumer.objects.all()))  # Gone, though no consumer has marked it yet.
-    for consumer in consumers:
-        consumer.quiet = consumer.pk not in running
-        consumer.seen_seconds = max(0, int((now - consumer.seen_at).total_seconds()))
+    quiet = {consumer.pk: consumer.pk not in running for consumer in consumers}
+    for consumer in consumers:  # What the page shows beside each row.
+        consumer.quiet = quiet[consumer.pk]  # type: ignore[attr-defined]
+        consumer.seen_seconds = max(0, int((now - consumer.seen_at).total_seconds()))  # type: ignore[attr-defined]
     deliveries = []
     for model in delivery_models():
-        rows = model.objects.all()
+        rows = cast(DeliveryQuerySet, model._default_manager.all())
         deliveries.append(
             {
                 "name": model._meta.verbose_name_plural,
@@ -46,8 +47,8 @@ def queue_health(huey: Huey) -> dict:
         "pending": huey.pending_count(),
         "scheduled": huey.scheduled_count(),
         "consumers": consumers,
-        "consumers_running": sum(not consumer.quiet for consumer in consumers),
-        "consumers_quiet": sum(consumer.quiet for consumer in consumers),
+        "consumers_running": sum(not q for q in quiet.values()),
+        "consumers_quiet": sum(quiet.values()),
         "deliveries": deliveries,
         "task_errors": list(TaskError.objects.recent()[:20]),
     }

@@ -5,17 +5,19 @@ templates, and tell a transient SMTP failure from a permanent one.
 
 import functools
 import smtplib
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, Engine, engines
+from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
 
 
 @functools.cache
 def _text_engine() -> Engine:
     """The site's own template folders and tags, for mail parts that are plain text."""
-    site_engine = engines["django"].engine
+    site_engine = cast(DjangoTemplates, engines["django"]).engine
     return Engine(dirs=site_engine.dirs, app_dirs=site_engine.app_dirs, libraries=site_engine.libraries)
 
 

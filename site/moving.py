@@ -12,6 +12,7 @@ any quiet consumer's (site/claims.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.apps import apps
 from django.core.management.color import no_style
@@ -74,10 +75,10 @@ def _rows(model: type[models.Model]) -> Iterator[list[object]]:
 def _copy(model: type[models.Model]) -> int:
     target = connections[TARGET]
     quote = target.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    columns = ", ".join(quote(str(field.column)) for field in model._meta.concrete_fields)
     marks = ", ".join(["%s"] * len(model._meta.concrete_fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    copied, batch = 0, []
+    copied, batch = 0, list[list[Any]]()
     with target.cursor() as cursor:
         for row in _rows(model):
             batch.append(row)

@@ -26,6 +26,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity, consumers_ended_mark
+from site.delivery import Delivery
 from site.models import SendPace
 from site.registry import DeliveryKind, kinds
 from site.sql import turn_take
@@ -105,17 +106,17 @@ def _claim(kind: DeliveryKind, ids: Sequence[int]) -> list[int]:
     return claimed
 
 
-def _failed(kind: DeliveryKind, row: object, exc: Exception) -> SendResult:
-    model, pk, attempts = kind.model, row.pk, row.attempts
+def _failed(kind: DeliveryKind, row: Delivery, exc: Exception) -> SendResult:
+    rows, pk, attempts = kind.model._default_manager, row.pk, row.attempts
     label = f"{kind} {pk}"
     error = f"{type(exc).__name__}: {exc}"[:2000]
     release = {"claimed_until": None, "claimed_by": "", "last_error": error}
     if kind.transport.is_permanent(exc):
-        model.objects.filter(pk=pk).update(failed_at=timezone.now(), **release)
+        rows.filter(pk=pk).update(failed_at=timezone.now(), **release)
         logger.warning("%s: rejected for good on attempt %d: %s", label, attempts, error)
         return SendResult(Outcome.FAILED)
     delay = kind.retry.delay(attempts)
-    model.objects.filter(pk=pk).update(retry_at=timezone.now() + timedelta(seconds=delay), **release)
+    rows.filter(pk=pk).update(retry_at=timezone.now() + timedelta(seconds=delay), **release)
     logger.warning("%s: attempt %d failed, retry in %.0f s: %s", label, attempts, delay, error)
     if attempts < kind.retry.budget:
         return SendResult(Outcome.RETRY, retry_in=delay)
@@ -127,7 +128,7 @@ def deliveries_send(*, kind: DeliveryKind, ids: Sequence[int]) -> dict[int, Send
     Send the owed rows of `kind` among `ids`, each at most once at a time,
     over one transport session. Returns each id's result.
     """
-    results = dict.fromkeys(ids, SendResult(Outcome.SKIPPED))
+    results: dict[int, SendResult] = dict.fromkeys(ids, SendResult(Outcome.SKIPPED))
     claimed = _claim(kind, ids)
     if skipped := len(ids) - len(claimed):
         logger.info("%s: %d not owed or already being sent, skipped", kind, skipped)
@@ -136,7 +137,7 @@ def deliveries_send(*, kind: DeliveryKind, ids: Sequence[int]) -> dict[int, Send
     rows = list(kind.owed_rows().filter(pk__in=claimed).order_by("pk"))
     if gone := set(claimed) - {row.pk for row in rows}:
         # No longer owed since the claim (verified meanwhile, say): let go, unsent.
-        kind.model.objects.filter(pk__in=gone).update(claimed_until=None, claimed_by="")
+        kind.model._default_manager.filter(pk__in=gone).update(claimed_until=None, claimed_by="")
     with kind.transport.session() as session:
         for row in rows:
             try:
@@ -148,7 +149,7 @@ def deliveries_send(*, kind: DeliveryKind, ids: Sequence[int]) -> dict[int, Send
             except Exception as exc:  # Any failure leaves the row owed or marks it.
                 results[row.pk] = _failed(kind, row, exc)
                 continue
-            kind.model.objects.filter(pk=row.pk).update(
+            kind.model._default_manager.filter(pk=row.pk).update(
                 sent_at=timezone.now(), claimed_until=None, claimed_by="", last_error=""
             )
             logger.info("%s %d: sent on attempt %d", kind, row.pk, row.attempts)
@@ -172,7 +173,7 @@ def deliveries_reconcile(*, in_flight: Collection[tuple[str, int]]) -> Iterator[
     consumers_ended_mark()
     for kind in kinds():
         claims_release_dead(model=kind.model, mark=False)
-        seen = set()
+        seen: set[int] = set()
         for batch in kind.discover() if kind.discover else ():
             seen.update(batch)
             if batch:

@@ -48,7 +48,7 @@ class RetryPolicy:
 class Session(Protocol):
     """One open channel of a transport (an SMTP connection), used for a batch of deliveries."""
 
-    def send(self, message: object, *, stable_id: str) -> None: ...
+    def send(self, message: Any, *, stable_id: str) -> None: ...  # noqa: ANN401 (each transport its own message type)
 
 
 class Transport(Protocol):

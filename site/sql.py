@@ -7,34 +7,44 @@ INSERT ... ON CONFLICT and RETURNING). Each is tested on both engines.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 
 from django.db import connection
 
+# What the statements here are given as column values.
+Value = bool | int | float | str | date | datetime | None
 
-def count_up(*, table: str, column: str, key: Mapping[str, object], create: bool = True) -> int | None:
+
+def count_up_existing(*, table: str, column: str, key: Mapping[str, Value]) -> int | None:
+    """Add one to `column` of the row of `table` with `key`; the new count, or None if there is no such row."""
+    where = " AND ".join(f"{name} = %s" for name in key)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE {where} RETURNING {column}", list(key.values())
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def count_up(*, table: str, column: str, key: Mapping[str, Value]) -> int:
     """
     Add one to `column` of the row of `table` whose unique columns are `key`,
-    making the row at 1 if it is not there (unless `create` is off), and
-    return the new count (None when there was no row to count and none made).
+    making the row at 1 if it is not there, and return the new count.
 
     UPDATE first: the row is there for all but the first hit, and an upsert
     that finds it still writes the id sequence's page. The upsert after it
     settles a race with another first hit through the unique constraint.
     """
-    where = " AND ".join(f"{name} = %s" for name in key)
-    values = list(key.values())
+    if (count := count_up_existing(table=table, column=column, key=key)) is not None:
+        return count
+    names = ", ".join(key)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {column} = {column} + 1 WHERE {where} RETURNING {column}", values)
-        row = cursor.fetchone()
-        if row is None and create:
-            names = ", ".join(key)
-            cursor.execute(
-                f"INSERT INTO {table} AS counter ({names}, {column}) VALUES ({', '.join(['%s'] * len(key))}, 1) "
-                f"ON CONFLICT ({names}) DO UPDATE SET {column} = counter.{column} + 1 RETURNING {column}",
-                values,
-            )
-            row = cursor.fetchone()
-    return None if row is None else row[0]
+        cursor.execute(
+            f"INSERT INTO {table} AS counter ({names}, {column}) VALUES ({', '.join(['%s'] * len(key))}, 1) "
+            f"ON CONFLICT ({names}) DO UPDATE SET {column} = counter.{column} + 1 RETURNING {column}",
+            list(key.values()),
+        )
+        return cursor.fetchone()[0]
 
 
 def turn_take(*, table: str, name: str, interval: float, now: float) -> float:
@@ -53,7 +63,7 @@ def turn_take(*, table: str, name: str, interval: float, now: float) -> float:
         return cursor.fetchone()[0] - interval
 
 
-def row_insert_once(*, table: str, values: Mapping[str, object]) -> bool:
+def row_insert_once(*, table: str, values: Mapping[str, Value]) -> bool:
     """Insert the row unless one with the same unique columns exists; True if this call made it."""
     names = ", ".join(values)
     with connection.cursor() as cursor:
@@ -65,7 +75,7 @@ def row_insert_once(*, table: str, values: Mapping[str, object]) -> bool:
         return cursor.fetchone() is not None
 
 
-def row_exists(*, table: str, where: Mapping[str, object]) -> bool:
+def row_exists(*, table: str, where: Mapping[str, Value]) -> bool:
     """Whether a row with these column values exists: one indexed read, for the hottest paths."""
     with connection.cursor() as cursor:
         cursor.execute(

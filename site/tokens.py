@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import constant_time_compare
 
 VERIFICATION_SALT = "users.verification"
 SUBSCRIPTION_SALT = "blog.subscription"
@@ -34,7 +35,7 @@ def _dumps(value: object, *, salt: str, compress: bool = False) -> str:
     return signing.dumps(value, salt=salt, compress=compress)
 
 
-def _loads(token: str, *, salt: str, max_age: float | timedelta | None = None) -> object:
+def _loads(token: str, *, salt: str, max_age: int | timedelta | None = None) -> object:
     try:
         return signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as exc:
@@ -71,7 +72,7 @@ def verification_token_read(token: str) -> tuple[int, str]:
 
 
 def token_matches_email(digest: str, email: str) -> bool:
-    return signing.constant_time_compare(digest, _email_digest(email))
+    return constant_time_compare(digest, _email_digest(email))
 
 
 def confirmation_token_make(*, confirmation_id: int) -> str:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from site.mail import smtp_error_is_permanent
 
@@ -20,7 +21,7 @@ class SmtpSession:
     """One connection to the mail server for a batch; a failed conversation is dropped and the next mail opens anew."""
 
     def __init__(self) -> None:
-        self.connection = None
+        self.connection: BaseEmailBackend | None = None
 
     def send(self, message: EmailMessage, *, stable_id: str) -> None:
         # Stored at the first attempt and sent with every one: a retry after a

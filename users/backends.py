@@ -32,6 +32,6 @@ class ThrottledModelBackend(ModelBackend):
         except throttles.Throttled as throttled:
             # The form that asked says so (see users.forms); PermissionDenied
             # makes Django's authenticate() stop here and report a failure.
-            request.login_throttled = throttled
+            request.login_throttled = throttled  # type: ignore[attr-defined]  # Read by the login view.
             raise PermissionDenied from throttled
         return found.get("user")

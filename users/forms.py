@@ -56,7 +56,7 @@ class ThrottledLoginMixin:
 
     def clean(self):
         try:
-            return super().clean()
+            return super().clean()  # type: ignore[misc]  # The form class this mixin goes before.
         except forms.ValidationError:
             throttled = throttled_error(self.request)
             if throttled is None:

@@ -50,7 +50,7 @@ def _reset_path(user: User) -> str:
 
 
 def account_mail_render(mail: AccountMail) -> EmailMessage:
-    context = {"user": mail.user}
+    context: dict[str, object] = {"user": mail.user}
     if mail.kind == AccountMail.Kind.ACCOUNT_EXISTS:
         context["login_path"] = reverse("users:login")
     else:

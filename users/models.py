@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -35,7 +36,8 @@ class UserQuerySet(models.QuerySet):
         return self.filter(email=email_normalize(email))
 
 
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+# Subclassed, not assigned: migrations must find the manager by its own name.
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
@@ -127,7 +129,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AccountDeliveryQuerySet(DeliveryQuerySet):
-    def owed_since(self, oldest: datetime) -> AccountDeliveryQuerySet:
+    def owed_since(self, oldest: datetime) -> Self:
         """
         Mail to an account still to send: undelivered, made after `oldest` (a
         link in it would still work), to an active account whose address is
@@ -137,7 +139,7 @@ class AccountDeliveryQuerySet(DeliveryQuerySet):
 
 
 class EmailVerificationQuerySet(AccountDeliveryQuerySet):
-    def owed(self) -> EmailVerificationQuerySet:
+    def owed(self) -> Self:
         """Verification mails still to send: owed, and the account still waits for verification."""
         return self.owed_since(verification_cutoff()).filter(user__is_verified=False)
 
@@ -159,7 +161,7 @@ class EmailVerification(Delivery):
 
 
 class AccountMailQuerySet(AccountDeliveryQuerySet):
-    def owed(self) -> AccountMailQuerySet:
+    def owed(self) -> Self:
         """Account mails still to send: owed while a reset link would still work (PASSWORD_RESET_TIMEOUT)."""
         return self.owed_since(timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))
 

@@ -60,12 +60,11 @@ def login_attempt(*, client: str, email: str, check: Callable[[], bool], now: da
     # Counted first: concurrent attempts from one client get distinct counts,
     # so under attack exactly one of them is the client's first.
     attempts, refusal = throttle_count(LOGIN_PER_ACCOUNT_CLIENT, account_client, now)
-    refusals = [refusal] if refusal else []
+    refusals: list[Throttled | None] = [refusal]
     if attempts > 1:  # Under attack, only a client's first attempt on the account is judged.
         refusals.append(throttle_refusal(throttle_check, (LOGIN_FAILURES_PER_ACCOUNT, account), now=now))
     refusals.append(throttle_refusal(throttle_hit, (LOGIN_PER_CLIENT, client), now=now))
-    refusals = [refusal for refusal in refusals if refusal]
-    throttle_raise_longest(refusals)  # The longest wait, so Retry-After is honest.
+    throttle_raise_longest([refusal for refusal in refusals if refusal])  # The longest wait, so Retry-After is honest.
     if check():
         throttle_forget(LOGIN_PER_ACCOUNT_CLIENT, account_client)  # This client knows the password.
         return True

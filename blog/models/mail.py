@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,12 +12,15 @@ from django.utils import timezone
 
 from site.delivery import Delivery, DeliveryQuerySet
 
+if TYPE_CHECKING:
+    from blog.models.posts import Post
+
 # How far back an unsent report is still worth sending.
 REPORT_OWED_DAYS = 7
 
 
 class ReportQuerySet(DeliveryQuerySet):
-    def owed(self) -> ReportQuerySet:
+    def owed(self) -> Self:
         """Unsent, recent enough to be worth sending, to an author who still wants reports."""
         oldest = timezone.localdate() - timedelta(days=REPORT_OWED_DAYS)
         off = get_user_model().ReportFrequency.OFF
@@ -80,7 +84,7 @@ class SubscriberQuerySet(models.QuerySet):
     def for_author(self, author: models.Model) -> SubscriberQuerySet:
         return self.filter(author=author)
 
-    def owed(self, post: models.Model) -> SubscriberQuerySet:
+    def owed(self, post: Post) -> SubscriberQuerySet:
         """Who is owed `post`: its author's subscribers who had confirmed by the time it was published."""
         return self.confirmed().filter(author_id=post.author_id, confirmed_at__lte=post.published_at)
 
@@ -116,7 +120,7 @@ class Subscriber(models.Model):
 
 
 class SubscriptionConfirmationQuerySet(DeliveryQuerySet):
-    def owed(self) -> SubscriptionConfirmationQuerySet:
+    def owed(self) -> Self:
         """Unsent, its link still working, and the reader has neither confirmed nor left since asking."""
         return self.undelivered().filter(
             created_at__gt=timezone.now() - timedelta(days=SUBSCRIPTION_CONFIRM_DAYS),
@@ -141,7 +145,7 @@ class SubscriptionConfirmation(Delivery):
 
 
 class PostMailQuerySet(DeliveryQuerySet):
-    def owed(self) -> PostMailQuerySet:
+    def owed(self) -> Self:
         """Unsent, recent, the post still published and the reader still subscribed."""
         return self.undelivered().filter(
             created_at__gt=timezone.now() - timedelta(days=POST_MAIL_OWED_DAYS),

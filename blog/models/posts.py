@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -67,7 +69,7 @@ class PostQuerySet(models.QuerySet):
         views = Sum("daily_views__views", filter=Q(daily_views__day__gte=first, daily_views__day__lte=last))
         return self.annotate(views_between=Coalesce(views, 0))
 
-    def visible_to(self, user: models.Model) -> PostQuerySet:
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> PostQuerySet:
         """Published posts for everyone, plus the user's own drafts."""
         if user.is_authenticated:
             return self.filter(published_q() | Q(author=user))
@@ -233,11 +235,8 @@ def draft_slug() -> str:
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     # In the title's own script: a Japanese or Greek title gets a readable address too.
     base = slugify(title, allow_unicode=True)[: SLUG_MAX_LENGTH - 12].strip("-") or "post"
-    taken = set(
-        Post.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
+    others = Post.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+    taken = set((others if exclude_pk is None else others.exclude(pk=exclude_pk)).values_list("slug", flat=True))
     slug, n = base, 1
     while slug in taken:
         n += 1

@@ -90,9 +90,9 @@ class DailySourcesQuerySet(models.QuerySet):
 
     def top(self, *, since: date, until: date | None = None, limit: int = 10) -> list[tuple[str, int]]:
         """[(source, reads)], most reads first, over the days from `since` to `until` (inclusive)."""
-        rows = self.filter(day__gte=since, day__lte=until or timezone.localdate())
-        rows = rows.values("source").annotate(total=Sum("reads")).order_by("-total", "source")[:limit]
-        return [(row["source"], row["total"]) for row in rows]
+        days = self.filter(day__gte=since, day__lte=until or timezone.localdate())
+        totals = days.values_list("source").annotate(total=Sum("reads")).order_by("-total", "source")[:limit]
+        return [(source, total) for source, total in totals]
 
 
 class DailySources(models.Model):

@@ -6,7 +6,7 @@ import pytest
 
 from blog.models import DailyViews, Post, PostRead
 from site.models import SendPace
-from site.sql import count_up, row_exists, row_insert_once, turn_take
+from site.sql import count_up, count_up_existing, row_exists, row_insert_once, turn_take
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,8 @@ def test_count_up_makes_the_row_at_one_then_adds_one(post):
 
 def test_count_up_without_create_counts_only_an_existing_row(post):
     table = Post._meta.db_table
-    assert count_up(table=table, column="view_count", key={"id": post.pk}, create=False) == post.view_count + 1
-    assert count_up(table=table, column="view_count", key={"id": post.pk + 1000}, create=False) is None
+    assert count_up_existing(table=table, column="view_count", key={"id": post.pk}) == post.view_count + 1
+    assert count_up_existing(table=table, column="view_count", key={"id": post.pk + 1000}) is None
     assert Post.objects.count() == 1
 
 
