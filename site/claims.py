@@ -24,16 +24,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.apps import apps
 from django.db import DatabaseError, close_old_connections, models
 from django.db.models import Q
 from django.utils import timezone
 
+from site.models import Consumer
 from site.storage import write_failure_log
 
 if TYPE_CHECKING:
     from site.delivery import Delivery
-    from site.models import Consumer
 
 logger = logging.getLogger(__name__)
 
@@ -89,24 +88,18 @@ def process_started(pid: int) -> int | None:
         return None  # No such process, or a /proc that does not read like Linux's (then never judged ended).
 
 
-def _consumer_model() -> type[Consumer]:
-    # Looked up when called: site.queue imports this module while Django loads its apps.
-    return apps.get_model("site", "Consumer")
-
-
 def consumer_beat() -> None:
     """Say this consumer is alive (and where it runs)."""
     now = timezone.now()
-    consumer = _consumer_model()
     # ended_at cleared too: a live consumer is never left marked ended.
-    if not consumer.objects.filter(pk=consumer_identity()).update(seen_at=now, ended_at=None):
+    if not Consumer.objects.filter(pk=consumer_identity()).update(seen_at=now, ended_at=None):
         where = {
             "host": socket.gethostname()[:255],
             "pid": os.getpid(),
             "pid_space": pid_space(),
             "pid_started": process_started(os.getpid()),
         }
-        consumer.objects.update_or_create(
+        Consumer.objects.update_or_create(
             pk=consumer_identity(),
             defaults={**where, "seen_at": now},
             create_defaults={**where, "seen_at": now, "started_at": now},
@@ -116,7 +109,7 @@ def consumer_beat() -> None:
 def consumer_forget() -> None:
     """A consumer that stops cleanly takes its row with it: nothing it claimed is in flight any more."""
     try:
-        _consumer_model().objects.filter(pk=consumer_identity()).delete()
+        Consumer.objects.filter(pk=consumer_identity()).delete()
     except DatabaseError as exc:
         logger.warning("could not remove this consumer's heartbeat row: %s", exc)
 
@@ -187,7 +180,7 @@ def consumers_ended_mark() -> int:
     consumer looks at each beat), so whichever consumer, on any machine, runs
     the next reconciler frees their claims at once.
     """
-    consumers = _consumer_model().objects
+    consumers = Consumer.objects
     ended = consumers_ended_here(consumers.filter(ended_at__isnull=True))
     return consumers.filter(pk__in=ended, ended_at__isnull=True).update(ended_at=timezone.now()) if ended else 0
 
@@ -202,7 +195,7 @@ def claims_release_dead(*, model: type[Delivery], mark: bool = True) -> int:
     if mark:
         consumers_ended_mark()
     now = timezone.now()
-    consumers = _consumer_model().objects
+    consumers = Consumer.objects
     ended = Q(claimed_by__in=consumers.ended().values("pk"))
     quiet = Q(claimed_until__lte=now + CLAIM_LEASE - QUIET_AFTER) & ~Q(
         claimed_by__in=consumers.running(now - QUIET_AFTER).values("pk")
@@ -218,5 +211,5 @@ def claims_release_dead(*, model: type[Delivery], mark: bool = True) -> int:
 
 def consumers_forget_gone() -> int:
     """Drop the rows of consumers not heard from for a week."""
-    deleted, _ = _consumer_model().objects.quiet_since(timezone.now() - FORGET_AFTER).delete()
+    deleted, _ = Consumer.objects.quiet_since(timezone.now() - FORGET_AFTER).delete()
     return deleted

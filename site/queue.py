@@ -17,7 +17,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import psycopg
-from django.apps import apps
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 from huey import Huey, SqliteHuey
@@ -26,6 +25,7 @@ from huey.consumer import Consumer, Scheduler
 from huey.storage import PostgresStorage, SqliteStorage
 
 from site.claims import consumer_identity
+from site.models import PeriodicSlot, TaskError
 from site.storage import write_failure_log
 
 logger = logging.getLogger(__name__)
@@ -47,12 +47,11 @@ def periodic_slot_take(name: str, minute: datetime) -> bool:
     the task's row (or its first INSERT) lets exactly one of them win, on any
     engine and any number of machines.
     """
-    slot = apps.get_model("site", "PeriodicSlot")
-    if slot.objects.filter(name=name, minute__lt=minute).update(minute=minute):
+    if PeriodicSlot.objects.filter(name=name, minute__lt=minute).update(minute=minute):
         return True
     try:
         with transaction.atomic():
-            slot.objects.create(name=name, minute=minute)
+            PeriodicSlot.objects.create(name=name, minute=minute)
     except IntegrityError:
         return False  # Its row exists and another consumer already took this minute.
     return True
@@ -179,7 +178,7 @@ ERRORS_KEPT = 100
 
 def task_error_record(task: Task, exc: BaseException | None) -> None:
     """Keep an unexpected task error where the admin can read it: a row, whichever consumer ran the task."""
-    apps.get_model("site", "TaskError").objects.create(
+    TaskError.objects.create(
         at=timezone.now(),
         task=type(task).__name__,
         task_id=task.id,
@@ -190,7 +189,7 @@ def task_error_record(task: Task, exc: BaseException | None) -> None:
 
 def task_errors_trim() -> int:
     """Keep the latest ERRORS_KEPT errors."""
-    errors = apps.get_model("site", "TaskError").objects
+    errors = TaskError.objects
     kept = list(errors.recent().values_list("pk", flat=True)[:ERRORS_KEPT])
     deleted, _ = errors.exclude(pk__in=kept).delete()
     return deleted

@@ -139,9 +139,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
-    "huey.contrib.djhuey",
-    # The project package: its backup command, consumer housekeeping tasks
-    # and admin templates.
+    # The project package: its backup command, the consumer (run_huey, its
+    # housekeeping tasks) and admin templates. Huey's Django app is not
+    # installed: it would build the queue while Django is still loading apps,
+    # before the queue's module may import a model; site/ brings its command.
     "site.apps.SiteConfig",
     "users",
     "blog",
