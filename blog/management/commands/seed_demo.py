@@ -1,6 +1,6 @@
 """
 Fill an empty database with a small demo site: a few authors (who cannot log
-in), a handful of posts and 30 days of views. `make db.sqlite3.example` runs it
+in), a handful of posts and 30 days of views. `make example-db` runs it
 on a fresh database to build the example file the dev run starts from.
 """
 
@@ -38,16 +38,17 @@ A page never talks to the mail server. It writes what is owed and queues a
 task once the transaction commits:
 
 ```python
-def user_create(*, email, password):
-    user = User(email=email_normalize(email))
+def user_create(*, email, password, display_name=""):
+    user = User(email=email_normalize(email), display_name=display_name)
     user.set_password(password)
     with transaction.atomic():
         user.save()
-        verification_owe(user=user)
+        verification = EmailVerification.objects.create(user=user, email=user.email)
+    deliveries_queue_on_commit(kind=VERIFICATION, ids=[verification.pk])
     return user
 ```
 
-If the consumer is killed halfway, a reconciler finds the owed row and queues
+If the consumer is killed halfway, the reconciler finds the owed row and queues
 it again. See the [Huey documentation](https://huey.readthedocs.io/) for the
 queue itself, and https://sqlite.org/wal.html for why readers never wait.
 
