@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from bench import environment, fan_out, peers, report_scale, signup, throughput, views, year
-from bench.stacks import Stack, cpu_seconds, footprint
 from bench.markdown import write_markdown
+from bench.stacks import Stack, cpu_seconds, footprint
 from harness.live import SmtpServer, collectstatic
 from harness.postgres import PostgresServer
 

@@ -116,27 +116,13 @@ class PostWritten:
     kept_as_draft: bool
 
 
-def post_write(
-    *,
-    author: User,
-    title: str,
-    content: str,
-    publish: bool = False,
-    publish_at: datetime | None = None,
-    tags: Sequence[str] = (),
-    planned_slug: str = "",
-) -> PostWritten:
-    """The Write form's submission: post_create, keeping the post as a draft when its writer may not publish yet."""
+def post_write(*, author: User, publish: bool = False, **fields) -> PostWritten:
+    """
+    The Write form's submission: post_create with the form's fields, keeping
+    the post as a draft when its writer may not publish yet.
+    """
     kept_as_draft = publish and not author_may_publish(author)
-    post = post_create(
-        author=author,
-        title=title,
-        content=content,
-        publish=publish and not kept_as_draft,
-        publish_at=publish_at,
-        tags=tags,
-        planned_slug=planned_slug,
-    )
+    post = post_create(author=author, publish=publish and not kept_as_draft, **fields)
     return PostWritten(post=post, kept_as_draft=kept_as_draft)
 
 

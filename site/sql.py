@@ -15,6 +15,14 @@ from django.db import connection
 Value = bool | int | float | str | date | datetime | None
 
 
+def _where(columns: Mapping[str, Value]) -> str:
+    return " AND ".join(f"{name} = %s" for name in columns)
+
+
+def _marks(columns: Mapping[str, Value]) -> str:
+    return ", ".join(["%s"] * len(columns))
+
+
 def count_up_existing(*, table: str, column: str, key: Mapping[str, Value]) -> int | None:
     """Add one to `column` of the row of `table` with `key`; the new count, or None if there is no such row."""
     where = " AND ".join(f"{name} = %s" for name in key)
@@ -40,7 +48,7 @@ def count_up(*, table: str, column: str, key: Mapping[str, Value]) -> int:
     names = ", ".join(key)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} AS counter ({names}, {column}) VALUES ({', '.join(['%s'] * len(key))}, 1) "
+            f"INSERT INTO {table} AS counter ({names}, {column}) VALUES ({_marks(key)}, 1) "
             f"ON CONFLICT ({names}) DO UPDATE SET {column} = counter.{column} + 1 RETURNING {column}",
             list(key.values()),
         )
@@ -68,8 +76,7 @@ def row_insert_once(*, table: str, values: Mapping[str, Value]) -> bool:
     names = ", ".join(values)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(values))}) "
-            f"ON CONFLICT ({names}) DO NOTHING RETURNING 1",
+            f"INSERT INTO {table} ({names}) VALUES ({_marks(values)}) ON CONFLICT ({names}) DO NOTHING RETURNING 1",
             list(values.values()),
         )
         return cursor.fetchone() is not None
@@ -79,7 +86,7 @@ def row_exists(*, table: str, where: Mapping[str, Value]) -> bool:
     """Whether a row with these column values exists: one indexed read, for the hottest paths."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {table} WHERE {' AND '.join(f'{name} = %s' for name in where)} LIMIT 1",
+            f"SELECT 1 FROM {table} WHERE {_where(where)} LIMIT 1",
             list(where.values()),
         )
         return cursor.fetchone() is not None
