@@ -25,14 +25,14 @@ from django.utils import timezone
 from blog import services
 from blog.models import Subscriber
 from users.models import User
-author = User.objects.create_user(email="writer@bench.example", password=None, is_verified=True)
+author = User.objects.create_user(email="writer@bench.example", password=None, is_verified=True, role="author")
 since = timezone.now() - timedelta(days=1)
 Subscriber.objects.bulk_create(
     [Subscriber(author=author, email=f"s{{n}}@bench.example", confirmed_at=since) for n in range({count})],
     batch_size=1000,
 )
 post = services.post_create(author=author, title="A new post", content="Hello, readers. " * 40)
-services.post_unpublish(post=post)
+services.post_unpublish(by=author, post=post)
 print(post.pk)
 """
 
@@ -54,7 +54,8 @@ print(json.dumps(made))
 """
 
 PUBLISH = (
-    "from blog import services; from blog.models import Post; services.post_publish(post=Post.objects.get(pk={pk}))"
+    "from blog import services; from blog.models import Post; p = Post.objects.get(pk={pk}); "
+    "services.post_publish(by=p.author, post=p)"
 )
 
 QUERIES = """
@@ -67,7 +68,7 @@ from blog.deliveries import POST_MAIL
 from site.outbox import batches, deliveries_send
 from blog.models import Post, PostMail, Subscriber
 from users.models import User
-author = User.objects.create_user(email="queries@bench.example", password=None, is_verified=True)
+author = User.objects.create_user(email="queries@bench.example", password=None, is_verified=True, role="author")
 Subscriber.objects.bulk_create([Subscriber(author=author, email=f"q{n}@bench.example",
                                            confirmed_at="2000-01-01T00:00:00Z") for n in range(1000)])
 post = Post.objects.create(author=author, title="Counted", content="Hi.")

@@ -3,7 +3,16 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from blog import services
-from blog.models import DailySources, DailyViews, Post, PostMail, Report, Subscriber, SubscriptionConfirmation
+from blog.models import (
+    DailySources,
+    DailyViews,
+    Post,
+    PostMail,
+    Report,
+    ReviewMail,
+    Subscriber,
+    SubscriptionConfirmation,
+)
 from site.admin_site import DateHierarchyAdmin, DeliveryAdmin
 
 
@@ -124,7 +133,7 @@ class SubscriberAdmin(DateHierarchyAdmin):
     def state(self, subscriber: Subscriber) -> str:
         return subscriber.state
 
-    @admin.action(description="Unsubscribe the selected readers")
+    @admin.action(description="Unsubscribe the selected readers", permissions=["change"])
     def unsubscribe(self, request: HttpRequest, queryset: QuerySet) -> None:
         for pk in queryset.values_list("pk", flat=True):
             services.subscriber_unsubscribe(subscriber_id=pk)
@@ -150,3 +159,24 @@ class PostMailAdmin(DeliveryAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("post", "subscriber__author")
     raw_id_fields = ("post", "subscriber")
+
+
+@admin.register(ReviewMail)
+class ReviewMailAdmin(DeliveryAdmin):
+    list_display = ("email", "kind", "post", "state", "attempts", "created_at", "sent_at", "last_error")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "post__title")
+    readonly_fields = (
+        "post",
+        "recipient",
+        "kind",
+        "email",
+        "note",
+        "created_at",
+        "attempts",
+        "sent_at",
+        "failed_at",
+        "last_error",
+    )
+    date_hierarchy = "created_at"
+    list_select_related = ("post",)

@@ -1,7 +1,7 @@
 """The blog's mail kinds: reports and new posts are bulk, taken after anything a person is waiting for."""
 
-from blog import newsletter, reports
-from blog.models import PostMail, Report, SubscriptionConfirmation
+from blog import newsletter, reports, review
+from blog.models import PostMail, Report, ReviewMail, SubscriptionConfirmation
 from site.registry import DeliveryKind, Priority
 from site.transports import SMTP
 
@@ -38,4 +38,14 @@ POST_MAIL = DeliveryKind(
     discover=newsletter.post_mails_owe_all,
 )
 
-KINDS = (REPORT, SUBSCRIPTION_CONFIRMATION, POST_MAIL)
+REVIEW_MAIL = DeliveryKind(
+    name="review-mail",
+    model=ReviewMail,
+    owed=ReviewMail.objects.owed,
+    related=("post__author", "recipient"),
+    render=review.review_mail_render,
+    transport=SMTP,
+    priority=Priority.TEAM,
+)
+
+KINDS = (REPORT, SUBSCRIPTION_CONFIRMATION, POST_MAIL, REVIEW_MAIL)

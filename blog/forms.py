@@ -51,16 +51,18 @@ class PostForm(forms.ModelForm):
             "content": {"max_length": f"Posts are limited to {CONTENT_MAX_LENGTH:,} characters."},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, can_schedule: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not can_schedule:
+            del self.fields["publish_at"]  # A Contributor's posts are published by an Editor.
         post = self.instance
         if not post.pk:
             return
         if "tags" not in self.data:
             self.initial["tags"] = ", ".join(tag.name for tag in post.tags.all())
         if post.is_published:
-            del self.fields["publish_at"]  # Already out: unpublish first to schedule again.
-        elif post.published_at:
+            self.fields.pop("publish_at", None)  # Already out: unpublish first to schedule again.
+        elif post.published_at and "publish_at" in self.fields:
             self.initial.setdefault("publish_at", timezone.localtime(post.published_at))
         if not post.slug.startswith(DRAFT_SLUG_PREFIX):
             del self.fields["planned_slug"]  # Published or scheduled once: the address never changes.
@@ -96,6 +98,26 @@ class PostForm(forms.ModelForm):
         if len(names) > TAGS_PER_POST:
             raise forms.ValidationError(f"Up to {TAGS_PER_POST} tags a post.")
         return names
+
+
+class ReviewPublishForm(forms.Form):
+    publish_at = forms.DateTimeField(required=False)
+
+    def clean_publish_at(self):
+        when = self.cleaned_data.get("publish_at")
+        if when and when > timezone.now() + timedelta(days=SCHEDULE_MAX_DAYS):
+            raise forms.ValidationError("Choose a time within the next ten years.")
+        return when
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(max_length=2000)
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise forms.ValidationError("A note needs some text.")
+        return note
 
 
 class SubscribeForm(forms.Form):

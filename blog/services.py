@@ -9,11 +9,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.text import slugify
 
 from blog import reports, tasks
-from blog.deliveries import REPORT, SUBSCRIPTION_CONFIRMATION
+from blog.deliveries import REPORT, REVIEW_MAIL, SUBSCRIPTION_CONFIRMATION
 from blog.models import (
     SLUG_ATTEMPTS,
     SUBSCRIPTION_CONFIRM_DAYS,
@@ -23,6 +25,7 @@ from blog.models import (
     Post,
     PostRead,
     Report,
+    ReviewMail,
     Subscriber,
     SubscriptionConfirmation,
     Tag,
@@ -32,6 +35,8 @@ from site.sql import Value, count_up, count_up_existing, row_exists, row_insert_
 from site.tasks import deliveries_queue_on_commit
 from site.tokens import TokenInvalid, confirmation_token_read
 from site.writer import one_writer
+from users import roles
+from users.roles import NotAllowed
 
 if TYPE_CHECKING:
     from users.models import User
@@ -45,9 +50,46 @@ def author_may_publish(author: User) -> bool:
     return author.is_verified
 
 
-def _publish_check(author: User) -> None:
-    if not author_may_publish(author):
+def _publish_check(by: User) -> None:
+    """Raises NotAllowed unless `by`'s role publishes, then NotVerified unless their address is verified."""
+    if not roles.may_publish(by):
+        raise NotAllowed(f"{by} may not publish")
+    if not author_may_publish(by):
         raise NotVerified
+
+
+class QuotaReached(Exception):
+    """The account wrote as much as its role may for now: nothing was written, the message says why."""
+
+
+def _quota_check(author: User, *, new: bool = False, publish: bool = False, draft: Post | None = None) -> None:
+    """
+    Raise QuotaReached if this write would take `author` past their role's
+    quota (users.roles.quota): a new post, a publish, or `draft`'s content
+    with the rest of their unpublished drafts.
+    """
+    if (limits := roles.quota(author)) is None:
+        return
+    day_ago = timezone.now() - timedelta(days=1)
+    mine = Post.objects.by(author)
+    if new and mine.filter(created_at__gte=day_ago).count() >= limits.posts_per_day:
+        raise QuotaReached(f"You have started {limits.posts_per_day} posts in the last day, the most your role may.")
+    if publish and mine.filter(published_at__gte=day_ago).count() >= limits.publishes_per_day:
+        raise QuotaReached(
+            f"You have published {limits.publishes_per_day} posts in the last day, the most your role may."
+        )
+    if draft is not None and draft.published_at is None:
+        others = mine.filter(published_at__isnull=True).exclude(pk=draft.pk).aggregate(size=Sum(Length("content")))
+        if (others["size"] or 0) + len(draft.content) > limits.drafts_kb * 1000:
+            raise QuotaReached(
+                f"Your drafts would pass {limits.drafts_kb:,} KB, the most your role may keep: "
+                "publish or delete some first."
+            )
+
+
+def _change_check(by: User, post: Post) -> None:
+    if not roles.may_edit(by, post):
+        raise NotAllowed(f"{by} may not change post {post.pk}")
 
 
 def _subscribers_mail(post: Post) -> None:
@@ -91,18 +133,23 @@ def post_create(
     """
     Write a post: a draft, published now, or (with `publish` and a future
     `publish_at`) scheduled, appearing everywhere at that time by itself.
-    Raises NotVerified, before writing anything, to publish or schedule unverified.
+    Raises NotAllowed for a role that may not write or publish, NotVerified
+    to publish or schedule unverified, before writing anything.
     """
+    if not roles.may_write(author):
+        raise NotAllowed(f"{author} may not write")
     if publish:
         _publish_check(author)
+    post = Post(
+        author=author,
+        title=title,
+        content=content,
+        planned_slug=planned_slug,
+        published_at=max(publish_at or timezone.now(), timezone.now()) if publish else None,
+    )
+    _quota_check(author, new=True, publish=publish, draft=post)
     with transaction.atomic():
-        post = Post.objects.create(
-            author=author,
-            title=title,
-            content=content,
-            planned_slug=planned_slug,
-            published_at=max(publish_at or timezone.now(), timezone.now()) if publish else None,
-        )
+        post.save()
         post_tags_set(post=post, names=list(tags))
         _subscribers_mail(post)
     return post
@@ -116,18 +163,25 @@ class PostWritten:
     kept_as_draft: bool
 
 
-def post_write(*, author: User, publish: bool = False, **fields) -> PostWritten:
+def post_write(*, author: User, publish: bool = False, submit: bool = False, **fields) -> PostWritten:
     """
     The Write form's submission: post_create with the form's fields, keeping
-    the post as a draft when its writer may not publish yet.
+    the post as a draft when its writer's address is not verified yet, or
+    (`submit`) putting the draft in the review queue. Raises NotAllowed to
+    publish for a role that may not.
     """
+    if publish and not roles.may_publish(author):
+        raise NotAllowed(f"{author} may not publish")
     kept_as_draft = publish and not author_may_publish(author)
     post = post_create(author=author, publish=publish and not kept_as_draft, **fields)
+    if submit and not publish:
+        post = post_submit(by=author, post=post)
     return PostWritten(post=post, kept_as_draft=kept_as_draft)
 
 
 def post_update(
     *,
+    by: User,
     post: Post,
     title: str,
     content: str,
@@ -135,9 +189,17 @@ def post_update(
     publish_at: datetime | None = None,
     planned_slug: str | None = None,
 ) -> Post:
-    """Change a post; a scheduled post's time moves to `publish_at` (now, if that has passed)."""
+    """
+    Change a post; a scheduled post's time moves to `publish_at` (now, if
+    that has passed). Raises NotAllowed unless `by` may change it, and
+    moving a publish time needs a role that publishes.
+    """
+    _change_check(by, post)
+    if publish_at is not None and post.published_at is not None and not roles.may_publish(by):
+        raise NotAllowed(f"{by} may not schedule")
     post.title = title
     post.content = content
+    _quota_check(post.author, draft=post)
     if planned_slug is not None and not post.is_published:
         post.planned_slug = planned_slug
     if publish_at is not None and not post.is_published and post.published_at is not None:
@@ -150,23 +212,85 @@ def post_update(
     return post
 
 
-def post_publish(*, post: Post) -> Post:
-    _publish_check(post.author)
+def post_publish(*, by: User, post: Post, publish_at: datetime | None = None) -> Post:
+    """Publish now (or at `publish_at`, scheduled): the writer's own post, or anyone's for an Editor."""
+    _change_check(by, post)
+    _publish_check(by)
+    if post.published_at is None:
+        _quota_check(by, publish=True)  # The one who publishes: an Editor's decision has no quota.
     if not post.is_published:
-        post.published_at = timezone.now()
-        post.save(update_fields=["published_at", "updated_at"])
+        post.published_at = max(publish_at or timezone.now(), timezone.now())
+        post.submitted_at = None
+        post.save(update_fields=["published_at", "submitted_at", "updated_at"])
     _subscribers_mail(post)
     return post
 
 
-def post_delete(*, post: Post) -> None:
+def post_delete(*, by: User, post: Post) -> None:
     """Delete a post with its tallies; the tags it leaves unused stay for its writer's next post."""
+    _change_check(by, post)
     post.delete()
 
 
-def post_unpublish(*, post: Post) -> Post:
+def post_unpublish(*, by: User, post: Post) -> Post:
+    _change_check(by, post)
+    if not roles.may_publish(by):
+        raise NotAllowed(f"{by} may not unpublish")
     post.published_at = None
     post.save(update_fields=["published_at", "updated_at"])
+    return post
+
+
+def post_submit(*, by: User, post: Post) -> Post:
+    """
+    A writer puts their draft in the review queue: public nowhere, and each
+    Editor who asks for it gets a mail. Raises NotAllowed for anyone but the
+    writer of a draft.
+    """
+    if post.author_id != by.pk or not roles.may_write(by) or post.published_at is not None:
+        raise NotAllowed(f"{by} may not submit post {post.pk}")
+    with transaction.atomic():
+        post.submitted_at, post.review_note = timezone.now(), ""
+        post.save(update_fields=["submitted_at", "review_note", "updated_at"])
+        editors = roles.reviewers().filter(review_mail=by.ReviewMail.EACH).exclude(pk=by.pk)
+        owed = ReviewMail.objects.bulk_create(
+            [
+                ReviewMail(post=post, recipient=editor, email=editor.email, kind=ReviewMail.Kind.REQUEST)
+                for editor in editors
+            ]
+        )
+        deliveries_queue_on_commit(kind=REVIEW_MAIL, ids=[mail.pk for mail in owed])
+    return post
+
+
+def _review_check(by: User, post: Post) -> None:
+    if not roles.may_review(by) or post.submitted_at is None or post.published_at is not None:
+        raise NotAllowed(f"{by} may not review post {post.pk}")
+
+
+def _review_result_owe(post: Post, kind: str) -> None:
+    mail = ReviewMail.objects.create(
+        post=post, recipient=post.author, email=post.author.email, kind=kind, note=post.review_note
+    )
+    deliveries_queue_on_commit(kind=REVIEW_MAIL, ids=[mail.pk])
+
+
+def post_review_publish(*, by: User, post: Post, publish_at: datetime | None = None) -> Post:
+    """An Editor publishes a submitted post, now or at `publish_at`; its writer gets a mail."""
+    _review_check(by, post)
+    with transaction.atomic():
+        post = post_publish(by=by, post=post, publish_at=publish_at)
+        _review_result_owe(post, ReviewMail.Kind.PUBLISHED)
+    return post
+
+
+def post_review_return(*, by: User, post: Post, note: str) -> Post:
+    """An Editor sends a submitted post back to its writer with a note; it is a draft again, and they get a mail."""
+    _review_check(by, post)
+    with transaction.atomic():
+        post.submitted_at, post.review_note = None, note.strip()
+        post.save(update_fields=["submitted_at", "review_note", "updated_at"])
+        _review_result_owe(post, ReviewMail.Kind.RETURNED)
     return post
 
 

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from blog import feeds, subscriber_views, views
+from blog import feeds, review_views, subscriber_views, views
 from blog.sitemaps import SITEMAPS
 
 
@@ -30,6 +30,10 @@ urlpatterns = [
     path("posts/<uslug:slug>/publish/", views.post_publish, name="post-publish"),
     path("posts/<uslug:slug>/unpublish/", views.post_unpublish, name="post-unpublish"),
     path("posts/<uslug:slug>/delete/", views.post_delete, name="post-delete"),
+    path("posts/<uslug:slug>/submit/", views.post_submit, name="post-submit"),
+    path("review/", review_views.ReviewQueueView.as_view(), name="review-queue"),
+    path("review/<uslug:slug>/publish/", review_views.review_publish, name="review-publish"),
+    path("review/<uslug:slug>/return/", review_views.review_return, name="review-return"),
     path("dashboard/export/", views.posts_export, name="posts-export"),
     path("authors/<int:pk>/", views.AuthorDetailView.as_view(), name="author-detail"),
     path("authors/<int:pk>/subscribe/", subscriber_views.subscriber_create, name="subscriber-create"),

@@ -3,9 +3,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from blog.forms import PostForm, SubscribeForm
 from blog.models import DailySources, DailyViews, Post, Report, Subscriber, Tag, authors, published_q
 from blog.rendering import render as markdown_render
 from site.storage import is_write_failure, write_failure_log
+from users import roles
 
 CHART_DAYS = 30
 TOP_POSTS = 5
@@ -41,8 +43,15 @@ class PostDetailView(DetailView):
         return Post.objects.visible_to(self.request.user).select_related("author")
 
     def get_context_data(self, **kwargs):
-        canonical_url = settings.SITE_URL + self.object.get_absolute_url()
-        return super().get_context_data(canonical_url=canonical_url, **kwargs)
+        post, user = self.object, self.request.user
+        canonical_url = settings.SITE_URL + post.get_absolute_url()
+        may = {
+            "edit": roles.may_edit(user, post),
+            "publish": roles.may_edit(user, post) and roles.may_publish(user),
+            "submit": post.author_id == user.pk and post.published_at is None and not post.submitted_at,
+            "review": roles.may_review(user) and post.submitted_at is not None and post.published_at is None,
+        }
+        return super().get_context_data(canonical_url=canonical_url, may=may, **kwargs)
 
     def get_object(self, queryset=None):
         post = super().get_object(queryset)
@@ -95,8 +104,20 @@ class AuthorDetailView(ListView):
         return super().get_context_data(author=self.author, subscribe_form=SubscribeForm(), **kwargs)
 
 
-def _own_post(request: HttpRequest, slug: str) -> Post:
-    return get_object_or_404(Post.objects.by(request.user), slug=slug)
+def _post_to_change(request: HttpRequest, slug: str) -> Post:
+    """The post, if this user may change it: 404 for another's post they may not even see, 403 for their own."""
+    post = get_object_or_404(Post.objects.select_related("author"), slug=slug)
+    if post.author_id != request.user.pk and not roles.may_edit_any(request.user):
+        raise Http404
+    if not roles.may_edit(request.user, post):
+        raise PermissionDenied
+    return post
+
+
+def _quota_answer(request: HttpRequest, form: PostForm, reached: Exception, post: Post | None = None) -> HttpResponse:
+    """Nothing was saved and nothing is lost: the form again, with the text as typed and why."""
+    form.add_error(None, str(reached))
+    return render(request, "blog/post_form.html", {"form": form, "post": post}, status=429)
 
 
 def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> HttpResponse:
@@ -106,6 +127,8 @@ def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> 
 
 
 def _saved_message(post: Post) -> str:
+    if post.submitted_at:
+        return "Submitted for review: an Editor will publish it or send it back with a note."
     if post.is_published:
         return "Published."
     if post.published_at:
@@ -116,11 +139,21 @@ def _saved_message(post: Post) -> str:
 
 @login_required
 def post_create(request: HttpRequest) -> HttpResponse:
-    form = PostForm(request.POST if request.method == "POST" else None)
+    if not roles.may_write(request.user):
+        raise PermissionDenied
+    form = PostForm(request.POST if request.method == "POST" else None, can_schedule=roles.may_publish(request.user))
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             return _preview(request, form)
-        written = services.post_write(author=request.user, publish="publish" in request.POST, **form.cleaned_data)
+        try:
+            written = services.post_write(
+                author=request.user,
+                publish="publish" in request.POST,
+                submit="submit" in request.POST,
+                **form.cleaned_data,
+            )
+        except services.QuotaReached as reached:
+            return _quota_answer(request, form, reached)
         if written.kept_as_draft:
             messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
         else:
@@ -131,13 +164,18 @@ def post_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _own_post(request, slug)
-    form = PostForm(request.POST if request.method == "POST" else None, instance=post)
+    post = _post_to_change(request, slug)
+    can_schedule = roles.may_publish(request.user)
+    form = PostForm(request.POST if request.method == "POST" else None, instance=post, can_schedule=can_schedule)
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             post.refresh_from_db()  # The form changed the instance; nothing is saved.
             return _preview(request, form, post)
-        post = services.post_update(post=post, **form.cleaned_data)
+        try:
+            post = services.post_update(by=request.user, post=post, **form.cleaned_data)
+        except services.QuotaReached as reached:
+            post.refresh_from_db()
+            return _quota_answer(request, form, reached, post)
         messages.success(request, "Saved.")
         return redirect(post)
     return render(request, "blog/post_form.html", {"form": form, "post": post})
@@ -146,21 +184,31 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def post_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _own_post(request, slug)
+    post = _post_to_change(request, slug)
     try:
-        services.post_publish(post=post)
+        services.post_publish(by=request.user, post=post)
     except services.NotVerified:
         messages.warning(request, VERIFY_FIRST)
+    except services.QuotaReached as reached:
+        messages.error(request, str(reached))
     else:
         messages.success(request, "Published.")
     return redirect(post)
 
 
 @login_required
+@require_POST
+def post_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    post = services.post_submit(by=request.user, post=_post_to_change(request, slug))
+    messages.success(request, "Submitted for review: an Editor will publish it or send it back with a note.")
+    return redirect(post)
+
+
+@login_required
 def post_delete(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _own_post(request, slug)
+    post = _post_to_change(request, slug)
     if request.method == "POST":
-        services.post_delete(post=post)
+        services.post_delete(by=request.user, post=post)
         messages.success(request, f"Deleted “{post.title}”.")
         return redirect("blog:dashboard")
     return render(request, "blog/post_confirm_delete.html", {"post": post})
@@ -177,7 +225,7 @@ def posts_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def post_unpublish(request: HttpRequest, slug: str) -> HttpResponse:
-    post = services.post_unpublish(post=_own_post(request, slug))
+    post = services.post_unpublish(by=request.user, post=_post_to_change(request, slug))
     messages.success(request, "Unpublished: only you can see it now.")
     return redirect(post)
 

@@ -33,10 +33,10 @@ class QuickPublisherAdminSite(admin.AdminSite):
         return [path("queue/", self.admin_view(self.queue_view), name="queue"), *super().get_urls()]
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        return super().index(request, {"queue": queue_health(HUEY), **(extra_context or {})})
+        return super().index(request, {"queue": queue_health(HUEY, request.user), **(extra_context or {})})
 
     def queue_view(self, request: HttpRequest) -> HttpResponse:
-        context = {**self.each_context(request), "title": "Mail queue", "queue": queue_health(HUEY)}
+        context = {**self.each_context(request), "title": "Mail queue", "queue": queue_health(HUEY, request.user)}
         return TemplateResponse(request, "admin/queue.html", context)
 
 

@@ -6,6 +6,7 @@ consumer's heartbeat, unsent and failed mail, and recent task errors.
 from datetime import timedelta
 from typing import cast
 
+from django.contrib.auth.models import AnonymousUser, PermissionsMixin
 from django.utils import timezone
 from huey import Huey
 
@@ -20,9 +21,10 @@ def delivery_models() -> list[type[Delivery]]:
     return list(dict.fromkeys(kind.model for kind in kinds()))
 
 
-def queue_health(huey: Huey) -> dict:
+def queue_health(huey: Huey, user: PermissionsMixin | AnonymousUser) -> dict:
+    """What the queue page shows `user`: each kind of mail, consumers and errors only with their view permission."""
     now = timezone.now()
-    consumers = list(Consumer.objects.all())
+    consumers = list(Consumer.objects.all()) if user.has_perm("site.view_consumer") else []
     running = set(Consumer.objects.running(now - QUIET_AFTER).values_list("pk", flat=True))
     running -= set(consumers_ended_here(Consumer.objects.all()))  # Gone, though no consumer has marked it yet.
     quiet = {consumer.pk: consumer.pk not in running for consumer in consumers}
@@ -31,6 +33,8 @@ def queue_health(huey: Huey) -> dict:
         consumer.seen_seconds = max(0, int((now - consumer.seen_at).total_seconds()))  # type: ignore[attr-defined]
     deliveries = []
     for model in delivery_models():
+        if not user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
+            continue  # Its rows carry addresses: only for those who may see them.
         rows = cast(DeliveryQuerySet, model._default_manager.all())
         deliveries.append(
             {
@@ -50,5 +54,5 @@ def queue_health(huey: Huey) -> dict:
         "consumers_running": sum(not q for q in quiet.values()),
         "consumers_quiet": sum(quiet.values()),
         "deliveries": deliveries,
-        "task_errors": list(TaskError.objects.recent()[:20]),
+        "task_errors": list(TaskError.objects.recent()[:20]) if user.has_perm("site.view_taskerror") else [],
     }

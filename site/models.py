@@ -2,8 +2,41 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+
+
+class SiteSettingsQuerySet(models.QuerySet):
+    def current(self) -> SiteSettings:
+        """The site's one settings row, made from the environment's first values when missing."""
+        found, _ = SiteSettings.objects.get_or_create(pk=1, defaults={"registration": settings.REGISTRATION})
+        return found
+
+
+class SiteSettings(models.Model):
+    """What an Administrator decides for the whole site, in the admin: one row."""
+
+    class Registration(models.TextChoices):
+        OPEN = "open", "Open: anyone signs up and verifies, as a Contributor"
+        INVITE = "invite", "By invitation only"
+        CLOSED = "closed", "Closed: nobody new"
+
+    registration = models.CharField(
+        max_length=10, choices=Registration.choices, default=Registration.OPEN, db_default=Registration.OPEN
+    )
+
+    objects = SiteSettingsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "site settings"
+
+    def __str__(self) -> str:
+        return "Site settings"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1  # One row, whichever way it is saved.
+        super().save(*args, **kwargs)
 
 
 class SendPace(models.Model):

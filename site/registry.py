@@ -26,6 +26,7 @@ class Priority(enum.IntEnum):
     """Huey takes higher first: a verification mail never waits behind a fan-out."""
 
     BULK = 0
+    TEAM = 5  # A team's own mail (review requests and decisions): before bulk, after account mail.
     ACCOUNT = 10
 
 

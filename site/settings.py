@@ -97,6 +97,31 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 SITE_NAME = " ".join(os.environ.get("SITE_NAME", "quick_publisher").split())[:100] or "quick_publisher"
 SITE_DESCRIPTION = " ".join(os.environ.get("SITE_DESCRIPTION", "Writing from a small, self-hosted blog.").split())[:300]
 
+# Who may make an account: "open" (anyone signs up and verifies, as a
+# Contributor whose posts an Editor publishes), "invite" (only through an
+# invitation) or "closed". The first value of the site settings an
+# Administrator changes in the admin; this is only where a new site starts.
+REGISTRATION = os.environ.get("REGISTRATION", "open").strip().lower() or "open"
+if REGISTRATION not in {"open", "invite", "closed"}:
+    raise ImproperlyConfigured(f"REGISTRATION must be open, invite or closed, not {REGISTRATION!r}.")
+
+# How much one account may write, by role, so that no account can fill the
+# disk or the front page: new posts a day (drafts included), posts published
+# or scheduled a day, and the total size of its unpublished drafts (in
+# kilobytes). Editors and up have no limit. 0 means none allowed.
+QUOTAS = {
+    "contributor": {
+        "posts_per_day": env_int("QUOTA_CONTRIBUTOR_POSTS_PER_DAY", 20),
+        "publishes_per_day": 0,
+        "drafts_kb": env_int("QUOTA_CONTRIBUTOR_DRAFTS_KB", 2_000),
+    },
+    "author": {
+        "posts_per_day": env_int("QUOTA_AUTHOR_POSTS_PER_DAY", 50),
+        "publishes_per_day": env_int("QUOTA_AUTHOR_PUBLISHES_PER_DAY", 20),
+        "drafts_kb": env_int("QUOTA_AUTHOR_DRAFTS_KB", 10_000),
+    },
+}
+
 # Links in mails are built from SITE_URL because the consumer has no request
 # to take the host from.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")

@@ -1,7 +1,8 @@
 """
 Every signed token the site hands out, in one place: the link that verifies
-an address, the one that confirms a subscription, the one-click unsubscribe.
-(Invitations and fediverse keys belong here too when they come.)
+an address, the one that confirms a subscription, the one-click unsubscribe,
+and an invitation to write.
+(Fediverse keys belong here too when they come.)
 
 All are Django's signing (HMAC with SECRET_KEY, compared in constant time),
 each with a salt of its own so a token for one purpose fails as any other.
@@ -21,6 +22,7 @@ from django.utils.crypto import constant_time_compare
 VERIFICATION_SALT = "users.verification"
 SUBSCRIPTION_SALT = "blog.subscription"
 UNSUBSCRIBE_SALT = "site.unsubscribe"
+INVITATION_SALT = "users.invitation"
 
 
 class TokenInvalid(Exception):
@@ -92,3 +94,12 @@ def unsubscribe_token_make(*, kind: str, pk: int) -> str:
 def unsubscribe_token_read(token: str, *, kind: str) -> int:
     """The recipient's id, or TokenInvalid. No expiry: a years-old mail must still unsubscribe."""
     return _id(_loads(token, salt=f"{UNSUBSCRIBE_SALT}:{kind}"))
+
+
+def invitation_token_make(*, invitation_id: int) -> str:
+    return _dumps(invitation_id, salt=INVITATION_SALT)
+
+
+def invitation_token_read(token: str, *, max_age: timedelta) -> int:
+    """The invitation's id, or TokenInvalid / TokenExpired. Used, revoked or not: the invitation's row says."""
+    return _id(_loads(token, salt=INVITATION_SALT, max_age=max_age))

@@ -12,6 +12,7 @@ from huey.contrib.djhuey import HUEY
 from blog.models import Post
 from harness.live import LiveSite, SmtpServer, collectstatic
 from users.models import EmailVerification
+from users.roles import Role
 
 PASSWORD = "a-long-enough-passphrase-42"
 
@@ -34,8 +35,12 @@ def password():
 
 @pytest.fixture
 def make_user(db):
-    def make(email="ann@example.com", verified=False, **extra):
-        return get_user_model().objects.create_user(email=email, password=PASSWORD, is_verified=verified, **extra)
+    """An account, an Author unless told otherwise (`role=Role.CONTRIBUTOR`, or None for no role at all)."""
+
+    def make(email="ann@example.com", verified=False, role=Role.AUTHOR, **extra):
+        return get_user_model().objects.create_user(
+            email=email, password=PASSWORD, is_verified=verified, role=role, **extra
+        )
 
     return make
 

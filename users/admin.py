@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.template.response import TemplateResponse
 
 from site.addresses import email_normalize
 from site.admin_site import DeliveryAdmin
-from users import services
+from users import roles, services, team
 from users.forms import AdminLoginForm
-from users.models import AccountMail, EmailVerification, User
+from users.models import AccountMail, EmailVerification, Invitation, User
+from users.roles import GROUP_ROLES, Role
 from users.views import PasswordChangeView
 
 # The admin's login and password change go through the same throttle as the site's, and say so.
@@ -48,16 +50,50 @@ class EmailVerificationInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
-    list_display = ("email", "display_name", "is_verified", "verification_mail", "is_staff", "date_joined")
-    list_filter = ("is_verified", "is_staff", "is_active")
+    list_display = ("email", "display_name", "role", "is_active", "is_verified", "verification_mail", "date_joined")
+    list_filter = ("groups", "is_active", "is_verified", "is_staff")
     search_fields = ("email", "display_name")
     ordering = ("email",)
-    readonly_fields = ("verified_at", "date_joined", "last_login")
-    actions = ["resend_verification", "mark_verified"]
+    readonly_fields = ("verified_at", "date_joined", "last_login", "role", "suspended_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Roles change through the services (the actions below), which check who may give what:
+        # editing groups or the superuser flag by hand would let an Administrator make an Owner.
+        fields = [*super().get_readonly_fields(request, obj)]
+        if not request.user.is_superuser:
+            fields += ["is_staff", "is_superuser", "groups", "user_permissions", "is_active"]
+        return fields
+
+    @admin.display(description="Role")
+    def role(self, user):
+        return user.role or "none"
+
+    actions = [
+        "resend_verification",
+        "mark_verified",
+        "suspend",
+        "reactivate",
+        "delete_with_posts",
+        *(f"make_{role.value}" for role in GROUP_ROLES),
+    ]
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
         ("Verification", {"fields": ("is_verified", "verified_at")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            "Role and permissions",
+            {
+                "fields": (
+                    "role",
+                    "is_active",
+                    "suspended_at",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ),
+                "description": "Roles change with the list's actions (Make Author, …), which check who may give them.",
+            },
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
@@ -80,18 +116,80 @@ class UserAdmin(BaseUserAdmin):
         if not change and not obj.is_verified:
             services.verification_request(user=obj)
 
-    @admin.action(description="Resend verification mail")
+    @admin.action(description="Resend verification mail", permissions=["change"])
     def resend_verification(self, request, queryset) -> None:
         sent = sum(services.verification_request(user=user) is not None for user in queryset)
         self.message_user(
             request, f"Queued {sent} verification mail(s); verified users were skipped.", messages.SUCCESS
         )
 
-    @admin.action(description="Mark as verified")
+    @admin.action(description="Mark as verified", permissions=["change"])
     def mark_verified(self, request, queryset) -> None:
         for user in queryset:
             services.user_mark_verified(user=user)
         self.message_user(request, f"Marked {queryset.count()} user(s) verified.", messages.SUCCESS)
+
+    def has_suspend_permission(self, request) -> bool:
+        return request.user.has_perm("users.suspend_user")
+
+    def has_change_role_permission(self, request) -> bool:
+        return request.user.has_perm("users.change_role")
+
+    def _each(self, request, queryset, service, done: str) -> None:
+        """Run `service(by=..., user=...)` on each selected account; say how many it did and which it may not."""
+        refused = []
+        for user in queryset:
+            try:
+                service(by=request.user, user=user)
+            except roles.NotAllowed:
+                refused.append(user.email)
+        self.message_user(request, f"{done}: {len(queryset) - len(refused)}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Not allowed for: {', '.join(refused)}.", messages.ERROR)
+
+    @admin.action(description="Suspend: hide everything they published", permissions=["suspend"])
+    def suspend(self, request, queryset) -> None:
+        self._each(request, queryset, team.user_suspend, "Suspended")
+
+    @admin.action(description="Reactivate", permissions=["suspend"])
+    def reactivate(self, request, queryset) -> None:
+        self._each(request, queryset, team.user_reactivate, "Reactivated")
+
+    @admin.action(description="Delete the accounts with all their posts…", permissions=["delete"])
+    def delete_with_posts(self, request, queryset):
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/users/user/delete_with_posts.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Delete accounts with all their posts?",
+                    "accounts": [(user, user.posts.count()) for user in queryset],
+                    "selected": queryset.values_list("pk", flat=True),
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
+        self._each(request, queryset, team.user_delete, "Deleted, with their posts")
+        return None
+
+
+def _role_action(role: Role):
+    @admin.action(description=f"Make {role.label}", permissions=["change_role"])
+    def make(modeladmin, request, queryset) -> None:
+        modeladmin._each(
+            request,
+            queryset,
+            lambda by, user: team.user_role_set(by=by, user=user, role=role),
+            f"Made {role.label}",
+        )
+
+    make.__name__ = f"make_{role.value}"
+    return make
+
+
+for _role in GROUP_ROLES:
+    setattr(UserAdmin, f"make_{_role.value}", _role_action(_role))
 
 
 @admin.register(EmailVerification)
@@ -110,3 +208,45 @@ class AccountMailAdmin(DeliveryAdmin):
     search_fields = ("email", "user__email")
     readonly_fields = ("user", "kind", "email", "created_at", "attempts", "sent_at", "failed_at", "last_error")
     date_hierarchy = "created_at"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(DeliveryAdmin):
+    list_display = ("email", "role", "invitation_state", "invited_by", "created_at", "state", "attempts", "sent_at")
+    list_filter = ("role", ("accepted_at", admin.EmptyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("email",)
+    readonly_fields = (
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+        "attempts",
+        "sent_at",
+        "failed_at",
+        "last_error",
+    )
+    date_hierarchy = "created_at"
+    list_select_related = ("invited_by",)
+    actions = ["revoke"]
+
+    @admin.display(description="Invitation")
+    def invitation_state(self, invitation):
+        return invitation.state
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("users.invite_user")
+
+    @admin.action(description="Withdraw the selected invitations", permissions=["revoke"])
+    def revoke(self, request, queryset) -> None:
+        refused = []
+        for invitation in queryset:
+            try:
+                team.invitation_revoke(by=request.user, invitation=invitation)
+            except roles.NotAllowed:
+                refused.append(invitation.email)
+        self.message_user(request, f"Withdrew {len(queryset) - len(refused)} invitation(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Not allowed for: {', '.join(refused)}.", messages.ERROR)

@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _roles_sync(sender: AppConfig, using: str = "default", **kwargs) -> None:
+    from users.roles import roles_sync
+
+    roles_sync(using=using)
 
 
 class UsersConfig(AppConfig):
@@ -12,3 +19,6 @@ class UsersConfig(AppConfig):
 
         for kind in KINDS:
             kind_register(kind)
+        # Each role's group gets exactly its permissions after every migrate,
+        # as Django makes the permissions themselves then.
+        post_migrate.connect(_roles_sync, sender=self, dispatch_uid="users.roles_sync")

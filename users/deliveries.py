@@ -3,7 +3,7 @@
 from site.registry import DeliveryKind, Priority
 from site.transports import SMTP
 from users import mailings
-from users.models import AccountMail, EmailVerification
+from users.models import AccountMail, EmailVerification, Invitation
 
 VERIFICATION = DeliveryKind(
     name="verification",
@@ -26,4 +26,14 @@ ACCOUNT_MAIL = DeliveryKind(
     priority=Priority.ACCOUNT,
 )
 
-KINDS = (VERIFICATION, ACCOUNT_MAIL)
+INVITATION = DeliveryKind(
+    name="invitation",
+    model=Invitation,
+    owed=Invitation.objects.owed,
+    related=("invited_by",),
+    render=mailings.invitation_render,
+    transport=SMTP,
+    priority=Priority.ACCOUNT,
+)
+
+KINDS = (VERIFICATION, ACCOUNT_MAIL, INVITATION)

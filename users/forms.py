@@ -33,12 +33,32 @@ class SignupForm(forms.Form):
         if password1 and password2 and password1 != password2:
             self.add_error("password2", "The two passwords differ.")
         elif password1:
-            candidate = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name", ""))
+            email = cleaned.get("email", getattr(self, "invited_email", ""))
+            candidate = User(email=email, display_name=cleaned.get("display_name", ""))
             try:
                 password_validation.validate_password(password1, candidate)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class InvitationAcceptForm(SignupForm):
+    """Signing up through an invitation: the address is the invitation's, not typed."""
+
+    def __init__(self, *args, invited_email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invited_email = invited_email
+        del self.fields["email"]
+
+
+class InviteForm(forms.Form):
+    email = MailboxField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(widget=forms.RadioSelect)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(role.value, role.label) for role in roles]
+        self.fields["role"].initial = roles[0].value if roles else None
 
 
 def throttled_error(request) -> forms.ValidationError | None:
@@ -98,8 +118,12 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "bio", "report_frequency", "report_when_quiet"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4}), "report_frequency": forms.RadioSelect}
+        fields = ["display_name", "bio", "report_frequency", "report_when_quiet", "review_mail"]
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4}),
+            "report_frequency": forms.RadioSelect,
+            "review_mail": forms.RadioSelect,
+        }
         help_texts = {
             "bio": "A few words about you, shown on your author page (plain text).",
             "display_name": ("Shown as the author of your posts. Left empty, you are shown as a numbered author."),
@@ -107,3 +131,8 @@ class ProfileForm(forms.ModelForm):
 
     def clean_display_name(self):
         return single_line(self.cleaned_data["display_name"])
+
+    def __init__(self, *args, reviews: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not reviews:
+            del self.fields["review_mail"]  # Only for those whose role reviews posts.

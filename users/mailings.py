@@ -15,8 +15,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from site.mail import mail_render
-from site.tokens import verification_token_make
-from users.models import AccountMail, EmailVerification, User
+from site.tokens import invitation_token_make, verification_token_make
+from users.models import INVITATION_DAYS, AccountMail, EmailVerification, Invitation, User
 
 
 def verification_render(verification: EmailVerification) -> EmailMessage:
@@ -57,3 +57,17 @@ def account_mail_render(mail: AccountMail) -> EmailMessage:
         # Made at send time: a reset token dies once the password changes.
         context["reset_path"] = _reset_path(mail.user)
     return mail_render(template=f"users/email/{mail.kind}", context=context, to=mail.email)
+
+
+def invitation_render(invitation: Invitation) -> EmailMessage:
+    token = invitation_token_make(invitation_id=invitation.pk)
+    return mail_render(
+        template="users/email/invitation",
+        context={
+            "invitation": invitation,
+            "inviter": invitation.invited_by,
+            "accept_path": reverse("users:invitation-accept", kwargs={"token": token}),
+            "days": INVITATION_DAYS,
+        },
+        to=invitation.email,
+    )

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from typing import Self
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from site.addresses import email_normalize
 from site.delivery import Delivery, DeliveryQuerySet
+from users.roles import GROUP_ROLES, Role, role_of
 
 BIO_MAX_LENGTH = 500
 
@@ -48,10 +49,15 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra_fields) -> User:
-        extra_fields.setdefault("is_staff", False)
-        extra_fields.setdefault("is_superuser", False)
-        return self._create_user(email, password, **extra_fields)
+    def create_user(self, email: str, password: str | None = None, role: Role | None = None, **extra_fields) -> User:
+        """An account; with `role`, in that role's group (an Administrator is staff too)."""
+        role = Role(role) if role else None
+        extra_fields.setdefault("is_staff", role in (Role.ADMINISTRATOR, Role.OWNER))
+        extra_fields.setdefault("is_superuser", role is Role.OWNER)
+        user = self._create_user(email, password, **extra_fields)
+        if role in GROUP_ROLES:
+            user.groups.add(Group.objects.get(name=role.label))
+        return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
         extra_fields.setdefault("is_staff", True)
@@ -66,6 +72,11 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    class ReviewMail(models.TextChoices):
+        EACH = "each", "A mail for each post submitted"
+        DAILY = "daily", "One mail a day listing what waits"
+        OFF = "off", "No mail"
+
     class ReportFrequency(models.TextChoices):
         DAILY = "daily", "Daily"
         WEEKLY = "weekly", "Weekly, on Mondays, for the seven days before"
@@ -95,7 +106,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     is_staff = models.BooleanField(default=False, help_text="Whether the user can log into the admin.")
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(
+        default=True,
+        help_text="Off: the account cannot log in, and everything it published is hidden from every public place.",
+    )
+    suspended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when an Editor or Administrator suspended the account."
+    )
+    review_mail = models.CharField(
+        "review requests by mail",
+        max_length=10,
+        choices=ReviewMail.choices,
+        default=ReviewMail.EACH,
+        db_default=ReviewMail.EACH,
+        help_text="For Editors: how posts submitted for review reach you.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -106,6 +131,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        permissions = [
+            ("invite_user", "Can invite people to write"),
+            ("suspend_user", "Can suspend and reactivate writers"),
+            ("change_role", "Can change the role of others"),
+        ]
         constraints = [
             # The manager stores lower case already; the index makes sure an
             # import or raw write cannot add a second account in other case.
@@ -121,6 +151,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self) -> str:
         return reverse("blog:author-detail", kwargs={"pk": self.pk})
+
+    @property
+    def role(self) -> str:
+        """The role's name ("" for an account without one): users.roles.role_of decides."""
+        found = role_of(self)
+        return found.label if found else ""
 
     @property
     def public_name(self) -> str:
@@ -190,3 +226,63 @@ class AccountMail(Delivery):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} mail to {self.email} ({self.delivery_state})"
+
+
+# An invitation link works this long.
+INVITATION_DAYS = 7
+
+
+class InvitationQuerySet(DeliveryQuerySet):
+    def open(self) -> Self:
+        """Neither accepted, revoked nor expired: its link still works."""
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            created_at__gt=timezone.now() - timedelta(days=INVITATION_DAYS),
+        )
+
+    def owed(self) -> Self:
+        """The invitation mail, still to send while the invitation is open."""
+        return self.undelivered().open()
+
+
+class Invitation(Delivery):
+    """
+    An Editor or Administrator asks an address to write here, in a role: the
+    mail is owed like any account mail, and its link works once, for
+    INVITATION_DAYS, unless revoked first.
+    """
+
+    email = models.EmailField(help_text="The address invited (and the mail's).")
+    role = models.CharField(max_length=20, choices=[(role.value, role.label) for role in GROUP_ROLES])
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations_taken"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} as {self.get_role_display()} ({self.state})"
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + timedelta(days=INVITATION_DAYS)
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"

@@ -2,15 +2,18 @@
 
 from datetime import timedelta
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from site.addresses import email_normalize
+from site.models import SiteSettings
 from site.tasks import deliveries_queue_on_commit
 from site.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_read
 from users import throttles
 from users.deliveries import ACCOUNT_MAIL, VERIFICATION
 from users.models import AccountMail, EmailVerification, User
+from users.roles import Role
 
 SIGNUP_REPEAT_QUIET = timedelta(minutes=10)
 
@@ -19,14 +22,27 @@ class EmailTaken(Exception):
     pass
 
 
+class RegistrationClosed(Exception):
+    """Sign-up is by invitation only, or closed: nothing is created or sent."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(mode)
+        self.mode = mode
+
+
 class VerificationFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason  # "invalid", "expired" or "used"
 
 
-def user_create(*, email: str, password: str, display_name: str = "") -> User:
-    """Create an account and owe it a verification mail, sent by the consumer after commit."""
+def registration_mode() -> str:
+    """ "open", "invite" or "closed": what the Administrator set in the site settings."""
+    return SiteSettings.objects.current().registration
+
+
+def user_create(*, email: str, password: str, display_name: str = "", role: Role = Role.CONTRIBUTOR) -> User:
+    """Create an account in `role` and owe it a verification mail, sent by the consumer after commit."""
     user = User(email=email_normalize(email), display_name=display_name)
     # Hash before the transaction: it is IMMEDIATE, so it holds SQLite's one
     # write lock from BEGIN, and ~200 ms of hashing inside it would stall every
@@ -35,6 +51,7 @@ def user_create(*, email: str, password: str, display_name: str = "") -> User:
     try:
         with transaction.atomic():
             user.save()
+            user.groups.add(Group.objects.get(name=role.label))
             verification = EmailVerification.objects.create(user=user, email=user.email)
     except IntegrityError as exc:
         # Two signups racing on one address: the unique index lets one win.
@@ -46,9 +63,13 @@ def user_create(*, email: str, password: str, display_name: str = "") -> User:
 def user_signup(*, email: str, password: str, display_name: str = "") -> None:
     """
     The signup form's submission. Its answer never depends on whether the
-    address has an account: a new one is created and owed a verification
-    mail; a taken one's owner is mailed instead (signup_repeat). Returns nothing on purpose.
+    address has an account: a new one is created (a Contributor) and owed a
+    verification mail; a taken one's owner is mailed instead (signup_repeat).
+    Returns nothing on purpose. Raises RegistrationClosed, before anything,
+    unless registration is open.
     """
+    if (mode := registration_mode()) != SiteSettings.Registration.OPEN:
+        raise RegistrationClosed(mode)
     try:
         user_create(email=email, password=password, display_name=display_name)
     except EmailTaken:
@@ -144,14 +165,17 @@ def user_profile_update(
     bio: str | None = None,
     report_frequency: str | None = None,
     report_when_quiet: bool | None = None,
+    review_mail: str | None = None,
 ) -> User:
     user.display_name = display_name
+    if review_mail is not None:
+        user.review_mail = review_mail
     user.bio = user.bio if bio is None else bio.strip()
     if report_frequency is not None:
         user.report_frequency = report_frequency
     if report_when_quiet is not None:
         user.report_when_quiet = report_when_quiet
-    user.save(update_fields=["display_name", "bio", "report_frequency", "report_when_quiet"])
+    user.save(update_fields=["display_name", "bio", "report_frequency", "report_when_quiet", "review_mail"])
     return user
 
 

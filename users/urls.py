@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from users import views
+from users import team_views, views
 
 app_name = "users"
 
@@ -32,4 +32,8 @@ urlpatterns = [
     path("reports/unsubscribe/<str:token>/", views.reports_unsubscribe, name="reports-unsubscribe"),
     path("verify/resend/", views.verification_resend, name="verification-resend"),
     path("verify/<str:token>/", views.verify, name="verify"),
+    path("team/", team_views.team_page, name="team"),
+    path("team/invitations/<int:pk>/revoke/", team_views.invitation_revoke, name="invitation-revoke"),
+    path("team/<int:pk>/suspend/", team_views.member_suspend, name="member-suspend"),
+    path("invitations/<str:token>/", team_views.invitation_accept, name="invitation-accept"),
 ]

@@ -15,7 +15,7 @@ from site import unsubscribe
 from site.addresses import email_normalize
 from site.http import client_key, throttled_answer, too_many_requests
 from site.unsubscribe import OneClick, one_click_view
-from users import services, throttles
+from users import roles, services, throttles
 from users.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
 from users.models import User
 
@@ -27,9 +27,16 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("blog:post-list")
 
 
+def _signup_closed(request: HttpRequest, mode: str, status: int = 200) -> HttpResponse:
+    return render(request, "users/user_signup_closed.html", {"mode": mode}, status=status)
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("blog:post-list")
+    if (mode := services.registration_mode()) != "open":
+        # Invitation-only or closed: the page says so, and a posted form changes nothing.
+        return _signup_closed(request, mode, status=403 if request.method == "POST" else 200)
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -39,9 +46,12 @@ def signup(request: HttpRequest) -> HttpResponse:
             return too_many_requests(
                 request, throttled, "Too many sign-ups from here.", template="users/user_signup.html", form=form
             )
-        services.user_signup(
-            email=email, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
-        )
+        try:
+            services.user_signup(
+                email=email, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
+            )
+        except services.RegistrationClosed as closed:
+            return _signup_closed(request, closed.mode, status=403)
         request.session["signup_email"] = email
         return redirect("users:signup-done")
     return render(request, "users/user_signup.html", {"form": form})
@@ -85,7 +95,11 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        instance=request.user,
+        reviews=roles.may_review(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         services.user_profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Profile saved.")

@@ -23,9 +23,11 @@ from blog.models.posts import (
     Tag,
     authors,
     draft_slug,
+    due_q,
     published_q,
     unique_slug,
 )
+from blog.models.review import REVIEW_MAIL_OWED_DAYS, ReviewMail
 from blog.models.tallies import DailySources, DailyViews, PostRead, VisitorKey
 
 __all__ = [
@@ -53,6 +55,9 @@ __all__ = [
     "VisitorKey",
     "authors",
     "draft_slug",
+    "due_q",
     "published_q",
+    "REVIEW_MAIL_OWED_DAYS",
+    "ReviewMail",
     "unique_slug",
 ]

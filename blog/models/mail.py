@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
+from blog.models.posts import Post, published_q
 from site.delivery import Delivery, DeliveryQuerySet
-
-if TYPE_CHECKING:
-    from blog.models.posts import Post
 
 # How far back an unsent report is still worth sending.
 REPORT_OWED_DAYS = 7
@@ -147,12 +145,14 @@ class SubscriptionConfirmation(Delivery):
 class PostMailQuerySet(DeliveryQuerySet):
     def owed(self) -> Self:
         """Unsent, recent, the post still published and the reader still subscribed."""
-        return self.undelivered().filter(
-            created_at__gt=timezone.now() - timedelta(days=POST_MAIL_OWED_DAYS),
-            subscriber__confirmed_at__isnull=False,
-            subscriber__unsubscribed_at__isnull=True,
-            post__published_at__isnull=False,
-            post__published_at__lte=timezone.now(),
+        return (
+            self.undelivered()
+            .filter(
+                created_at__gt=timezone.now() - timedelta(days=POST_MAIL_OWED_DAYS),
+                subscriber__confirmed_at__isnull=False,
+                subscriber__unsubscribed_at__isnull=True,
+            )
+            .filter(published_q(prefix="post__"))
         )
 
     def for_post(self, post: models.Model) -> PostMailQuerySet:

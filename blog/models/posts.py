@@ -8,8 +8,6 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -19,6 +17,7 @@ from django.utils.text import slugify
 
 from blog.rendering import EXCERPT_MAX_LENGTH, WORDS_PER_MINUTE, render
 from site.text import xml_chars_only
+from users import roles
 
 TITLE_MAX_LENGTH = 200
 CONTENT_MAX_LENGTH = 100_000
@@ -29,18 +28,24 @@ DRAFT_SLUG_PREFIX = "_"
 SLUG_ATTEMPTS = 5
 
 
+def due_q(*, at: datetime | None = None, prefix: str = "") -> Q:
+    """A publish time that has come by `at` (now by default): the post's own state, whoever wrote it."""
+    return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}published_at__lte": at or timezone.now()})
+
+
 def published_q(*, at: datetime | None = None, prefix: str = "") -> Q:
     """
-    The one definition of "published": a publish time that has come by `at`
-    (now by default). `prefix` reaches posts from another model ("posts__"),
-    and the Q serves as an aggregate's filter too.
+    The one definition of "published", what readers see: due (due_q), by an
+    account that is active. A deactivated or suspended account's posts are
+    public nowhere until it is active again. `prefix` reaches posts from
+    another model ("post__"), and the Q serves as an aggregate's filter too.
     """
-    return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}published_at__lte": at or timezone.now()})
+    return due_q(at=at, prefix=prefix) & Q(**{f"{prefix}author__is_active": True})
 
 
 def authors(*, at: datetime | None = None) -> models.QuerySet:
     """Active accounts with a post published by `at` (now): whom the blog shows, and reports to."""
-    return get_user_model().objects.filter(published_q(at=at, prefix="posts__"), is_active=True).distinct()
+    return get_user_model().objects.filter(due_q(at=at, prefix="posts__"), is_active=True).distinct()
 
 
 class PostQuerySet(models.QuerySet):
@@ -49,7 +54,7 @@ class PostQuerySet(models.QuerySet):
 
     def drafts(self) -> PostQuerySet:
         """Not published: never published, or scheduled for later."""
-        return self.exclude(published_q())
+        return self.exclude(due_q())
 
     def by(self, author: models.Model) -> PostQuerySet:
         return self.filter(author=author)
@@ -57,9 +62,13 @@ class PostQuerySet(models.QuerySet):
     def tagged(self, tag: Tag) -> PostQuerySet:
         return self.filter(tags=tag)
 
+    def submitted(self) -> PostQuerySet:
+        """Drafts waiting in the review queue, oldest first."""
+        return self.filter(published_at__isnull=True, submitted_at__isnull=False).order_by("submitted_at", "pk")
+
     def scheduled(self) -> PostQuerySet:
         """Given a publish time that has not come yet."""
-        return self.filter(published_at__isnull=False).exclude(published_q())
+        return self.filter(published_at__isnull=False).exclude(due_q())
 
     def awaiting_mail(self) -> PostQuerySet:
         """Published, and its subscribers not yet owed its mail."""
@@ -69,11 +78,16 @@ class PostQuerySet(models.QuerySet):
         views = Sum("daily_views__views", filter=Q(daily_views__day__gte=first, daily_views__day__lte=last))
         return self.annotate(views_between=Coalesce(views, 0))
 
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> PostQuerySet:
-        """Published posts for everyone, plus the user's own drafts."""
-        if user.is_authenticated:
-            return self.filter(published_q() | Q(author=user))
-        return self.published()
+    def visible_to(self, user: roles.Actor) -> PostQuerySet:
+        """Published posts for everyone; the user's own drafts; what waits for review to reviewers; all to Editors."""
+        if not user.is_authenticated:
+            return self.published()
+        if roles.may_edit_any(user):
+            return self.all()
+        seen = published_q() | Q(author=user)
+        if roles.may_review(user):
+            seen |= Q(published_at__isnull=True, submitted_at__isnull=False)
+        return self.filter(seen)
 
     def with_views_since(self, day: date) -> PostQuerySet:
         return self.annotate(views_since=Coalesce(Sum("daily_views__views", filter=Q(daily_views__day__gte=day)), 0))
@@ -132,6 +146,11 @@ class Post(models.Model):
     # New posts are published unless created as drafts (published_at=None).
     published_at = models.DateTimeField(null=True, blank=True, default=timezone.now, db_index=True)
     view_count = models.PositiveBigIntegerField(default=0, editable=False)
+    # A Contributor's draft waiting for an Editor (the review queue); public nowhere.
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_note = models.TextField(
+        blank=True, default="", db_default="", help_text="The Editor's note when the post was returned."
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
     # Set once every subscriber confirmed by publication time is owed this
     # post's mail (blog/newsletter.py); never cleared, so publishing it again
@@ -145,6 +164,11 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-created_at"]
+        permissions = [
+            ("publish_post", "Can publish and schedule own posts"),
+            ("edit_any_post", "Can edit, publish and unpublish anyone's posts"),
+            ("review_post", "Can review posts submitted for review"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -24,7 +24,7 @@ def test_unverified_author_cannot_publish(user):
         services.post_create(author=user, title="t", content="c", publish=True)
     draft = services.post_create(author=user, title="t", content="c")
     with pytest.raises(services.NotVerified):
-        services.post_publish(post=draft)
+        services.post_publish(by=user, post=draft)
     assert not Post.objects.published().exists()
 
 

@@ -130,9 +130,9 @@ def test_a_new_post_goes_once_to_each_confirmed_subscriber(
     assert message.subject == "Fresh" and "Hello readers." in message.body
     assert f"http://testserver{post.get_absolute_url()}" in message.body or post.get_absolute_url() in message.body
     # Published again (after unpublishing), nothing goes twice.
-    services.post_unpublish(post=post)
+    services.post_unpublish(by=author, post=post)
     with django_capture_on_commit_callbacks(execute=True):
-        services.post_publish(post=post)
+        services.post_publish(by=author, post=post)
         deliveries_reconcile_task.call_local()
     assert len(mail.outbox) == 2 and PostMail.objects.sent().count() == 2
 

@@ -84,6 +84,12 @@ def test_sign_up_verify_write_publish_read_and_see_the_chart(live_site, smtp, br
 
     page.goto(_latest_link(smtp, email, r"http://\S+/accounts/verify/\S+/"))
     expect(page.get_by_role("heading", name="Your address is verified")).to_be_visible()
+    # A sign-up makes a Contributor; the site's owner makes Wendy an Author, who publishes her own posts.
+    site.shell(
+        "from users import team; from users.models import User; from users.roles import Role\n"
+        "owner = User.objects.create_superuser(email='owner@example.org', password=None)\n"
+        f"team.user_role_set(by=owner, user=User.objects.get(email='{email}'), role=Role.AUTHOR)"
+    )
 
     page.get_by_role("link", name="Write", exact=True).click()
     assert _unlabelled_inputs(page) == []
@@ -198,7 +204,8 @@ def test_a_reader_subscribes_confirms_gets_the_next_post_and_leaves(live_site, s
     site = live_site
     author_id = site.shell(
         "from users.models import User; from blog import services\n"
-        "a = User.objects.create_user(email='ann@example.org', password=None, is_verified=True, display_name='Ann')\n"
+        "a = User.objects.create_user(email='ann@example.org', password=None, is_verified=True, display_name='Ann',"
+        " role='author')\n"
         "services.post_create(author=a, title='First', content='Hi.', publish=True); print(a.pk)"
     ).strip()
     reader = "a-rather-long-address.of.a.reader@subdomain.example.org"

@@ -50,7 +50,8 @@ def test_write_markdown_schedule_publish_and_read(live_site, browser, screenshot
     site, email = live_site, "marky@example.org"
     site.shell(
         "from users.models import User; "
-        f"User.objects.create_user(email='{email}', password='{PASSWORD}', is_verified=True, display_name='Marky')"
+        f"User.objects.create_user(email='{email}', password='{PASSWORD}', is_verified=True, display_name='Marky', "
+        "role='author')"
     )
     page = browser.new_context(viewport=DESKTOP).new_page()
     _log_in(page, site, email)
@@ -114,6 +115,7 @@ def test_no_page_is_wider_than_a_phone_or_a_desktop(live_site, browser, screensh
     site.shell(
         "from users.models import User; from blog.services import post_create; "
         f"u = User.objects.create_user(email='wide@example.org', password='{PASSWORD}', is_verified=True, "
+        "role='author', "
         f"display_name='W', bio='See https://example.org/a/very/long/address/that/never/breaks/anywhere/at/all'); "
         f"User.objects.create_superuser(email='boss@example.org', password='{PASSWORD}'); "
         f"post_create(author=u, title='{LONG_TITLE}', content=open('README.md').read()[:6000], publish=True)"

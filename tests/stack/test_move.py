@@ -38,7 +38,8 @@ def test_a_sqlite_site_moves_to_postgresql_and_sends_what_it_owed_once(tmp_path,
     old.manage("seed_demo")
     old.shell(
         "from users.models import User\n"
-        "User.objects.create_user(email='writer@example.org', password='pw-long-enough-1', is_verified=True)"
+        "User.objects.create_user(email='writer@example.org', password='pw-long-enough-1', is_verified=True,"
+        " role='author')"
     )
     old.start_web()  # No consumer: the signup's mail stays owed, as on a box stopped for the move.
     slug = old.db("select slug from blog_post where published_at is not null order by id limit 1")[0][0]

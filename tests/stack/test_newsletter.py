@@ -24,7 +24,7 @@ def _publish_to_readers(site, count, title="Fan-out"):
         "from blog import services\n"
         "from blog.models import Subscriber\n"
         "from users.models import User\n"
-        "a = User.objects.create_user(email='writer@x.org', password=None, is_verified=True)\n"
+        "a = User.objects.create_user(email='writer@x.org', password=None, is_verified=True, role='author')\n"
         "since = timezone.now() - timedelta(days=1)\n"
         f"Subscriber.objects.bulk_create([Subscriber(author=a, email=f's{{n}}@fan.org', confirmed_at=since)"
         f" for n in range({count})])\n"

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from blog import services
 from blog.models import DailyViews, Post
+from users.roles import Role
 
 AUTHORS = [
     ("ada@example.com", "Ada"),
@@ -93,7 +94,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             authors = []
             for email, name in AUTHORS:
-                author = User.objects.create_user(email=email, password=None, display_name=name, is_verified=True)
+                author = User.objects.create_user(
+                    email=email, password=None, display_name=name, is_verified=True, role=Role.AUTHOR
+                )
                 authors.append(author)
                 self.stdout.write(f"author {email}")
             for n, (title, content) in enumerate(POSTS):

@@ -1,0 +1,50 @@
+"""Mail about the review queue: a post submitted (to each Editor who wants it), and the decision (to its writer)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Self
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from site.delivery import Delivery, DeliveryQuerySet
+
+# How long a review mail is still worth sending.
+REVIEW_MAIL_OWED_DAYS = 7
+
+
+class ReviewMailQuerySet(DeliveryQuerySet):
+    def owed(self) -> Self:
+        """Unsent, recent, to an active account still at the address it was made for."""
+        return self.undelivered().filter(
+            created_at__gt=timezone.now() - timedelta(days=REVIEW_MAIL_OWED_DAYS),
+            recipient__is_active=True,
+            email=models.F("recipient__email"),
+        )
+
+
+class ReviewMail(Delivery):
+    """One mail of the review queue's, owed once to one person."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "review_request", "submitted for review"
+        PUBLISHED = "review_published", "published by an Editor"
+        RETURNED = "review_returned", "returned with a note"
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="review_mails")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_mails")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    email = models.EmailField(help_text="The address the mail goes to.")
+    # The Editor's note as it was when the decision was made.
+    note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ReviewMailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} mail to {self.email} ({self.delivery_state})"
