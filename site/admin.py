@@ -17,5 +17,5 @@ class SiteSettingsAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest):  # noqa: ANN201
-        SiteSettings.objects.current()  # A fresh site has its row from the environment's first values.
+        SiteSettings.objects.saved()  # A fresh site gets its row here, from the environment's first values.
         return super().get_queryset(request)

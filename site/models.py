@@ -9,7 +9,15 @@ from django.urls import reverse
 
 class SiteSettingsQuerySet(models.QuerySet):
     def current(self) -> SiteSettings:
-        """The site's one settings row, made from the environment's first values when missing."""
+        """
+        The site's settings: its one row, or the environment's first values
+        until an Administrator saves them. Reading writes nothing, so a page
+        that only reads them still answers on a full disk.
+        """
+        return SiteSettings.objects.filter(pk=1).first() or SiteSettings(pk=1, registration=settings.REGISTRATION)
+
+    def saved(self) -> SiteSettings:
+        """The one row, made from the environment's first values if missing (for the admin, which edits it)."""
         found, _ = SiteSettings.objects.get_or_create(pk=1, defaults={"registration": settings.REGISTRATION})
         return found
 

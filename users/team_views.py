@@ -3,6 +3,7 @@ The team page (Editors and up: who writes here, invitations, suspensions)
 and the page an invitation's link opens. users.roles decides who may; users.team does it.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -104,7 +105,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             )
         except team.InvitationInvalid as invalid:
             return _invalid(request, invalid.reason)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # The link proved the mailbox and the form chose the password: logged in at once, by the site's one backend.
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, f"Welcome! You write here as {invitation.get_role_display()}.")
         return redirect("blog:post-create")
     return render(request, "users/invitation_accept.html", {"invitation": invitation, "form": form})

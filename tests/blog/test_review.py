@@ -1,0 +1,99 @@
+"""The review queue: a submitted post, the Editors' mails, and the decision mailed to its writer."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from blog import services
+from blog.deliveries import REVIEW_MAIL
+from blog.models import Post, ReviewMail
+from site.outbox import delivery_send
+from users.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contributor(make_user):
+    return make_user(email="new@x.org", verified=True, role=Role.CONTRIBUTOR, display_name="Newcomer")
+
+
+@pytest.fixture
+def editors(make_user):
+    each = make_user(email="each@x.org", verified=True, role=Role.EDITOR)
+    quiet = make_user(email="quiet@x.org", verified=True, role=Role.EDITOR, review_mail="off")
+    admin = make_user(email="admin@x.org", verified=True, role=Role.ADMINISTRATOR)
+    make_user(email="author@x.org", verified=True, role=Role.AUTHOR)  # Reviews nothing: gets nothing.
+    return each, quiet, admin
+
+
+def test_submitting_mails_each_editor_who_asked_and_nobody_else(
+    contributor, editors, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        written = services.post_write(author=contributor, title="My draft", content="Hello.", submit=True)
+    assert written.post.submitted_at is not None and written.post.published_at is None
+    assert sorted(m.to[0] for m in mail.outbox) == ["admin@x.org", "each@x.org"]
+    assert mail.outbox[0].subject == "For review: My draft"
+    assert "/review/" in mail.outbox[0].body
+
+
+def test_publishing_from_the_queue_mails_the_writer(contributor, editors, django_capture_on_commit_callbacks):
+    post = services.post_write(author=contributor, title="My draft", content="Hello.", submit=True).post
+    mail.outbox.clear()
+    client = Client()
+    client.force_login(editors[0])
+    assert "My draft" in client.get("/review/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/review/{post.slug}/publish/", {"publish_at": ""}).status_code == 302
+    [sent] = mail.outbox
+    assert sent.to == ["new@x.org"] and sent.subject == "Published: My draft"
+    assert Post.objects.published().filter(pk=post.pk).exists()
+    assert list(client.get("/review/").context["posts"]) == []  # (The message says "Published “My draft”".)
+
+
+def test_returning_with_a_note_makes_it_a_draft_again_and_mails_the_note(
+    contributor, editors, django_capture_on_commit_callbacks
+):
+    post = services.post_write(author=contributor, title="My draft", content="Hello.", submit=True).post
+    mail.outbox.clear()
+    client = Client()
+    client.force_login(editors[0])
+    assert client.post(f"/review/{post.slug}/return/", {"note": "  "}).status_code == 302  # No note: nothing.
+    assert Post.objects.get(pk=post.pk).submitted_at is not None and mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/review/{post.slug}/return/", {"note": "A shorter title, please."})
+    post.refresh_from_db()
+    assert post.submitted_at is None and post.published_at is None
+    assert post.review_note == "A shorter title, please."
+    [sent] = mail.outbox
+    assert sent.to == ["new@x.org"] and "A shorter title, please." in sent.body
+    writer = Client()
+    writer.force_login(contributor)
+    page = writer.get(post.get_absolute_url()).content.decode()
+    assert "Returned by an Editor" in page and "A shorter title, please." in page
+
+
+def test_a_scheduled_decision_publishes_at_its_time(contributor, editors):
+    post = services.post_write(author=contributor, title="Later", content="x", submit=True).post
+    client = Client()
+    client.force_login(editors[0])
+    client.post(f"/review/{post.slug}/publish/", {"publish_at": "2031-01-01T09:00"})
+    post.refresh_from_db()
+    assert post.published_at.year == 2031 and not Post.objects.published().filter(pk=post.pk).exists()
+    assert ReviewMail.objects.get(kind=ReviewMail.Kind.PUBLISHED).recipient == contributor
+
+
+def test_only_submitted_posts_are_reviewed(contributor, editors):
+    draft = services.post_write(author=contributor, title="Not yet", content="x").post
+    client = Client()
+    client.force_login(editors[0])
+    assert client.post(f"/review/{draft.slug}/publish/", {"publish_at": ""}).status_code == 404
+    assert Post.objects.get(pk=draft.pk).published_at is None
+
+
+def test_review_mail_to_an_address_changed_since_is_not_sent(contributor, editors):
+    post = services.post_write(author=contributor, title="x", content="x", submit=True).post
+    owed = ReviewMail.objects.get(post=post, recipient=editors[0])
+    type(editors[0]).objects.filter(pk=editors[0].pk).update(email="moved@x.org")
+    assert delivery_send(kind=REVIEW_MAIL, pk=owed.pk).outcome.value == "skipped"

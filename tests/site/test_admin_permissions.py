@@ -1,0 +1,84 @@
+"""The admin honours the same roles: every action declares its permission, and pages show only what staff may see."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.utils import timezone
+
+from blog.models import PostMail, Subscriber
+from users.models import User
+from users.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def _staff(make_user, email, codenames):
+    user = make_user(email=email, verified=True, is_staff=True, role=None)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _state():
+    return (
+        sorted(User.objects.values_list("pk", "is_active", "is_verified", "is_staff", "is_superuser")),
+        sorted(User.objects.filter(groups__isnull=False).values_list("pk", "groups__name")),
+        sorted(Subscriber.objects.values_list("pk", "unsubscribed_at")),
+    )
+
+
+@pytest.fixture
+def rows(make_user, author, post):
+    make_user(email="victim@x.org", role=Role.CONTRIBUTOR)
+    Subscriber.objects.create(author=author, email="reader@x.org", confirmed_at=timezone.now())
+
+
+def test_every_admin_action_declares_the_permission_it_needs():
+    for model, model_admin in admin.site._registry.items():
+        for name in model_admin.actions or ():
+            action = getattr(model_admin, name) if isinstance(name, str) else name
+            assert getattr(action, "allowed_permissions", None), f"{model.__name__}: action {name} declares none"
+
+
+def test_view_only_staff_can_run_no_action(make_user, rows):
+    views = [f"view_{model._meta.model_name}" for model in admin.site._registry]
+    client = _staff(make_user, "viewer@x.org", views)
+    for model, model_admin in admin.site._registry.items():
+        changelist = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert client.get(changelist).status_code == 200, changelist
+        pks = [str(pk) for pk in model._default_manager.values_list("pk", flat=True)[:5]]
+        names = [name if isinstance(name, str) else name.__name__ for name in (model_admin.actions or ())]
+        for name in [*names, "delete_selected"]:
+            before = _state()
+            response = client.post(
+                changelist, {"action": name, ACTION_CHECKBOX_NAME: pks, "confirmed": "yes", "post": "yes"}
+            )
+            assert response.status_code in (200, 302, 403), (changelist, name)
+            assert _state() == before, (changelist, name)
+
+
+def test_staff_without_permissions_see_no_addresses_on_the_queue_page(make_user, author, post):
+    subscriber = Subscriber.objects.create(author=author, email="secret-reader@x.org", confirmed_at=timezone.now())
+    PostMail.objects.create(post=post, subscriber=subscriber, last_error="SMTPServerDisconnected")
+    bare = _staff(make_user, "bare@x.org", [])
+    for page in ("/admin/", "/admin/queue/"):
+        assert "secret-reader@x.org" not in bare.get(page).content.decode()
+    allowed = _staff(make_user, "mailman@x.org", ["view_postmail"])
+    assert "secret-reader@x.org" in allowed.get("/admin/queue/").content.decode()
+
+
+def test_an_administrator_cannot_make_an_owner_or_touch_one(make_user):
+    admin_user = make_user(email="admin@x.org", verified=True, role=Role.ADMINISTRATOR)
+    owner = make_user(email="owner@x.org", verified=True, role=Role.OWNER)
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/users/user/{admin_user.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in page and 'name="groups"' not in page  # Shown, not editable.
+    changelist = "/admin/users/user/"
+    client.post(changelist, {"action": "suspend", ACTION_CHECKBOX_NAME: [owner.pk]})
+    client.post(changelist, {"action": "make_contributor", ACTION_CHECKBOX_NAME: [owner.pk]})
+    owner.refresh_from_db()
+    assert owner.is_active and owner.is_superuser
