@@ -111,10 +111,11 @@ def test_make_upgrade_on_a_live_site_fails_no_request(tmp_path, smtp):
     app, env = box / "srv", site.env
     manage = f"set -a; . '{box}/etc/env'; .venv/bin/python manage.py"
     try:
+        # An Editor: no daily quota, since the load below publishes every 0.1 s.
         setup = (
             "from users.models import User; from blog.services import post_create; "
             f"u = User.objects.create_user(email='writer@example.org', password='{PASSWORD}', is_verified=True, "
-            "role='author'); "
+            "role='editor'); "
             "post_create(author=u, title='Read during the upgrade', content='Hello.', publish=True)"
         )
         subprocess.run(["sh", "-c", f'{manage} shell -c "{setup}"'], cwd=app, env=env, check=True, capture_output=True)
