@@ -9,6 +9,7 @@ from blog.models import (
     Post,
     PostMail,
     Report,
+    ReviewDigest,
     ReviewMail,
     Subscriber,
     SubscriptionConfirmation,
@@ -180,3 +181,12 @@ class ReviewMailAdmin(DeliveryAdmin):
     )
     date_hierarchy = "created_at"
     list_select_related = ("post",)
+
+
+@admin.register(ReviewDigest)
+class ReviewDigestAdmin(DeliveryAdmin):
+    list_display = ("email", "day", "state", "attempts", "sent_at", "last_error")
+    list_filter = ("day", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("email",)
+    readonly_fields = ("recipient", "email", "day", "created_at", "attempts", "sent_at", "failed_at", "last_error")
+    date_hierarchy = "day"

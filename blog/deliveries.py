@@ -1,7 +1,7 @@
 """The blog's mail kinds: reports and new posts are bulk, taken after anything a person is waiting for."""
 
 from blog import newsletter, reports, review
-from blog.models import PostMail, Report, ReviewMail, SubscriptionConfirmation
+from blog.models import PostMail, Report, ReviewDigest, ReviewMail, SubscriptionConfirmation
 from site.registry import DeliveryKind, Priority
 from site.transports import SMTP
 
@@ -48,4 +48,15 @@ REVIEW_MAIL = DeliveryKind(
     priority=Priority.TEAM,
 )
 
-KINDS = (REPORT, SUBSCRIPTION_CONFIRMATION, POST_MAIL, REVIEW_MAIL)
+REVIEW_DIGEST = DeliveryKind(
+    name="review-digest",
+    model=ReviewDigest,
+    owed=ReviewDigest.objects.owed,
+    related=("recipient",),
+    render=review.review_digest_render,
+    transport=SMTP,
+    priority=Priority.TEAM,
+    discover=review.review_digests_owe,
+)
+
+KINDS = (REPORT, SUBSCRIPTION_CONFIRMATION, POST_MAIL, REVIEW_MAIL, REVIEW_DIGEST)

@@ -22,6 +22,10 @@ from site.settings import database_from_url
 
 TARGET = "move_target"
 BATCH = 2000
+# What `migrate` writes into an empty database itself: content types and
+# permissions, and the role groups with their permissions (users.roles). The
+# site's own rows replace them, in this order (what points at a row goes first).
+MADE_BY_MIGRATE = ("auth.group_permissions", "auth.group", "auth.permission", "contenttypes.contenttype")
 
 
 class MoveError(Exception):
@@ -55,7 +59,7 @@ def _count(model: type[models.Model], using: str) -> int:
 
 def target_occupied() -> list[str]:
     """Tables of the target that already hold rows migrations did not put there."""
-    made_by_migrate = {"contenttypes.contenttype", "auth.permission"}
+    made_by_migrate = set(MADE_BY_MIGRATE)
     return [
         f"{model._meta.label_lower}: {count} rows"
         for model in moved_models()
@@ -103,9 +107,9 @@ def site_move(*, progress: Callable[[str], None]) -> list[tuple[str, int]]:
     target, models_moved = connections[TARGET], moved_models()
     copied = []
     with transaction.atomic(using=TARGET):
-        # migrate made its own content types and permissions, perhaps with
-        # other ids than the rows that point at them here: the site's own go in.
-        for label in ("auth.permission", "contenttypes.contenttype"):
+        # migrate made its own content types, permissions and role groups,
+        # perhaps with other ids than the rows that point at them here: the site's own go in.
+        for label in MADE_BY_MIGRATE:
             apps.get_model(label)._base_manager.using(TARGET).all()._raw_delete(TARGET)
         for model in models_moved:
             rows = _copy(model)

@@ -75,6 +75,7 @@ class UserAdmin(BaseUserAdmin):
         "reactivate",
         "delete_with_posts",
         *(f"make_{role.value}" for role in GROUP_ROLES),
+        "hand_ownership",
     ]
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
@@ -131,6 +132,25 @@ class UserAdmin(BaseUserAdmin):
 
     def has_suspend_permission(self, request) -> bool:
         return request.user.has_perm("users.suspend_user")
+
+    def has_ownership_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(
+        description="Hand the site's ownership to this account (you become Administrator)", permissions=["ownership"]
+    )
+    def hand_ownership(self, request, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one account to hand the site to.", messages.ERROR)
+            return
+        try:
+            owner = team.ownership_transfer(by=request.user, to=queryset.get())
+        except roles.NotAllowed:
+            self.message_user(
+                request, "Only an Owner may hand the site to another active, verified account.", messages.ERROR
+            )
+            return
+        self.message_user(request, f"{owner.email} owns the site now; you are an Administrator.", messages.SUCCESS)
 
     def has_change_role_permission(self, request) -> bool:
         return request.user.has_perm("users.change_role")

@@ -49,6 +49,23 @@ def user_role_set(*, by: User, user: User, role: Role) -> User:
     return user
 
 
+def ownership_transfer(*, by: User, to: User) -> User:
+    """
+    The Owner hands the site to another active account: it becomes the Owner
+    (the superuser), and `by` an Administrator. Raises NotAllowed unless `by`
+    is an Owner and `to` another active, verified account.
+    """
+    if roles.role_of(by) is not Role.OWNER or to.pk == by.pk or not (to.is_active and to.is_verified):
+        raise NotAllowed(f"{by} may not hand the site to {to}")
+    with transaction.atomic():
+        User.objects.filter(pk=to.pk).update(is_superuser=True, is_staff=True)
+        User.objects.filter(pk=by.pk).update(is_superuser=False, is_staff=True)
+        by.is_superuser = False
+        _role_give(by, Role.ADMINISTRATOR)
+    to.refresh_from_db()
+    return to
+
+
 def user_suspend(*, by: User, user: User) -> User:
     """
     Switch the account off (Django's is_active): it cannot log in, and

@@ -27,7 +27,7 @@ from blog.models.posts import (
     published_q,
     unique_slug,
 )
-from blog.models.review import REVIEW_MAIL_OWED_DAYS, ReviewMail
+from blog.models.review import REVIEW_MAIL_OWED_DAYS, ReviewDigest, ReviewMail
 from blog.models.tallies import DailySources, DailyViews, PostRead, VisitorKey
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "due_q",
     "published_q",
     "REVIEW_MAIL_OWED_DAYS",
+    "ReviewDigest",
     "ReviewMail",
     "unique_slug",
 ]

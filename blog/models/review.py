@@ -48,3 +48,34 @@ class ReviewMail(Delivery):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} mail to {self.email} ({self.delivery_state})"
+
+
+class ReviewDigestQuerySet(DeliveryQuerySet):
+    def owed(self) -> Self:
+        """Unsent, today's or yesterday's, to an active Editor who still wants it, at the address it was made for."""
+        return self.undelivered().filter(
+            day__gte=timezone.localdate() - timedelta(days=1),
+            recipient__is_active=True,
+            recipient__review_mail="daily",
+            email=models.F("recipient__email"),
+        )
+
+
+class ReviewDigest(Delivery):
+    """The day's one mail to an Editor who asked for a daily list of what waits for review."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_digests")
+    day = models.DateField()
+    email = models.EmailField(help_text="The address the mail goes to.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReviewDigestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="blog_reviewdigest_recipient_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"review digest to {self.email} for {self.day} ({self.delivery_state})"

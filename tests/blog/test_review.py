@@ -3,11 +3,13 @@
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from blog import services
 from blog.deliveries import REVIEW_MAIL
-from blog.models import Post, ReviewMail
+from blog.models import Post, ReviewDigest, ReviewMail
 from site.outbox import delivery_send
+from site.tasks import deliveries_reconcile_task
 from users.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,24 @@ def test_review_mail_to_an_address_changed_since_is_not_sent(contributor, editor
     owed = ReviewMail.objects.get(post=post, recipient=editors[0])
     type(editors[0]).objects.filter(pk=editors[0].pk).update(email="moved@x.org")
     assert delivery_send(kind=REVIEW_MAIL, pk=owed.pk).outcome.value == "skipped"
+
+
+def test_an_editor_who_asked_for_a_daily_list_gets_one_a_day_when_something_waits(
+    contributor, make_user, settings, monkeypatch
+):
+    settings.REPORT_HOUR, settings.REPORT_MINUTE = 7, 0
+    daily = make_user(email="daily@x.org", verified=True, role=Role.EDITOR, review_mail="daily")
+    morning = timezone.localtime().replace(hour=6, minute=59)
+    monkeypatch.setattr(timezone, "now", lambda: morning)
+    deliveries_reconcile_task.call_local()
+    assert not ReviewDigest.objects.exists()  # Nothing waits yet.
+    services.post_write(author=contributor, title="Waiting one", content="x", submit=True)
+    assert not any(m.to == ["daily@x.org"] for m in mail.outbox)  # Not mailed one by one.
+    deliveries_reconcile_task.call_local()
+    assert not ReviewDigest.objects.exists()  # Before REPORT_TIME.
+    monkeypatch.setattr(timezone, "now", lambda: morning.replace(hour=7, minute=1))
+    deliveries_reconcile_task.call_local()
+    deliveries_reconcile_task.call_local()
+    [digest] = [m for m in mail.outbox if m.to == ["daily@x.org"]]
+    assert digest.subject.startswith("1 post waiting for review") and "Waiting one" in digest.body
+    assert ReviewDigest.objects.get().recipient == daily

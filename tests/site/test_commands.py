@@ -3,6 +3,7 @@ import os
 import sqlite3
 import stat
 import subprocess
+import threading
 from datetime import datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -10,10 +11,13 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, connections
 from django.utils import timezone
+from huey.contrib.djhuey.management.commands import run_huey as huey_command
 
 from blog.models import PostRead
 from site.backups import STAMP, backups_prune
+from site.management.commands.run_huey import Command as RunHuey
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +206,24 @@ def test_on_postgresql_without_pg_dump_the_backup_says_what_to_install(tmp_path)
     with mock.patch("site.backups.shutil.which", return_value=None), pytest.raises(CommandError, match="pg_dump"):
         _backup(str(tmp_path / "backup"))
     assert not (tmp_path / "backup").exists()
+
+
+@pytest.mark.sqlite_only
+def test_the_consumers_threads_map_less_of_the_database_than_the_web(monkeypatch, settings):
+    """A consumer thread's new connection opens with the consumer's mmap size; the web's keeps its own."""
+    seen = {}
+
+    def consumer_thread_connects(self, *args, **options):
+        thread = threading.Thread(
+            target=lambda: seen.update(init=connections["default"].settings_dict["OPTIONS"]["init_command"])
+        )
+        thread.start()
+        thread.join()
+
+    options = connection.settings_dict["OPTIONS"]
+    monkeypatch.setitem(options, "init_command", options["init_command"])  # Restored after the test.
+    monkeypatch.setattr(huey_command.Command, "handle", consumer_thread_connects)
+    assert f"mmap_size={settings.SQLITE_MMAP_BYTES};" in options["init_command"]
+    RunHuey().handle()
+    assert f"mmap_size={settings.CONSUMER_SQLITE_MMAP_BYTES};" in seen["init"]
+    assert settings.CONSUMER_SQLITE_MMAP_BYTES < settings.SQLITE_MMAP_BYTES

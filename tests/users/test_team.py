@@ -161,3 +161,14 @@ def test_no_forged_token_opens_an_invitation(client, editor, token):
     response = client.get(f"/accounts/invitations/{quote(token, safe='')}/")
     assert response.status_code in (404, 410)
     assert User.objects.count() == 1
+
+
+def test_the_owner_hands_the_site_over_and_becomes_an_administrator(make_user):
+    owner = make_user(email="owner@example.org", verified=True, role=Role.OWNER)
+    heir = make_user(email="heir@example.org", verified=True, role=Role.EDITOR)
+    admin = make_user(email="admin@example.org", verified=True, role=Role.ADMINISTRATOR)
+    with pytest.raises(team.NotAllowed):
+        team.ownership_transfer(by=admin, to=heir)  # Only an Owner gives ownership away.
+    team.ownership_transfer(by=owner, to=heir)
+    owner, heir = User.objects.get(pk=owner.pk), User.objects.get(pk=heir.pk)
+    assert role_of(heir) is Role.OWNER and role_of(owner) is Role.ADMINISTRATOR and owner.is_staff
