@@ -7,8 +7,10 @@ from typing import Self
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists
 from django.utils import timezone
 
+from blog.models.posts import Post
 from site.delivery import Delivery, DeliveryQuerySet
 
 # How long a review mail is still worth sending.
@@ -52,8 +54,12 @@ class ReviewMail(Delivery):
 
 class ReviewDigestQuerySet(DeliveryQuerySet):
     def owed(self) -> Self:
-        """Unsent, today's or yesterday's, to an active Editor who still wants it, at the address it was made for."""
+        """
+        Unsent, today's or yesterday's, to an active Editor who still wants it,
+        at the address it was made for, while anything still waits for review.
+        """
         return self.undelivered().filter(
+            Exists(Post.objects.submitted()),
             day__gte=timezone.localdate() - timedelta(days=1),
             recipient__is_active=True,
             recipient__review_mail="daily",
