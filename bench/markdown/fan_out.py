@@ -1,6 +1,6 @@
 """Section 8: a new post to 10,000 subscribers, and account mail while it goes out."""
 
-from bench.markdown.common import row
+from bench.markdown.common import rerun, row
 
 
 def _account_mail_lines(fan):
@@ -48,6 +48,7 @@ def fan_out_lines(fan):
     return [
         "## 8. A new post to 10,000 subscribers",
         "",
+        *rerun(fan),
         f"One author with {free['subscribers']:,} confirmed subscribers publishes a post; the consumer (4 threads) "
         "fans it out in batches of 500 owed rows and queues a send task per 50, each sending its mails over one "
         "connection to the loopback SMTP server. "
@@ -78,7 +79,8 @@ def fan_out_lines(fan):
         "one UPDATE recording each outcome), so the database cost is flat in the list's size.",
         "",
         "The limit paces hand-offs to SMTP 10% wider than asked (a shared next-send time in one database row), so "
-        "the busiest second stays under 50 even when a slow first connection bunches two mails together. After the "
+        "the busiest second stays within the limit even when a slow first connection bunches two mails together. "
+        "After the "
         "SIGKILL, the queue file still held every send task that had not started; the tasks the dead consumer had "
         "taken were gone, and its claims were freed by the reconciler when the new consumer started (same host, "
         "dead pid), which queued those mails again. A duplicate can only be a mail the server had accepted when "
