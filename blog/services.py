@@ -148,6 +148,7 @@ def post_create(
         published_at=max(publish_at or timezone.now(), timezone.now()) if publish else None,
     )
     _quota_check(author, new=True, publish=publish, draft=post)
+    post.prepare()  # Rendering is CPU work: before the transaction, never inside it.
     with transaction.atomic():
         post.save()
         post_tags_set(post=post, names=list(tags))
@@ -200,6 +201,7 @@ def post_update(
     post.title = title
     post.content = content
     _quota_check(post.author, draft=post)
+    post.prepare()  # Rendering is CPU work: before the transaction, never inside it.
     if planned_slug is not None and not post.is_published:
         post.planned_slug = planned_slug
     if publish_at is not None and not post.is_published and post.published_at is not None:

@@ -1,8 +1,11 @@
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from blog import services
 from blog.models import DailySources, DailyViews, Post
+from blog.models import posts as post_models
+from users.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +35,21 @@ def test_publishing_is_refused_before_anything_is_written(user):
     with pytest.raises(services.NotVerified):
         services.post_create(author=user, title="t", content="c", publish=True)
     assert not Post.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posts_are_rendered_before_any_write_transaction_never_inside_one(make_user, monkeypatch):
+    """Rendering is CPU work: inside a transaction it would hold SQLite's one write lock for its whole length."""
+    writer = make_user(email="w@x.org", verified=True)
+    editor = make_user(email="e@x.org", verified=True, role=Role.EDITOR)
+    seen = []
+    real = post_models.render
+    monkeypatch.setattr(post_models, "render", lambda text: seen.append(connection.in_atomic_block) or real(text))
+    post = services.post_create(author=writer, title="t", content="First *version*.", tags=["a"], publish=True)
+    services.post_update(by=writer, post=post, title="t", content="Second *version*.", tags=["b"])
+    services.post_unpublish(by=writer, post=post)
+    services.post_publish(by=editor, post=post)
+    draft = services.post_write(author=writer, title="d", content="Draft.", submit=True).post
+    services.post_review_return(by=editor, post=draft, note="More.")
+    assert seen == [False, False, False]  # Created, edited, the draft: each rendered once, outside.
+    assert "Second <em>version</em>" in Post.objects.get(pk=post.pk).content_html
