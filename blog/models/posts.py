@@ -182,16 +182,6 @@ class Post(models.Model):
             post._rendered_from = post.content  # What is stored was rendered from what is stored.
         return post
 
-    def prepare(self) -> None:
-        """
-        Clean the text and render it, if it changed since it was last rendered.
-        Services call it before their transaction: rendering is CPU work, and
-        save() inside a transaction then finds nothing left to do.
-        """
-        self.title, self.content = xml_chars_only(self.title), xml_chars_only(self.content)
-        if getattr(self, "_rendered_from", None) != self.content:
-            self.render()
-
     def save(self, *args, **kwargs) -> None:
         self.prepare()
         if kwargs.get("update_fields") is not None and "content" in kwargs["update_fields"]:
@@ -220,6 +210,16 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post-detail", kwargs={"slug": self.slug})
+
+    def prepare(self) -> None:
+        """
+        Clean the text and render it, if it changed since it was last rendered.
+        Services call it before their transaction: rendering is CPU work, and
+        save() inside a transaction then finds nothing left to do.
+        """
+        self.title, self.content = xml_chars_only(self.title), xml_chars_only(self.content)
+        if getattr(self, "_rendered_from", None) != self.content:
+            self.render()
 
     def render(self) -> None:
         rendered = render(self.content)
