@@ -175,13 +175,6 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[object], **kwargs) -> Self:
-        post = super().from_db(db, field_names, values, **kwargs)
-        if "content" in post.__dict__:
-            post._rendered_from = post.content  # What is stored was rendered from what is stored.
-        return post
-
     def save(self, *args, **kwargs) -> None:
         self.prepare()
         if kwargs.get("update_fields") is not None and "content" in kwargs["update_fields"]:
@@ -210,6 +203,13 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post-detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[object], **kwargs) -> Self:
+        post = super().from_db(db, field_names, values, **kwargs)
+        if "content" in post.__dict__:
+            post._rendered_from = post.content  # What is stored was rendered from what is stored.
+        return post
 
     def prepare(self) -> None:
         """
