@@ -79,3 +79,22 @@ def test_a_bad_database_url_is_a_clear_error_that_never_shows_the_password(url, 
     result = _manage("check", DJANGO_DEBUG="1", DATABASE_URL=url)
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr and said in result.stderr
     assert "secret-pw" not in result.stderr
+
+
+def test_hsts_covers_only_this_host_unless_the_owner_opts_in():
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
+    )
+    production = {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "k" * 20 + "Zq8#p2!Lm@9vR$tX7&wYb4^nC1*sD6eF",
+        "SITE_URL": "https://blog.example.com",
+        "DJANGO_ALLOWED_HOSTS": "blog.example.com",
+    }
+    default = _manage("shell", "--no-imports", "-c", show, **production)
+    assert default.stdout.split() == ["31536000", "False", "False"], default.stderr
+    opted = _manage(
+        "shell", "--no-imports", "-c", show, DJANGO_HSTS_INCLUDE_SUBDOMAINS="1", DJANGO_HSTS_PRELOAD="1", **production
+    )
+    assert opted.stdout.split() == ["31536000", "True", "True"], opted.stderr
