@@ -41,6 +41,34 @@ def request_size_limit(get_response: Callable[[HttpRequest], HttpResponse]) -> C
     return middleware
 
 
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    if NUL in request.path or NUL in request.META.get("QUERY_STRING", ""):
+        return True
+    fields = [(name, [value]) for name, value in request.COOKIES.items()] + list(request.GET.lists())
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        fields += request.POST.lists()
+    return any(NUL in name or any(NUL in str(value) for value in values) for name, values in fields)
+
+
+def refuse_nul(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """
+    A NUL byte anywhere in a request (path, query string, cookies, form fields)
+    gets a 400 before anything reads it: no page needs one, and PostgreSQL
+    refuses it in any text value (a session cookie, an admin search) with an error.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if _carries_nul(request):
+            return render(request, "400.html", status=400)
+        return get_response(request)
+
+    return middleware
+
+
 def security_headers(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
     def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)

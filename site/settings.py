@@ -180,6 +180,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "site.middleware.security_headers",
     "site.middleware.request_size_limit",
+    "site.middleware.refuse_nul",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
