@@ -26,7 +26,8 @@ def _send(client, place, text, page):
         return client.get(f"{page}?{quote(text, safe='')}=1")
     if place in ("cookie", "session cookie"):
         # A Cookie header carries Latin-1 only: what a browser could send.
-        client.cookies["theme" if place == "cookie" else "sessionid"] = text.encode("latin-1", "ignore").decode("latin-1")
+        latin = text.encode("latin-1", "ignore").decode("latin-1")
+        client.cookies["theme" if place == "cookie" else "sessionid"] = latin
         return client.get(page)
     if place == "form field":
         return client.post(page, {"username": text, "password": "x", "title": text, "content": text})

@@ -159,7 +159,7 @@ def test_the_invitation_mail_is_account_mail(editor, huey_queue, django_capture_
 def test_no_forged_token_opens_an_invitation(client, editor, token):
     _invite(editor)
     response = client.get(f"/accounts/invitations/{quote(token, safe='')}/")
-    assert response.status_code in (404, 410)
+    assert response.status_code in (404, 410) or ("\x00" in token and response.status_code == 400)
     assert User.objects.count() == 1
 
 
