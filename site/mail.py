@@ -8,7 +8,7 @@ import smtplib
 from typing import cast
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.template import Context, Engine, engines
 from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
@@ -46,6 +46,8 @@ def smtp_error_is_permanent(exc: BaseException) -> bool:
     Only rejections that are about the mail itself count: a refused sender or
     failed login is our configuration, and fixing it should let the mail go.
     """
+    if isinstance(exc, BadHeaderError):
+        return True  # A header the message can never carry: no retry will build it.
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         return bool(codes) and all(500 <= code < 600 for code in codes)

@@ -106,12 +106,12 @@ def _claim(kind: DeliveryKind, ids: Sequence[int]) -> list[int]:
     return claimed
 
 
-def _failed(kind: DeliveryKind, row: Delivery, exc: Exception) -> SendResult:
+def _failed(kind: DeliveryKind, row: Delivery, exc: Exception, *, permanent: bool = False) -> SendResult:
     rows, pk, attempts = kind.model._default_manager, row.pk, row.attempts
     label = f"{kind} {pk}"
     error = f"{type(exc).__name__}: {exc}"[:2000]
     release = {"claimed_until": None, "claimed_by": "", "last_error": error}
-    if kind.transport.is_permanent(exc):
+    if permanent or kind.transport.is_permanent(exc):
         rows.filter(pk=pk).update(failed_at=timezone.now(), **release)
         logger.warning("%s: rejected for good on attempt %d: %s", label, attempts, error)
         return SendResult(Outcome.FAILED)
@@ -142,6 +142,13 @@ def deliveries_send(*, kind: DeliveryKind, ids: Sequence[int]) -> dict[int, Send
         for row in rows:
             try:
                 message = kind.render(row)
+            except ValueError as exc:  # A row that can never be rendered (BadHeaderError is one): final.
+                results[row.pk] = _failed(kind, row, exc, permanent=True)
+                continue
+            except Exception as exc:  # A lost database, say: the row stays owed.
+                results[row.pk] = _failed(kind, row, exc)
+                continue
+            try:
                 # Rendered first, so the turn is spent on sending alone. Waiting
                 # is part of this one attempt: being held back never costs a retry.
                 send_turn_wait(kind.rate_bucket)

@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from django.core.exceptions import ValidationError
+
 
 def single_line(value: str) -> str:
     """
@@ -12,6 +14,12 @@ def single_line(value: str) -> str:
     """
     kept = "".join(char for char in value if unicodedata.category(char) not in {"Cc", "Cf"} or char.isspace())
     return " ".join(xml_chars_only(kept).split())
+
+
+def single_line_validate(value: str) -> None:
+    """Refuse what single_line would change (a line break, a control character): for input our forms do not clean."""
+    if single_line(value) != value:
+        raise ValidationError("Use one line of visible text: no line breaks or control characters.", code="single_line")
 
 
 # What XML 1.0 (feeds, sitemaps) can carry: no C0 controls but tab and line

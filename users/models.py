@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from site.addresses import email_normalize
 from site.delivery import Delivery, DeliveryQuerySet
+from site.text import single_line_validate
 from users.roles import GROUP_ROLES, Role, role_of
 
 BIO_MAX_LENGTH = 500
@@ -83,7 +84,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         OFF = "off", "Off"
 
     email = models.EmailField("email address", max_length=254, unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
+    # One line: it goes into mail headers (a subject, a List-Id), where a line break cannot be.
+    display_name = models.CharField(max_length=80, blank=True, validators=[single_line_validate])
     bio = models.TextField(
         max_length=BIO_MAX_LENGTH, blank=True, default="", db_default="", help_text="Shown on your author page."
     )

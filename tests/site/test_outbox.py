@@ -12,6 +12,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from blog.deliveries import POST_MAIL
+from blog.models import PostMail, Subscriber
 from site import claims, outbox
 from site.claims import CLAIM_LEASE, claims_release_dead, consumer_identity, pid_space, process_started
 from site.models import Consumer
@@ -262,3 +264,38 @@ def test_no_limit_means_no_waiting(settings, monkeypatch):
     settings.EMAIL_MAX_PER_SECOND = 0
     monkeypatch.setattr(outbox.time, "sleep", mock.Mock(side_effect=AssertionError("slept")))
     assert outbox.send_turn_wait() == 0.0
+
+
+def test_a_mail_that_can_never_be_built_fails_for_good_and_is_not_retried(make_user, make_post, huey_inline):
+    # A display name with a line break (stored before the admin refused them) ends up in List-Id.
+    author = make_user(email="nl@x.org", verified=True)
+    type(author).objects.filter(pk=author.pk).update(display_name="Ann\nBcc: everyone@example.org")
+    subscriber = Subscriber.objects.create(author=author, email="reader@x.org", confirmed_at=timezone.now())
+    post_mail = PostMail.objects.create(post=make_post(author=author), subscriber=subscriber)
+    assert delivery_send(kind=POST_MAIL, pk=post_mail.pk) == SendResult(Outcome.FAILED)
+    post_mail.refresh_from_db()
+    assert post_mail.failed_at is not None and "BadHeaderError" in post_mail.last_error
+    assert not PostMail.objects.owed().filter(pk=post_mail.pk).exists()  # Never tried again...
+    assert huey_inline.scheduled() == []  # ...by a retry either.
+
+
+def test_the_admin_refuses_a_display_name_with_a_line_break(admin_client, make_user):
+    user = make_user(email="x@x.org", verified=True)
+    page = admin_client.get(f"/admin/users/user/{user.pk}/change/")
+    assert page.status_code == 200
+    form = {
+        "email": "x@x.org",
+        "display_name": "Ann\r\nBcc: everyone@example.org",
+        "is_verified": "on",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "initial-date_joined_0": "2026-01-01",
+        "initial-date_joined_1": "00:00:00",
+        "review_mail": "each",
+        "report_frequency": "daily",
+    }
+    response = admin_client.post(f"/admin/users/user/{user.pk}/change/", form)
+    assert response.status_code == 200 and "one line of visible text" in response.content.decode()
+    user.refresh_from_db()
+    assert user.display_name == ""
