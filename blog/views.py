@@ -19,12 +19,16 @@ from blog.export import posts_zip
 from blog.forms import PostForm, SubscribeForm
 from blog.models import DailySources, DailyViews, Post, Report, Subscriber, Tag, authors, published_q
 from blog.rendering import render as markdown_render
+from site.http import too_many_requests
 from site.storage import is_write_failure, write_failure_log
+from site.throttles import Limit, Throttled, throttle_hit
 from users import roles
 
 CHART_DAYS = 30
 TOP_POSTS = 5
 TOP_SOURCES = 10
+# Rendering costs CPU: a writer previews a few times a minute at most, a script would not stop.
+PREVIEW_PER_ACCOUNT = Limit("preview:user", 60, 600)
 VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
 
 
@@ -121,6 +125,13 @@ def _quota_answer(request: HttpRequest, form: PostForm, reached: Exception, post
 
 
 def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> HttpResponse:
+    try:
+        throttle_hit((PREVIEW_PER_ACCOUNT, request.user.pk))
+    except Throttled as throttled:
+        context = {"post": post}
+        return too_many_requests(
+            request, throttled, "Too many previews.", template="blog/post_form.html", context=context, form=form
+        )
     # Rendered exactly as saving would; the page shows it just below the form's buttons.
     preview = {**form.cleaned_data, "html": markdown_render(form.cleaned_data["content"]).html}
     return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": preview})

@@ -4,7 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from blog import views
 from blog.models import DailyViews, Post
+from site.throttles import Limit
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +136,15 @@ def test_no_part_of_an_email_address_is_shown_publicly(client, make_user, make_p
         page = client.get(path).content.decode()
         assert "secret.local.part" not in page and "secret" not in page.lower(), path
         assert f"Author {writer.pk}" in page, path
+
+
+def test_previews_are_throttled_and_the_text_comes_back(author_client, monkeypatch):
+    monkeypatch.setattr(views, "PREVIEW_PER_ACCOUNT", Limit("preview:user", 2, 600))
+    form = {"title": "Drafting", "content": "Every *word* kept.", "preview": "1"}
+    for _ in range(2):
+        assert author_client.post("/write/", form).status_code == 200
+    response = author_client.post("/write/", form)
+    page = response.content.decode()
+    assert response.status_code == 429 and "Too many previews" in page and "Every *word* kept." in page
+    assert response["Retry-After"]
+    assert not Post.objects.exists()
