@@ -9,7 +9,7 @@ import site
 # before gunicorn imports site.wsgi.
 site.__path__ = [str(Path(__file__).resolve().parent)]
 
-from site.settings import ACCESS_LOG, BEHIND_PROXY  # noqa: E402 (needs the __path__ above)
+from site.settings import ACCESS_LOG, BEHIND_PROXY, DATA_DIR  # noqa: E402 (needs the __path__ above)
 
 wsgi_app = "site.wsgi:application"
 # gunicorn would trust X-Forwarded-Proto (and friends) from loopback by
@@ -35,6 +35,10 @@ graceful_timeout = 30
 accesslog = "-" if ACCESS_LOG else None
 errorlog = "-"
 chdir = str(Path(__file__).resolve().parent.parent)
+# gunicorn's control socket (for gunicornc) defaults to one path per user:
+# a second site on the box would take over the first one's. Each site's is
+# beside its data, private to the site's user like the rest of DATA_DIR.
+control_socket = str(DATA_DIR / "gunicorn.ctl")
 
 
 def post_fork(server, worker) -> None:

@@ -157,3 +157,12 @@ def test_by_default_no_log_pairs_a_reader_with_what_they_read(make_live_site):
     assert Client(site.url).get(f"/posts/{slug}/")[0] == 200
     web = site.log("web")
     assert f"/posts/{slug}/" not in web and "Firefox" not in web
+
+
+def test_two_sites_on_one_box_each_keep_their_own_gunicorn_control_socket(make_live_site):
+    first = make_live_site(consumer=False)
+    second = make_live_site(consumer=False)
+    for site in (first, second):
+        control = site.data_dir / "gunicorn.ctl"
+        assert control.is_socket(), site.log("web")
+        assert control.stat().st_mode & 0o077 == 0  # The site's user's alone, like the rest of DATA_DIR.
