@@ -320,8 +320,8 @@ def subscriber_add(*, author: User, email: str) -> None:
         deliveries_queue_on_commit(kind=SUBSCRIPTION_CONFIRMATION, ids=[confirmation.pk])
 
 
-def subscriber_confirm(*, token: str) -> Subscriber:
-    """Follow a confirmation link: from now on, the author's new posts go to the reader. Idempotent."""
+def subscriber_to_confirm(*, token: str) -> Subscriber:
+    """The subscriber a confirmation link is for (nothing written), or SubscriptionLinkInvalid."""
     try:
         confirmation_id = confirmation_token_read(token, max_age=timedelta(days=SUBSCRIPTION_CONFIRM_DAYS))
     except TokenInvalid as exc:
@@ -329,9 +329,14 @@ def subscriber_confirm(*, token: str) -> Subscriber:
     found = SubscriptionConfirmation.objects.select_related("subscriber__author").filter(pk=confirmation_id)
     if (confirmation := found.first()) is None:
         raise SubscriptionLinkInvalid
-    subscriber = confirmation.subscriber
-    if subscriber.unsubscribed_at is not None:
+    if confirmation.subscriber.unsubscribed_at is not None:
         raise SubscriptionLinkInvalid  # Left since: only a new request subscribes again.
+    return confirmation.subscriber
+
+
+def subscriber_confirm(*, token: str) -> Subscriber:
+    """Follow a confirmation link: from now on, the author's new posts go to the reader. Idempotent."""
+    subscriber = subscriber_to_confirm(token=token)
     Subscriber.objects.filter(pk=subscriber.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
     subscriber.refresh_from_db(fields=["confirmed_at"])
     return subscriber

@@ -12,6 +12,7 @@ from blog import services
 from blog.forms import SubscribeForm
 from blog.models import Subscriber, authors
 from site import unsubscribe
+from site.addresses import mailbox_key
 from site.http import client_key, too_many_requests
 from site.throttles import Limit, Throttled, throttle_hit
 from site.unsubscribe import OneClick, one_click_view
@@ -31,7 +32,7 @@ def subscriber_create(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "blog/subscriber_form.html", context, status=400)
     email = form.cleaned_data["email"]
     try:
-        throttle_hit((SUBSCRIBE_PER_IP, client_key(request)), (SUBSCRIBE_PER_EMAIL, email))
+        throttle_hit((SUBSCRIBE_PER_IP, client_key(request)), (SUBSCRIBE_PER_EMAIL, mailbox_key(email)))
     except Throttled as throttled:
         return too_many_requests(
             request,
@@ -52,9 +53,11 @@ def subscriber_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscriber_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks (mail scanners follow links), POST confirms."""
-    if request.method != "POST":
-        return render(request, "blog/subscriber_confirm.html", {"state": "ask"})
     try:
+        if request.method != "POST":
+            # The mail names nobody (an address anyone typed gets it); this page says whose posts.
+            subscriber = services.subscriber_to_confirm(token=token)
+            return render(request, "blog/subscriber_confirm.html", {"state": "ask", "author": subscriber.author})
         subscriber = services.subscriber_confirm(token=token)
     except services.SubscriptionLinkInvalid:
         return render(request, "blog/subscriber_confirm.html", {"state": "invalid"}, status=400)

@@ -31,6 +31,28 @@ def email_normalize(email: str | None) -> str:
     return f"{local}@{domain}"
 
 
+# Providers known to deliver "a.b.c@" to "abc@": dots in the local part say nothing.
+DOTS_IGNORED = frozenset({"gmail.com", "googlemail.com"})
+# Domains that are one mailbox provider under two names.
+SAME_PROVIDER = {"googlemail.com": "gmail.com"}
+
+
+def mailbox_key(email: str) -> str:
+    """
+    The mailbox an address reaches, for counting what is sent to it: its
+    normal form (email_normalize) without a "+tag", and without dots where
+    the provider ignores them. "A.nn+x@Gmail.com" and "ann@gmail.com" are one
+    mailbox, so a per-address limit holds for both together.
+    """
+    local, at, domain = email_normalize(email).rpartition("@")
+    if not at:
+        return local + at + domain
+    local = local.split("+", 1)[0] or local
+    if domain in DOTS_IGNORED:
+        local = local.replace(".", "") or local
+    return f"{local}@{SAME_PROVIDER.get(domain, domain)}"
+
+
 def email_unmailable_reason(email: str) -> str | None:
     """Why mail could not reach a (normalised) address a form accepted, or None."""
     local, _, domain = email.rpartition("@")

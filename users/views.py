@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from site import unsubscribe
-from site.addresses import email_normalize
+from site.addresses import email_normalize, mailbox_key
 from site.http import client_key, throttled_answer, too_many_requests
 from site.unsubscribe import OneClick, one_click_view
 from users import roles, services, throttles
@@ -41,7 +41,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            throttles.throttle_hit((throttles.SIGNUP_PER_IP, client_key(request)), (throttles.SIGNUP_PER_EMAIL, email))
+            throttles.throttle_hit(
+                (throttles.SIGNUP_PER_IP, client_key(request)), (throttles.SIGNUP_PER_EMAIL, mailbox_key(email))
+            )
         except throttles.Throttled as throttled:
             return too_many_requests(
                 request, throttled, "Too many sign-ups from here.", template="users/user_signup.html", form=form
@@ -141,7 +143,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         email = email_normalize(form.cleaned_data["email"])
         try:
             throttles.throttle_hit(
-                (throttles.RESET_PER_IP, client_key(self.request)), (throttles.RESET_PER_EMAIL, email)
+                (throttles.RESET_PER_IP, client_key(self.request)), (throttles.RESET_PER_EMAIL, mailbox_key(email))
             )
         except throttles.Throttled as throttled:
             context = self.get_context_data(form=form)
