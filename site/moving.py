@@ -16,7 +16,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.color import no_style
-from django.db import connections, models, transaction
+from django.db import DatabaseError, connections, models, transaction
 
 from site.settings import database_from_url
 
@@ -87,11 +87,32 @@ def _copy(model: type[models.Model]) -> int:
         for row in _rows(model):
             batch.append(row)
             if len(batch) == BATCH:
-                cursor.executemany(sql, batch)
+                _insert(model, cursor, sql, batch)
                 copied, batch = copied + len(batch), []
         if batch:
-            cursor.executemany(sql, batch)
+            _insert(model, cursor, sql, batch)
     return copied + len(batch)
+
+
+def _insert(model: type[models.Model], cursor: Any, sql: str, batch: list[list[Any]]) -> None:  # noqa: ANN401
+    """A batch at once; if the target refuses it, find the row and say which, with the target's reason."""
+    try:
+        with transaction.atomic(using=TARGET):  # A savepoint: the move's transaction goes on after a refusal.
+            cursor.executemany(sql, batch)
+        return
+    except DatabaseError:
+        pass
+    key = [field.attname for field in model._meta.concrete_fields].index(model._meta.pk.attname)
+    for row in batch:
+        try:
+            with transaction.atomic(using=TARGET):
+                cursor.execute(sql, row)
+        except DatabaseError as exc:
+            reason = " ".join(str(exc).split())
+            raise MoveError(
+                f"{model._meta.db_table}, the row with {model._meta.pk.attname} {row[key]}: {reason}"
+            ) from exc
+    raise MoveError(f"{model._meta.db_table}: PostgreSQL refused a batch of {len(batch)} rows but took each alone")
 
 
 def site_move(*, progress: Callable[[str], None]) -> list[tuple[str, int]]:

@@ -78,3 +78,19 @@ def test_a_sqlite_site_moves_to_postgresql_and_sends_what_it_owed_once(tmp_path,
     time.sleep(3)
     sent = collections.Counter(str(m["To"]) for m in smtp.inbox.messages)  # The demo authors' reports too.
     assert (sent["late@example.org"], sent["after@example.org"]) == (1, 1)
+
+
+def test_a_row_postgresql_refuses_is_named_and_nothing_moves(tmp_path, smtp, static_root):
+    old = LiveSite(tmp_path / "box", smtp.port, static_root, {}, database_url="")
+    old.migrate()
+    old.manage("seed_demo")
+    [(post_id,)] = old.db("select id from blog_post order by id limit 1")
+    old.db("update blog_post set content = 'before' || char(0) || 'after' where id = ?", (post_id,))
+    url = database_fresh(os.environ["DATABASE_URL"])
+    old.env["MOVE_TO_DATABASE_URL"] = url  # From the environment: no password on a command line.
+    failed = old.manage("move_to_postgres", check=False)
+    assert failed.returncode != 0
+    assert f"blog_post, the row with id {post_id}" in failed.stderr and "Nothing was moved" in failed.stderr
+    assert "0x00" in failed.stderr or "NUL" in failed.stderr  # PostgreSQL's own reason.
+    new = LiveSite(tmp_path / "box", smtp.port, static_root, {}, database_url=url)
+    assert new.db("select count(*) from blog_post") == [(0,)]

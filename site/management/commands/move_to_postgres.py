@@ -3,9 +3,10 @@ Move a site from its SQLite file to an empty PostgreSQL database, for a site
 outgrowing one box (README, "Past one box").
 
     systemctl stop quick_publisher-web quick_publisher-consumer
-    python manage.py move_to_postgres postgres://blog:PASSWORD@db.internal/blog --dry-run
-    python manage.py move_to_postgres postgres://blog:PASSWORD@db.internal/blog
-    # then DATABASE_URL=... in /etc/quick_publisher/env, and start both services
+    # MOVE_TO_DATABASE_URL=postgres://blog:PASSWORD@db.internal/blog in /etc/quick_publisher/env
+    python manage.py move_to_postgres --dry-run
+    python manage.py move_to_postgres
+    # then rename it DATABASE_URL in /etc/quick_publisher/env, and start both services
 
 Run it with the site's usual environment (DATA_DIR pointing at the SQLite
 file, DATABASE_URL unset). It migrates the target, refuses one that holds
@@ -29,12 +30,21 @@ class Command(BaseCommand):
     help = "Copy this site's SQLite database into an empty PostgreSQL database (DATABASE_URL form)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("url", help="postgres://user:password@host:port/name of the new, empty database.")
+        parser.add_argument(
+            "url",
+            nargs="?",
+            default=os.environ.get("MOVE_TO_DATABASE_URL", ""),
+            help="postgres://user@host:port/name of the new, empty database. Default: MOVE_TO_DATABASE_URL from "
+            "the environment, so no password appears on a command line (or give none and let libpq read its "
+            "password file, ~/.pgpass or PGPASSFILE).",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Check the target and list what would move; write nothing."
         )
 
     def handle(self, *args, url, dry_run=False, **options) -> None:
+        if not url:
+            raise CommandError("Name the new database: MOVE_TO_DATABASE_URL=postgres://... in the environment.")
         try:
             target_connect(url)
             if dry_run:
