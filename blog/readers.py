@@ -18,6 +18,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import crawleruseragents
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -85,8 +86,15 @@ def read_counts(request: HttpRequest, post: Post) -> bool:
 
 
 def read_source(request: HttpRequest) -> str:
-    """Where the reader came from: utm_source, else the host of a link on another site; "" for none."""
-    source = request.GET.get("utm_source", "")
+    """
+    Where the reader came from: the host of a link on another site (the
+    Referer), or a utm_source the site expects (settings.READ_SOURCES); ""
+    for none. Any other utm_source is text anyone could put in an author's
+    dashboard and report mail (referral spam), so it does not count.
+    """
+    source = request.GET.get("utm_source", "").strip().lower()
+    if source not in settings.READ_SOURCES:
+        source = ""
     if not source:
         host = (urlsplit(request.headers.get("Referer", "")).hostname or "").lower()
         if host and host != request.get_host().split(":")[0].lower():

@@ -97,6 +97,15 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 SITE_NAME = " ".join(os.environ.get("SITE_NAME", "quick_publisher").split())[:100] or "quick_publisher"
 SITE_DESCRIPTION = " ".join(os.environ.get("SITE_DESCRIPTION", "Writing from a small, self-hosted blog.").split())[:300]
 
+# The utm_source values counted as where readers came from (the dashboard,
+# the report mail); any other is text a stranger chose, so only the Referer's
+# host counts then.
+READ_SOURCES = frozenset(
+    env_list(
+        "READ_SOURCES", "newsletter,mail,rss,feed,mastodon,fediverse,bluesky,twitter,x,facebook,linkedin,reddit,hn"
+    )
+)
+
 # Who may make an account: "open" (anyone signs up and verifies, as a
 # Contributor whose posts an Editor publishes), "invite" (only through an
 # invitation) or "closed". The first value of the site settings an

@@ -173,3 +173,17 @@ def test_visitor_ids_depend_on_the_days_key(rf, post):
     readers._keys.clear()
     VisitorKey.objects.all().delete()  # The key is gone: the same person gets an unrelated id.
     assert readers.visitor_id(request, today) != first
+
+
+@pytest.mark.parametrize("spam", ["cheap-pills.example", "Visit our casino", "rss-but-not-quite", "x" * 90])
+def test_a_utm_source_nobody_expects_is_not_written_into_dashboards(client, post, spam):
+    client.get(post.get_absolute_url(), {"utm_source": spam}, REMOTE_ADDR="198.51.100.9", HTTP_USER_AGENT=BROWSER)
+    client.get(
+        post.get_absolute_url(),
+        {"utm_source": spam},
+        REMOTE_ADDR="198.51.100.10",
+        HTTP_USER_AGENT=BROWSER,
+        HTTP_REFERER="https://forum.example/thread",
+    )
+    assert dict(DailySources.objects.values_list("source", "reads")) == {"forum.example": 1}
+    assert _total(post) == 2  # Still reads; only the made-up source is not kept.
