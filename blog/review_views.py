@@ -15,6 +15,8 @@ from blog.forms import ReturnForm, ReviewPublishForm
 from blog.models import Post
 from users import roles
 
+ALREADY_DECIDED = "Someone decided on that post first, or its writer took it back to change it."
+
 
 def _reviewer(request: HttpRequest) -> None:
     if not roles.may_review(request.user):
@@ -44,7 +46,17 @@ def review_publish(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("publish_at", ["Choose a valid time."])))
         return redirect(post)
-    post = services.post_review_publish(by=request.user, post=post, publish_at=form.cleaned_data["publish_at"])
+    try:
+        post = services.post_review_publish(by=request.user, post=post, publish_at=form.cleaned_data["publish_at"])
+    except services.AlreadyDecided:
+        messages.error(request, ALREADY_DECIDED)
+        return redirect("blog:review-queue")
+    except services.NotVerified:
+        messages.error(request, "Verify your own address before publishing: follow the link we mailed you.")
+        return redirect(post)
+    except services.QuotaReached as reached:
+        messages.error(request, str(reached))
+        return redirect(post)
     messages.success(request, f"Published “{post.title}”." if post.is_published else f"Scheduled “{post.title}”.")
     return redirect("blog:review-queue")
 
@@ -58,6 +70,10 @@ def review_return(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Write a note for the writer: it says what to change.")
         return redirect(post)
-    services.post_review_return(by=request.user, post=post, note=form.cleaned_data["note"])
+    try:
+        services.post_review_return(by=request.user, post=post, note=form.cleaned_data["note"])
+    except services.AlreadyDecided:
+        messages.error(request, ALREADY_DECIDED)
+        return redirect("blog:review-queue")
     messages.success(request, f"Returned “{post.title}” to {post.author.public_name}.")
     return redirect("blog:review-queue")

@@ -200,6 +200,10 @@ def post_update(
         raise NotAllowed(f"{by} may not schedule")
     post.title = title
     post.content = content
+    if post.submitted_at is not None and post.author_id == by.pk:
+        post.submitted_at = (
+            None  # Changed by its writer: out of the queue until submitted again, never published unseen.
+        )
     _quota_check(post.author, draft=post)
     post.prepare()  # Rendering is CPU work: before the transaction, never inside it.
     if planned_slug is not None and not post.is_published:
@@ -251,6 +255,8 @@ def post_submit(*, by: User, post: Post) -> Post:
     """
     if post.author_id != by.pk or not roles.may_write(by) or post.published_at is not None:
         raise NotAllowed(f"{by} may not submit post {post.pk}")
+    if post.submitted_at is not None:
+        return post  # In the queue already: the Editors have been told once.
     with transaction.atomic():
         post.submitted_at, post.review_note = timezone.now(), ""
         post.save(update_fields=["submitted_at", "review_note", "updated_at"])
@@ -265,9 +271,25 @@ def post_submit(*, by: User, post: Post) -> Post:
     return post
 
 
+class AlreadyDecided(Exception):
+    """Another Editor decided on the post first, or its writer took it back to change it."""
+
+
 def _review_check(by: User, post: Post) -> None:
-    if not roles.may_review(by) or post.submitted_at is None or post.published_at is not None:
+    if not roles.may_review(by):
         raise NotAllowed(f"{by} may not review post {post.pk}")
+
+
+def _review_take(post: Post) -> None:
+    """
+    Take the decision on a submitted post, once: a conditional UPDATE inside
+    the caller's transaction, so two Editors (or one double click) never both
+    decide, and an edit by its writer since (which takes it out of the queue)
+    is never published unseen.
+    """
+    if not Post.objects.submitted().filter(pk=post.pk).update(submitted_at=None):
+        raise AlreadyDecided(post.pk)
+    post.submitted_at = None
 
 
 def _review_result_owe(post: Post, kind: str) -> None:
@@ -281,6 +303,7 @@ def post_review_publish(*, by: User, post: Post, publish_at: datetime | None = N
     """An Editor publishes a submitted post, now or at `publish_at`; its writer gets a mail."""
     _review_check(by, post)
     with transaction.atomic():
+        _review_take(post)
         post = post_publish(by=by, post=post, publish_at=publish_at)
         _review_result_owe(post, ReviewMail.Kind.PUBLISHED)
     return post
@@ -290,7 +313,8 @@ def post_review_return(*, by: User, post: Post, note: str) -> Post:
     """An Editor sends a submitted post back to its writer with a note; it is a draft again, and they get a mail."""
     _review_check(by, post)
     with transaction.atomic():
-        post.submitted_at, post.review_note = None, note.strip()
+        _review_take(post)
+        post.review_note = note.strip()
         post.save(update_fields=["submitted_at", "review_note", "updated_at"])
         _review_result_owe(post, ReviewMail.Kind.RETURNED)
     return post

@@ -29,6 +29,7 @@ TOP_POSTS = 5
 TOP_SOURCES = 10
 # Rendering costs CPU: a writer previews a few times a minute at most, a script would not stop.
 PREVIEW_PER_ACCOUNT = Limit("preview:user", 60, 600)
+SUBMIT_PER_ACCOUNT = Limit("submit:user", 10, 3600)
 VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
 
 
@@ -157,12 +158,17 @@ def post_create(request: HttpRequest) -> HttpResponse:
         if "preview" in request.POST:
             return _preview(request, form)
         try:
+            if "submit" in request.POST:
+                _submit_throttle(request)
             written = services.post_write(
                 author=request.user,
                 publish="publish" in request.POST,
                 submit="submit" in request.POST,
                 **form.cleaned_data,
             )
+        except Throttled as throttled:
+            message = "Too many posts submitted for review."
+            return too_many_requests(request, throttled, message, template="blog/post_form.html", form=form)
         except services.QuotaReached as reached:
             return _quota_answer(request, form, reached)
         if written.kept_as_draft:
@@ -207,10 +213,20 @@ def post_publish(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(post)
 
 
+def _submit_throttle(request: HttpRequest) -> None:
+    """Each submission mails every Editor: a few an hour per writer, however it is sent."""
+    throttle_hit((SUBMIT_PER_ACCOUNT, request.user.pk))
+
+
 @login_required
 @require_POST
 def post_submit(request: HttpRequest, slug: str) -> HttpResponse:
-    post = services.post_submit(by=request.user, post=_post_to_change(request, slug))
+    post = _post_to_change(request, slug)
+    try:
+        _submit_throttle(request)
+    except Throttled as throttled:
+        return too_many_requests(request, throttled, "Too many posts submitted for review.")
+    post = services.post_submit(by=request.user, post=post)
     messages.success(request, "Submitted for review: an Editor will publish it or send it back with a note.")
     return redirect(post)
 

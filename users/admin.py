@@ -64,6 +64,26 @@ class UserAdmin(BaseUserAdmin):
             fields += ["is_staff", "is_superuser", "groups", "user_permissions", "is_active"]
         return fields
 
+    def _may_manage(self, request, obj) -> bool:
+        """
+        Another account is changed (its password, address, role) or deleted only
+        by someone above it, as users.roles says: an Administrator never the
+        Owner, nor another Administrator. Oneself, always.
+        """
+        return obj is None or obj.pk == request.user.pk or bool(roles.roles_assignable_by(request.user, obj))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._may_manage(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may_manage(request, obj)
+
+    def get_actions(self, request):
+        # Deleting goes through "Delete the accounts with all their posts", which asks users.team who may.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     @admin.display(description="Role")
     def role(self, user):
         return user.role or "none"
@@ -103,7 +123,7 @@ class UserAdmin(BaseUserAdmin):
         return [EmailVerificationInline] if obj else []
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("verifications")
+        return super().get_queryset(request).prefetch_related("verifications", "groups")
 
     @admin.display(description="Verification mail")
     def verification_mail(self, user):
@@ -111,10 +131,15 @@ class UserAdmin(BaseUserAdmin):
         return latest.delivery_state if latest else "none"
 
     def save_model(self, request, obj, form, change) -> None:
+        if change and "email" in form.changed_data:
+            # A new address is unproven: verified again from its own mailbox.
+            obj.is_verified, obj.verified_at = False, None
         super().save_model(request, obj, form, change)
+        if not change and not obj.is_superuser:
+            team.user_role_start(user=obj)  # Made here, it starts as a Contributor, as a sign-up does.
         # An account made here is owed a mail like any other; the consumer's
         # reconciler would find it too, this only makes it prompt.
-        if not change and not obj.is_verified:
+        if not obj.is_verified:
             services.verification_request(user=obj)
 
     @admin.action(description="Resend verification mail", permissions=["change"])

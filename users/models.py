@@ -244,8 +244,8 @@ class InvitationQuerySet(DeliveryQuerySet):
         )
 
     def owed(self) -> Self:
-        """The invitation mail, still to send while the invitation is open."""
-        return self.undelivered().open()
+        """The invitation mail, still to send while the invitation is open and its sender still active."""
+        return self.undelivered().open().filter(invited_by__is_active=True)
 
 
 class Invitation(Delivery):

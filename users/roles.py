@@ -92,7 +92,7 @@ def role_of(user: Actor) -> Role | None:
     # Read once per user object (a request's); a role change is seen on the next request.
     memo = vars(user)
     if "_role" not in memo:
-        names = set(user.groups.values_list("name", flat=True))
+        names = {group.name for group in user.groups.all()}  # Prefetched on lists (the team page, the admin).
         held = [role for role in GROUP_ROLES if role.label in names]
         memo["_role"] = held[-1] if held else None
     return memo["_role"]

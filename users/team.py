@@ -36,6 +36,12 @@ def _role_give(user: User, role: Role) -> None:
         vars(user).pop(memo, None)
 
 
+def user_role_start(*, user: User) -> None:
+    """An account made without a role (in the admin, say) gets the one a sign-up gets: Contributor."""
+    if roles.role_of(user) is None:
+        _role_give(user, Role.CONTRIBUTOR)
+
+
 def user_role_set(*, by: User, user: User, role: Role) -> User:
     """
     Give `user` exactly `role` (one role group; staff from Administrator up).
@@ -106,7 +112,9 @@ def invitation_create(*, by: User, email: str, role: Role) -> Invitation:
         raise NotAllowed(f"{by} may not invite as {role}")
     email = email_normalize(email)
     with transaction.atomic():
-        Invitation.objects.open().filter(email=email).update(revoked_at=timezone.now())
+        # A new invitation replaces the open ones `by` could have sent, never a higher one from someone else.
+        replaced = Invitation.objects.open().filter(email=email, role__in=roles.roles_invitable_by(by))
+        replaced.update(revoked_at=timezone.now())
         invitation = Invitation.objects.create(email=email, role=role, invited_by=by)
         deliveries_queue_on_commit(kind=INVITATION, ids=[invitation.pk])
     return invitation
@@ -134,6 +142,9 @@ def invitation_read(*, token: str) -> Invitation:
         raise InvitationInvalid("invalid")
     if invitation.state != "open":
         raise InvitationInvalid({"accepted": "used"}.get(invitation.state, invitation.state))
+    inviter = invitation.invited_by
+    if inviter is None or not roles.may_invite(inviter, invitation.role):
+        raise InvitationInvalid("revoked")  # Whoever sent it may no longer give that role (suspended, demoted, gone).
     return invitation
 
 

@@ -65,8 +65,10 @@ class PostQuerySet(models.QuerySet):
         return self.filter(tags=tag)
 
     def submitted(self) -> PostQuerySet:
-        """Drafts waiting in the review queue, oldest first."""
-        return self.filter(published_at__isnull=True, submitted_at__isnull=False).order_by("submitted_at", "pk")
+        """Drafts waiting in the review queue, oldest first (a suspended writer's wait with them)."""
+        return self.filter(published_at__isnull=True, submitted_at__isnull=False, author__is_active=True).order_by(
+            "submitted_at", "pk"
+        )
 
     def scheduled(self) -> PostQuerySet:
         """Given a publish time that has not come yet."""

@@ -7,11 +7,12 @@ from typing import Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from blog.models.posts import Post
 from site.delivery import Delivery, DeliveryQuerySet
+from users import roles
 
 # How long a review mail is still worth sending.
 REVIEW_MAIL_OWED_DAYS = 7
@@ -19,8 +20,14 @@ REVIEW_MAIL_OWED_DAYS = 7
 
 class ReviewMailQuerySet(DeliveryQuerySet):
     def owed(self) -> Self:
-        """Unsent, recent, to an active account still at the address it was made for."""
+        """
+        Unsent, recent, to an active account still at the address it was made
+        for; a review request only while its post waits for review and its
+        recipient still reviews.
+        """
+        still_asked = Q(post__in=Post.objects.submitted(), recipient__in=roles.reviewers())
         return self.undelivered().filter(
+            Q(kind__in=[ReviewMail.Kind.PUBLISHED, ReviewMail.Kind.RETURNED]) | still_asked,
             created_at__gt=timezone.now() - timedelta(days=REVIEW_MAIL_OWED_DAYS),
             recipient__is_active=True,
             email=models.F("recipient__email"),
@@ -60,6 +67,7 @@ class ReviewDigestQuerySet(DeliveryQuerySet):
         """
         return self.undelivered().filter(
             Exists(Post.objects.submitted()),
+            recipient__in=roles.reviewers(),
             day__gte=timezone.localdate() - timedelta(days=1),
             recipient__is_active=True,
             recipient__review_mail="daily",

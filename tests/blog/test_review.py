@@ -10,6 +10,7 @@ from blog.deliveries import REVIEW_MAIL
 from blog.models import Post, ReviewDigest, ReviewMail
 from site.outbox import delivery_send
 from site.tasks import deliveries_reconcile_task
+from users import team
 from users.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,56 @@ def test_an_editor_who_asked_for_a_daily_list_gets_one_a_day_when_something_wait
     [digest] = [m for m in mail.outbox if m.to == ["daily@x.org"]]
     assert digest.subject.startswith("1 post waiting for review") and "Waiting one" in digest.body
     assert ReviewDigest.objects.get().recipient == daily
+
+
+def test_a_writers_edit_takes_the_post_out_of_the_queue(contributor, editors):
+    post = services.post_write(author=contributor, title="Reviewed text", content="Good.", submit=True).post
+    services.post_update(by=contributor, post=post, title="Reviewed text", content="SPAM")
+    assert not Post.objects.submitted().filter(pk=post.pk).exists()
+    with pytest.raises(services.AlreadyDecided):
+        services.post_review_publish(by=editors[0], post=post)  # An Editor with the old page open.
+    assert not Post.objects.published().exists()
+
+
+def test_two_decisions_on_one_post_never_both_happen(contributor, editors):
+    post = services.post_write(author=contributor, title="x", content="x", submit=True).post
+    stale = Post.objects.get(pk=post.pk)  # What a second Editor's page still shows.
+    services.post_review_return(by=editors[0], post=post, note="No.")
+    with pytest.raises(services.AlreadyDecided):
+        services.post_review_publish(by=editors[2], post=stale)
+    client = Client()
+    client.force_login(editors[2])
+    response = client.post(f"/review/{post.slug}/publish/", {"publish_at": ""})
+    assert response.status_code == 404  # Not in the queue any more.
+    assert not Post.objects.published().exists()
+    assert list(ReviewMail.objects.filter(recipient=contributor).values_list("kind", flat=True)) == ["review_returned"]
+
+
+def test_submitting_twice_tells_the_editors_once(contributor, editors):
+    post = services.post_write(author=contributor, title="x", content="x", submit=True).post
+    services.post_submit(by=contributor, post=post)
+    assert ReviewMail.objects.filter(kind=ReviewMail.Kind.REQUEST).count() == 2  # The two Editors who asked.
+
+
+def test_a_review_request_is_not_sent_once_decided_or_to_a_former_editor(contributor, editors, make_user):
+    post = services.post_write(author=contributor, title="x", content="x", submit=True).post
+    owed = ReviewMail.objects.filter(kind=ReviewMail.Kind.REQUEST)
+    assert owed.owed().count() == 2
+    services.post_review_return(by=editors[2], post=post, note="No.")
+    assert not owed.owed().exists()
+
+
+def test_an_unverified_editor_gets_a_message_not_an_error(contributor, make_user):
+    editor = make_user(email="unverified-editor@x.org", verified=False, role=Role.EDITOR)
+    post = services.post_write(author=contributor, title="x", content="x", submit=True).post
+    client = Client()
+    client.force_login(editor)
+    response = client.post(f"/review/{post.slug}/publish/", {"publish_at": ""}, follow=True)
+    assert response.status_code == 200 and "Verify your own address" in response.content.decode()
+    assert Post.objects.submitted().filter(pk=post.pk).exists()  # Still waiting: nothing half-done.
+
+
+def test_a_suspended_writers_posts_leave_the_queue(contributor, editors):
+    services.post_write(author=contributor, title="x", content="x", submit=True)
+    team.user_suspend(by=editors[0], user=contributor)
+    assert not Post.objects.submitted().exists()

@@ -82,3 +82,40 @@ def test_an_administrator_cannot_make_an_owner_or_touch_one(make_user):
     client.post(changelist, {"action": "make_contributor", ACTION_CHECKBOX_NAME: [owner.pk]})
     owner.refresh_from_db()
     assert owner.is_active and owner.is_superuser
+
+
+def test_an_administrator_cannot_take_over_or_delete_the_owner_or_a_peer(make_user):
+    owner = make_user(email="owner@x.org", verified=True, role=Role.OWNER)
+    peer = make_user(email="peer@x.org", verified=True, role=Role.ADMINISTRATOR)
+    writer = make_user(email="writer@x.org", verified=True, role=Role.AUTHOR)
+    client = Client()
+    client.force_login(make_user(email="admin@x.org", verified=True, role=Role.ADMINISTRATOR))
+    new_password = {
+        "password1": "taken-over-passphrase-9",
+        "password2": "taken-over-passphrase-9",
+        "usable_password": "true",
+    }
+    for target in (owner, peer):
+        assert client.post(f"/admin/users/user/{target.pk}/password/", new_password).status_code == 403
+        assert client.post(f"/admin/users/user/{target.pk}/delete/", {"post": "yes"}).status_code == 403
+        assert client.post(f"/admin/users/user/{target.pk}/change/", {"email": "mine@x.org"}).status_code == 403
+    client.post("/admin/users/user/", {"action": "delete_selected", ACTION_CHECKBOX_NAME: [owner.pk], "post": "yes"})
+    owner.refresh_from_db()
+    assert owner.check_password("a-long-enough-passphrase-42") and owner.email == "owner@x.org"
+    assert User.objects.filter(pk__in=[owner.pk, peer.pk]).count() == 2
+    # Below them, as the role rules say: an Author's page opens, and a new address must be verified again.
+    assert client.get(f"/admin/users/user/{writer.pk}/change/").status_code == 200
+
+
+def test_an_account_made_in_the_admin_starts_as_a_contributor(admin_client):
+    response = admin_client.post(
+        "/admin/users/user/add/",
+        {
+            "email": "new@x.org",
+            "password1": "a-long-enough-passphrase-42",
+            "password2": "a-long-enough-passphrase-42",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert User.objects.get(email="new@x.org").role == "Contributor"

@@ -164,5 +164,6 @@ def test_two_sites_on_one_box_each_keep_their_own_gunicorn_control_socket(make_l
     second = make_live_site(consumer=False)
     for site in (first, second):
         control = site.data_dir / "gunicorn.ctl"
-        assert control.is_socket(), site.log("web")
+        # gunicorn opens it just after it starts answering.
+        wait_for(control.is_socket, 15, message=f"{control}; log:\n{site.log('web')}")
         assert control.stat().st_mode & 0o077 == 0  # The site's user's alone, like the rest of DATA_DIR.

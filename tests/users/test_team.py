@@ -172,3 +172,23 @@ def test_the_owner_hands_the_site_over_and_becomes_an_administrator(make_user):
     team.ownership_transfer(by=owner, to=heir)
     owner, heir = User.objects.get(pk=owner.pk), User.objects.get(pk=heir.pk)
     assert role_of(heir) is Role.OWNER and role_of(owner) is Role.ADMINISTRATOR and owner.is_staff
+
+
+def test_an_invitation_dies_with_its_senders_right_to_give_it(editor, make_user, client):
+    admin = make_user(email="admin@example.org", verified=True, role=Role.ADMINISTRATOR)
+    invitation = team.invitation_create(by=admin, email="high@example.org", role=Role.ADMINISTRATOR)
+    owner = make_user(email="owner@example.org", verified=True, role=Role.OWNER)
+    team.user_suspend(by=owner, user=admin)
+    assert not Invitation.objects.owed().filter(pk=invitation.pk).exists()  # Its mail is not sent...
+    path = f"/accounts/invitations/{invitation_token_make(invitation_id=invitation.pk)}/"
+    response = client.post(path, {"password1": SIGNUP["password1"], "password2": SIGNUP["password2"]})
+    assert response.status_code == 410  # ...and its link grants nothing.
+    assert not User.objects.filter(email="high@example.org").exists()
+
+
+def test_an_editor_never_withdraws_a_higher_invitation_by_inviting_again(editor, make_user):
+    admin = make_user(email="admin@example.org", verified=True, role=Role.ADMINISTRATOR)
+    higher = team.invitation_create(by=admin, email="guest@example.org", role=Role.EDITOR)
+    team.invitation_create(by=editor, email="guest@example.org", role=Role.CONTRIBUTOR)
+    higher.refresh_from_db()
+    assert higher.state == "open"
