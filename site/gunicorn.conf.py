@@ -41,6 +41,30 @@ chdir = str(Path(__file__).resolve().parent.parent)
 control_socket = str(DATA_DIR / "gunicorn.ctl")
 
 
+def direct_exposure_warning(binds: list[str], behind_proxy: bool) -> str | None:
+    """
+    What to say when gunicorn listens beyond loopback with no proxy in front:
+    a few slow clients holding requests open can take every thread, which a
+    buffering proxy (deploy/Caddyfile) absorbs. Unsupported, and said loudly.
+    """
+    exposed = [
+        bind
+        for bind in binds
+        if not bind.startswith(("127.", "localhost:", "[::1]:", "unix:", "fd://")) and bind != "localhost"
+    ]
+    if not exposed or behind_proxy:
+        return None
+    return (
+        f"gunicorn listens on {', '.join(exposed)} with no proxy in front (DJANGO_BEHIND_PROXY is off): "
+        "unsupported. Slow clients can hold every thread; put Caddy in front as the README's deploy does."
+    )
+
+
+def when_ready(server) -> None:
+    if warning := direct_exposure_warning(list(server.cfg.bind), BEHIND_PROXY):
+        server.log.warning(warning)
+
+
 def post_fork(server, worker) -> None:
     # Nothing opened in the master may be shared with a worker: SQLite
     # connections must not cross a fork. Both are opened lazily again.
