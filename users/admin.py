@@ -16,6 +16,19 @@ admin.site.login_form = AdminLoginForm
 admin.site.password_change_view = PasswordChangeView
 
 
+def _each_allowed(model_admin, request, rows, run, done: str) -> None:
+    """Run `run(row)` for each selected row (a service that asks users.roles); say how many it did and which not."""
+    refused = []
+    for row in rows:
+        try:
+            run(row)
+        except roles.NotAllowed:
+            refused.append(row.email)
+    model_admin.message_user(request, f"{done}: {len(rows) - len(refused)}.", messages.SUCCESS)
+    if refused:
+        model_admin.message_user(request, f"Not allowed for: {', '.join(refused)}.", messages.ERROR)
+
+
 class NormalisedEmailMixin:
     """The address in its one normal form before the uniqueness check, as User.save() will store it."""
 
@@ -181,16 +194,8 @@ class UserAdmin(BaseUserAdmin):
         return request.user.has_perm("users.change_role")
 
     def _each(self, request, queryset, service, done: str) -> None:
-        """Run `service(by=..., user=...)` on each selected account; say how many it did and which it may not."""
-        refused = []
-        for user in queryset:
-            try:
-                service(by=request.user, user=user)
-            except roles.NotAllowed:
-                refused.append(user.email)
-        self.message_user(request, f"{done}: {len(queryset) - len(refused)}.", messages.SUCCESS)
-        if refused:
-            self.message_user(request, f"Not allowed for: {', '.join(refused)}.", messages.ERROR)
+        """Run `service(by=..., user=...)` on each selected account (see _each_allowed)."""
+        _each_allowed(self, request, queryset, lambda user: service(by=request.user, user=user), done)
 
     @admin.action(description="Suspend: hide everything they published", permissions=["suspend"])
     def suspend(self, request, queryset) -> None:
@@ -286,12 +291,5 @@ class InvitationAdmin(DeliveryAdmin):
 
     @admin.action(description="Withdraw the selected invitations", permissions=["revoke"])
     def revoke(self, request, queryset) -> None:
-        refused = []
-        for invitation in queryset:
-            try:
-                team.invitation_revoke(by=request.user, invitation=invitation)
-            except roles.NotAllowed:
-                refused.append(invitation.email)
-        self.message_user(request, f"Withdrew {len(queryset) - len(refused)} invitation(s).", messages.SUCCESS)
-        if refused:
-            self.message_user(request, f"Not allowed for: {', '.join(refused)}.", messages.ERROR)
+        run = lambda invitation: team.invitation_revoke(by=request.user, invitation=invitation)  # noqa: E731
+        _each_allowed(self, request, queryset, run, "Withdrawn invitations")
