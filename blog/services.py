@@ -232,6 +232,23 @@ def post_publish(*, by: User, post: Post, publish_at: datetime | None = None) ->
     return post
 
 
+def posts_release() -> list[Post]:
+    """
+    Give each scheduled post whose time has come its public address (from
+    its title or planned slug), which publishes it, and owe its subscribers'
+    mail. Until then it had a private address, like a draft: a title slug
+    taken in advance would show anyone who publishes the same title (as "-2"
+    on theirs) that the scheduled post exists. Run every minute by
+    blog.tasks; one short transaction per post.
+    """
+    released = []
+    for post in Post.objects.due_unreleased().select_related("author"):
+        post.save(update_fields=["slug"])
+        _subscribers_mail(post)
+        released.append(post)
+    return released
+
+
 def post_delete(*, by: User, post: Post) -> None:
     """Delete a post with its tallies; the tags it leaves unused stay for its writer's next post."""
     _change_check(by, post)

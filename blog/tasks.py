@@ -5,7 +5,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from blog import newsletter, readers
+from blog import newsletter, readers, services
 from blog.deliveries import POST_MAIL
 from site.tasks import deliveries_queue
 
@@ -19,6 +19,14 @@ logger = logging.getLogger(__name__)
 def readers_forget_task() -> None:
     if deleted := readers.readers_forget():
         logger.info("forgot %d visitor key(s) and read row(s) of days that are over", deleted)
+
+
+# Every minute: scheduled posts whose time has come get their public address
+# (and with it appear everywhere, and their mail is owed).
+@db_periodic_task(crontab(minute="*"))
+def posts_release_task() -> None:
+    if released := services.posts_release():
+        logger.info("published %d scheduled post(s)", len(released))
 
 
 # A post published now: its subscribers' mails are owed batch by batch, and

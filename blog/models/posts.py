@@ -31,8 +31,14 @@ SLUG_ATTEMPTS = 5
 
 
 def due_q(*, at: datetime | None = None, prefix: str = "") -> Q:
-    """A publish time that has come by `at` (now by default): the post's own state, whoever wrote it."""
-    return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}published_at__lte": at or timezone.now()})
+    """
+    A publish time that has come by `at` (now by default), and the post given
+    its public address (blog.services.posts_release, within a minute of its
+    time): the post's own state, whoever wrote it.
+    """
+    return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}published_at__lte": at or timezone.now()}) & ~Q(
+        **{f"{prefix}slug__startswith": DRAFT_SLUG_PREFIX}
+    )
 
 
 def published_q(*, at: datetime | None = None, prefix: str = "") -> Q:
@@ -69,6 +75,10 @@ class PostQuerySet(models.QuerySet):
         return self.filter(published_at__isnull=True, submitted_at__isnull=False, author__is_active=True).order_by(
             "submitted_at", "pk"
         )
+
+    def due_unreleased(self) -> PostQuerySet:
+        """Scheduled posts whose time has come, still at their private address."""
+        return self.filter(published_at__lte=timezone.now(), slug__startswith=DRAFT_SLUG_PREFIX)
 
     def scheduled(self) -> PostQuerySet:
         """Given a publish time that has not come yet."""
@@ -181,9 +191,11 @@ class Post(models.Model):
         self.prepare()
         if kwargs.get("update_fields") is not None and "content" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}
-        if self.published_at is None:
-            # A draft's address says nothing of its title: a title slug would
-            # show others (as "-2" on theirs) that a hidden draft exists.
+        if self.published_at is None or self.published_at > timezone.now():
+            # A draft's or a scheduled post's address says nothing of its
+            # title: a title slug would show others (as "-2" on theirs) that a
+            # hidden post exists. A scheduled post gets its public address
+            # when its time comes (blog.services.posts_release).
             self.slug = self.slug or draft_slug()
             return super().save(*args, **kwargs)
         if self.slug and not self.slug.startswith(DRAFT_SLUG_PREFIX):
@@ -270,7 +282,11 @@ class Post(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.published_at is not None and self.published_at <= timezone.now()
+        return (
+            self.published_at is not None
+            and self.published_at <= timezone.now()
+            and not self.slug.startswith(DRAFT_SLUG_PREFIX)
+        )
 
 
 def draft_slug() -> str:

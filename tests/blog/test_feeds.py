@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from blog import services
 from blog.models import Post, Tag
+from blog.tasks import posts_release_task
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -101,6 +102,10 @@ def test_scheduled_post_appears_at_its_time_and_not_before(client, author_client
     assert "Tomorrow" not in client.get("/feed/").content.decode()
     assert "Tomorrow" not in client.get("/sitemap.xml").content.decode()
     Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(seconds=1))  # Its time comes.
+    assert "Tomorrow" not in client.get("/feed/").content.decode()  # Not until it has its public address.
+    posts_release_task.call_local()  # Within a minute.
+    post.refresh_from_db()
+    assert post.slug == "tomorrow" and post.is_published
     assert client.get(post.get_absolute_url()).status_code == 200
     assert "Tomorrow" in client.get("/feed/").content.decode()
 

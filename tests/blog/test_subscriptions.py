@@ -15,6 +15,7 @@ from blog import newsletter, services
 from blog.deliveries import POST_MAIL, SUBSCRIPTION_CONFIRMATION
 from blog.models import Post, PostMail, Subscriber, SubscriptionConfirmation
 from blog.subscriber_views import SUBSCRIBE_PER_EMAIL
+from blog.tasks import posts_release_task
 from site.models import RateLimitCounter
 from site.outbox import delivery_send
 from site.tasks import deliveries_reconcile_task
@@ -168,6 +169,7 @@ def test_the_reconciler_mails_posts_published_outside_the_form(author, make_subs
         assert mail.outbox == []  # Not yet published.
         later = timezone.now() + timedelta(hours=1, minutes=1)
         monkeypatch.setattr(timezone, "now", lambda: later)
+        posts_release_task.call_local()
     deliveries_reconcile_task.call_local()
     [message] = mail.outbox
     assert message.subject == post.title
