@@ -2,7 +2,10 @@
 What counts as a read, and who the reader is, without keeping who they are.
 
 A read is a GET of a published post's page by someone who is not its author,
-not a bot, and not a browser's prefetch, counted once per visitor per day.
+not a bot, and not a browser's prefetch, counted once per visitor per day,
+and at most READERS_PER_ADDRESS visitors per address (an IPv6 /64 is one
+address) per post per day: one address rotating user agents could otherwise
+count as a new reader on every request.
 A visitor is an HMAC of the client's address and user agent under a secret
 made for the day (VisitorKey); neither is stored, and the secret and the
 per-day read rows are deleted once the day is over, so nothing kept can be
@@ -24,6 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from blog.models import Post, PostRead, VisitorKey
+from blog.models.tallies import VISITOR_ADDRESS_CHARS
 from site.http import client_key
 
 # Substrings (lower case) of the user agents of bots, crawlers, link-preview
@@ -125,9 +129,15 @@ def visitor_key(day: date) -> bytes:
 
 
 def visitor_id(request: HttpRequest, day: date) -> str:
-    """An id for (address, browser) that only this day's key can make, and nothing can undo."""
-    material = f"{client_key(request)}\n{request.headers.get('User-Agent', '')}".encode()
-    return hmac.new(visitor_key(day), material, hashlib.sha256).hexdigest()[:32]
+    """
+    An id for (address, browser) that only this day's key can make, and
+    nothing can undo: the address's half, then the browser's, so that the
+    reads of one address can be counted (READERS_PER_ADDRESS).
+    """
+    key, address = visitor_key(day), client_key(request)
+    browser = f"{address}\n{request.headers.get('User-Agent', '')}"
+    halves = (hmac.new(key, material.encode(), hashlib.sha256).hexdigest() for material in (address, browser))
+    return "".join(half[:VISITOR_ADDRESS_CHARS] for half in halves)
 
 
 def readers_forget(*, before: date | None = None) -> int:

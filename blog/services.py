@@ -30,6 +30,7 @@ from blog.models import (
     SubscriptionConfirmation,
     Tag,
 )
+from blog.models.tallies import READERS_PER_ADDRESS
 from site.queue import enqueue_on_commit
 from site.sql import Value, count_up, count_up_existing, row_exists, row_insert_once
 from site.tasks import deliveries_queue_on_commit
@@ -391,8 +392,9 @@ def subscriber_unsubscribe(*, subscriber_id: int) -> None:
 def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | None = None) -> int | None:
     """
     Count a read of `post` by `visitor` (blog.readers.visitor_id) on `day`
-    (today), once: in the total, the day's tally and, with a `source`, the
-    day's tally of where readers came from. Returns the new total, or None
+    (today), once, and not past READERS_PER_ADDRESS visitors at its
+    address: in the total, the day's tally and, with a `source`, the day's
+    tally of where readers came from. Returns the new total, or None
     when this visitor had read the post that day already.
 
     One short IMMEDIATE transaction of in-database statements: the read row's
@@ -404,10 +406,14 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
     """
     on = (day or timezone.localdate()).isoformat()
     read: dict[str, Value] = {"post_id": post.pk, "day": on, "visitor": visitor}
-    # A reload is answered without taking the write lock. The insert below still decides.
-    if row_exists(table=PostRead._meta.db_table, where=read):
+    same_address = PostRead.objects.filter(post_id=post.pk, day=on).from_address_of(visitor)
+    # A reload, or an address that has read its fill, is answered without
+    # taking the write lock. The checks inside the lock still decide.
+    if row_exists(table=PostRead._meta.db_table, where=read) or same_address.count() >= READERS_PER_ADDRESS:
         return None
     with one_writer(), transaction.atomic():
+        if same_address.count() >= READERS_PER_ADDRESS:
+            return None
         if not row_insert_once(table=PostRead._meta.db_table, values=read):
             return None
         count_up(table=DailyViews._meta.db_table, column="views", key={"post_id": post.pk, "day": on})

@@ -62,6 +62,20 @@ class VisitorKey(models.Model):
         return f"visitor key for {self.day}"
 
 
+# A visitor id is two halves (blog.readers.visitor_id): the client's address,
+# then its browser. One address counts as at most READERS_PER_ADDRESS readers
+# of a post a day, however many user agents it shows.
+VISITOR_ADDRESS_CHARS = 16
+READERS_PER_ADDRESS = 5
+
+
+class PostReadQuerySet(models.QuerySet):
+    def from_address_of(self, visitor: str) -> PostReadQuerySet:
+        """Reads by visitors at `visitor`'s address: a range of the unique index, whose last column is the visitor."""
+        address = visitor[:VISITOR_ADDRESS_CHARS]
+        return self.filter(visitor__gte=address, visitor__lt=address + "g")  # Visitor ids are hexadecimal.
+
+
 class PostRead(models.Model):
     """One visitor read one post on one day: only there to count each visitor once. Deleted after the day."""
 
@@ -71,6 +85,8 @@ class PostRead(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     visitor = models.CharField(max_length=64)
+
+    objects = PostReadQuerySet.as_manager()
 
     backup_omit = True  # As VisitorKey: a restored site may count a reader twice that day, nothing worse.
 

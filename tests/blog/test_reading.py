@@ -1,14 +1,18 @@
 """What counts as a read (blog.readers) and what is kept about readers."""
 
+import ipaddress
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blog import readers, services
 from blog.models import DailySources, DailyViews, PostRead, VisitorKey
+from blog.models.tallies import READERS_PER_ADDRESS
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +191,29 @@ def test_a_utm_source_nobody_expects_is_not_written_into_dashboards(client, post
     )
     assert dict(DailySources.objects.values_list("source", "reads")) == {"forum.example": 1}
     assert _total(post) == 2  # Still reads; only the made-up source is not kept.
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    agents=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=30),
+    hosts=st.lists(st.integers(min_value=0, max_value=2**64 - 1), min_size=1, max_size=30),
+    v6=st.booleans(),
+)
+def test_one_address_counts_as_a_few_readers_at_most_whatever_browsers_it_shows(client, post, agents, hosts, v6):
+    # One IPv4 address, or addresses anywhere in one IPv6 /64 (one home connection).
+    addresses = [str(ipaddress.IPv6Address((0x20010DB8_00010002 << 64) | h)) if v6 else "198.51.100.7" for h in hosts]
+    with transaction.atomic():
+        for n, agent in enumerate(agents):
+            _read(client, post, address=addresses[n % len(addresses)], agent=f"{BROWSER} Build/{agent}")
+        distinct = len(set(agents))
+        assert _total(post) == min(distinct, READERS_PER_ADDRESS)
+        transaction.set_rollback(True)
+
+
+def test_readers_at_other_addresses_still_count_when_one_address_is_full(client, post):
+    for n in range(READERS_PER_ADDRESS + 3):
+        _read(client, post, address="198.51.100.7", agent=f"{BROWSER} {n}")
+    assert _total(post) == READERS_PER_ADDRESS
+    _read(client, post, address="198.51.100.8")
+    _read(client, post, address="2001:db8:1:3::1")  # Another /64.
+    assert _total(post) == READERS_PER_ADDRESS + 2
