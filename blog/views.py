@@ -29,6 +29,9 @@ TOP_POSTS = 5
 TOP_SOURCES = 10
 # Rendering costs CPU: a writer previews a few times a minute at most, a script would not stop.
 PREVIEW_PER_ACCOUNT = Limit("preview:user", 60, 600)
+# Every save renders too (within blog.highlighting's budget): a writer saves
+# every few seconds at the busiest, a loop of saves would keep a worker busy.
+SAVE_PER_ACCOUNT = Limit("save:user", 120, 600)
 SUBMIT_PER_ACCOUNT = Limit("submit:user", 10, 3600)
 VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
 
@@ -158,6 +161,10 @@ def post_create(request: HttpRequest) -> HttpResponse:
         if "preview" in request.POST:
             return _preview(request, form)
         try:
+            throttle_hit((SAVE_PER_ACCOUNT, request.user.pk))
+        except Throttled as throttled:
+            return too_many_requests(request, throttled, "Too many saves.", template="blog/post_form.html", form=form)
+        try:
             if "submit" in request.POST:
                 _submit_throttle(request)
             written = services.post_write(
@@ -189,7 +196,14 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
             post.refresh_from_db()  # The form changed the instance; nothing is saved.
             return _preview(request, form, post)
         try:
+            throttle_hit((SAVE_PER_ACCOUNT, request.user.pk))
             post = services.post_update(by=request.user, post=post, **form.cleaned_data)
+        except Throttled as throttled:
+            post.refresh_from_db()
+            context = {"post": post}
+            return too_many_requests(
+                request, throttled, "Too many saves.", template="blog/post_form.html", context=context, form=form
+            )
         except services.QuotaReached as reached:
             post.refresh_from_db()
             return _quota_answer(request, form, reached, post)

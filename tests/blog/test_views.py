@@ -138,6 +138,21 @@ def test_no_part_of_an_email_address_is_shown_publicly(client, make_user, make_p
         assert f"Author {writer.pk}" in page, path
 
 
+def test_saves_are_throttled_and_the_text_comes_back(author_client, monkeypatch):
+    monkeypatch.setattr(views, "SAVE_PER_ACCOUNT", Limit("save:user", 2, 600))
+    assert author_client.post("/write/", {"title": "One", "content": "First."}).status_code == 302
+    post = Post.objects.get()
+    edit = {"title": "One", "content": "Changed."}
+    assert author_client.post(f"/posts/{post.slug}/edit/", edit).status_code == 302
+    for url, fields in (("/write/", {"title": "Two", "content": "Kept *word*."}), (f"/posts/{post.slug}/edit/", edit)):
+        response = author_client.post(url, {**fields, "content": "Kept *word*."})
+        page = response.content.decode()
+        assert response.status_code == 429 and "Too many saves" in page and "Kept *word*." in page
+        assert response["Retry-After"]
+    post.refresh_from_db()
+    assert Post.objects.count() == 1 and post.content == "Changed."
+
+
 def test_previews_are_throttled_and_the_text_comes_back(author_client, monkeypatch):
     monkeypatch.setattr(views, "PREVIEW_PER_ACCOUNT", Limit("preview:user", 2, 600))
     form = {"title": "Drafting", "content": "Every *word* kept.", "preview": "1"}
