@@ -8,18 +8,32 @@ Run every benchmark and write docs/benchmarks.md and docs/benchmarks.json.
 
 import argparse
 import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench import environment, fan_out, peers, report_scale, signup, throughput, views, year
+from bench import contention, environment, fan_out, peers, report_scale, signup, throughput, views, year
 from bench.markdown import write_markdown
 from bench.stacks import Stack, cpu_seconds, footprint
 from harness.live import SmtpServer, collectstatic
 from harness.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("signup", "latency", "footprint", "throughput", "views", "report", "fan_out", "peers", "year")
+SECTIONS = (
+    "signup",
+    "latency",
+    "footprint",
+    "throughput",
+    "views",
+    "report",
+    "fan_out",
+    "peers",
+    "year",
+    "rendering",
+    "contention",
+)
 
 
 def main():
@@ -84,6 +98,13 @@ def main():
         if "year" in sections:
             results["year"] = year.run()
             print(results["year"], flush=True)
+        if "rendering" in sections:
+            # In a process of its own: it sets Django up, as this one does not.
+            out = tmp / "lexers.json"
+            subprocess.run([sys.executable, "-m", "bench.lexers", "--json", str(out)], cwd=ROOT, check=True)
+            results["rendering"] = json.loads(out.read_text())
+        if "contention" in sections:
+            results["contention"] = contention.run(tmp / "contention", static_root)
     if args.only and args.merge:
         # Sections keep their own start time in the document, so a merged one says when it ran.
         merged = json.loads((ROOT / "docs" / "benchmarks.json").read_text())

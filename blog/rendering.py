@@ -2,7 +2,7 @@
 A post's Markdown to HTML, once, when it is saved (never on a page view).
 
 CommonMark with tables, strikethrough, autolinked URLs, footnotes and fenced
-code highlighted by Pygments (markdown-it-py, mdit-py-plugins, Pygments).
+code highlighted by Pygments within a time budget (blog.highlighting).
 Safe by construction, twice over: the parser shows raw HTML as text and
 refuses links other than http, https, mailto and same-site ones; then nh3
 keeps only the tags and attributes the renderer makes, so no input can
@@ -18,11 +18,8 @@ from html import unescape
 import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
+from blog import highlighting
 from site.text import xml_chars_only
 
 EXCERPT_WORDS = 40
@@ -61,13 +58,8 @@ def _link_allowed(url: str) -> bool:
 
 
 def _highlight(code: str, lang: str, attrs: object) -> str:
-    try:
-        lexer = get_lexer_by_name(lang.split()[0]) if lang.strip() else None
-    except ClassNotFound:
-        lexer = None
-    if lexer is None:
-        return ""  # markdown-it escapes it and wraps it in <pre><code> itself.
-    return highlight(code, lexer, HtmlFormatter(nowrap=True))
+    # "" lets markdown-it escape the code and wrap it in <pre><code> itself.
+    return highlighting.highlight(code, lang)
 
 
 @functools.cache
@@ -105,8 +97,10 @@ def render(text: str) -> Rendered:
     # renders in under a second whatever it holds.
     text = xml_chars_only(text)
     linkify = text.count("://") <= LINKIFY_MAX_SCHEMES
+    with highlighting.budget():
+        markup = _parser(linkify=linkify).render(text)
     html = nh3.clean(
-        _parser(linkify=linkify).render(text),
+        markup,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         attribute_filter=_keep,

@@ -3,6 +3,7 @@
 from bench.markdown.common import ratio, row, target
 from bench.markdown.fan_out import fan_out_lines
 from bench.markdown.peers import peers_lines
+from bench.markdown.rendering import rendering_lines
 from bench.markdown.scale import report_lines, year_lines
 from bench.markdown.signup import footprint_lines, latency_lines, signup_lines
 from bench.markdown.throughput import queue_lines, views_lines
@@ -115,6 +116,11 @@ def lessons_lines():
         "- **Footprint was 0.54x of Celery/Redis by PSS.** The web workers each loaded Django on their own. gunicorn "
         "now preloads the app and forks the workers from it (closing SQLite handles after the fork), sharing the "
         "code pages: the web's PSS fell by about a third on both stacks.",
+        "- **One draft froze every write on the site.** Some Pygments lexers take time growing with the square of "
+        "the code (6 KB of C# took 5 s), and the post was rendered inside its save's transaction, holding SQLite's "
+        "write lock: other writes answered 500 for 20-56 s. Rendering now happens before the transaction, a post "
+        "gets 0.3 s of highlighting in all (then plain code), and a block with a line over 1,000 characters is not "
+        "highlighted (one token of a long line took 30 s); section 10 measures both.",
         "",
     ]
 
@@ -136,5 +142,7 @@ def write_markdown(r, path):
         lines += peers_lines(peers)
     if year := r.get("year"):
         lines += year_lines(year)
+    if r.get("rendering") or r.get("contention"):
+        lines += rendering_lines(r.get("rendering"), r.get("contention"))
     lines += lessons_lines()
     path.write_text("\n".join(lines))
