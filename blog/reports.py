@@ -4,7 +4,7 @@ a report, rendering and sending one, and catching up what was missed. Called
 by blog/tasks.py and blog/services.py; never imports tasks.
 """
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from site.mail import mail_render
 from site.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 REPORT_SOURCES = 5
+REPORT_PLAN_BATCH = 1_000
 # A weekly report goes out on Monday for the week that ended on Sunday.
 WEEK_LAST_DAY = 6
 
@@ -81,25 +82,44 @@ def report_authors(*, day: date) -> QuerySet:
     return authors(at=end_of_day).filter(wanted).order_by("pk")
 
 
-def report_owe(*, day: date, in_flight_ids: Collection[int] = frozenset()) -> list[Report]:
+def report_owe(*, day: date, dry_run: bool = False) -> list[Report]:
     """
-    Owe every author a report for `day` and return the owed reports no queued
-    task covers yet. Idempotent: a report already sent is not owed again.
-    The caller queues the sends.
+    Owe every author a report for `day` and return the reports owed for it
+    (`dry_run`: would owe; nothing is kept). Idempotent: a report already
+    sent is not owed again. The caller queues the sends.
+
+    In batches of REPORT_PLAN_BATCH authors, each read outside any
+    transaction and written in a short one of its own: planning for 100,000
+    authors in one transaction held SQLite's write lock, and every other
+    write on the site, for seconds. A run stopped half-way leaves the day
+    unplanned (no ReportPlan), so the reconciler runs it again.
     """
     if day >= timezone.localdate():
         raise ReportDayNotOver(day)
-    with transaction.atomic():
-        Report.objects.bulk_create(
-            [
-                Report(author_id=pk, day=day, days=report_days(frequency=frequency, day=day) or 1)
-                for pk, frequency in report_authors(day=day).values_list("pk", "report_frequency").iterator()
-            ],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
+    owed: list[Report] = []
+    wanted = report_authors(day=day).values_list("pk", "report_frequency")
+    after = 0
+    while batch := list(wanted.filter(pk__gt=after)[:REPORT_PLAN_BATCH]):
+        after = batch[-1][0]
+        with transaction.atomic():
+            Report.objects.bulk_create(
+                [
+                    Report(author_id=pk, day=day, days=report_days(frequency=frequency, day=day) or 1)
+                    for pk, frequency in batch
+                ],
+                ignore_conflicts=True,
+            )
+            ids = [pk for pk, _ in batch]
+            owed += Report.objects.owed().for_day(day).filter(author_id__in=ids).select_related("author")
+            if dry_run:
+                transaction.set_rollback(True)
+    if not dry_run:
         ReportPlan.objects.get_or_create(day=day)
-        return list(Report.objects.owed().for_day(day).exclude(pk__in=in_flight_ids).select_related("author"))
+    # Owed before this run, by an author no longer among the wanted (a setting changed since).
+    owed += (
+        Report.objects.owed().for_day(day).exclude(author_id__in=[r.author_id for r in owed]).select_related("author")
+    )
+    return owed
 
 
 def report_render(report: Report) -> EmailMessage:

@@ -429,13 +429,11 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
 def report_plan(*, day: date, dry_run: bool = False) -> list[Report]:
     """
     Owe every author a report for `day` (a day that is over) and queue the
-    sends. A dry run does the same work and rolls it back, so it shows exactly
-    what a real run would queue. Raises reports.ReportDayNotOver.
+    sends, in short transactions (blog.reports.report_owe). A dry run does the
+    same work and rolls each batch back, so it shows exactly what a real run
+    would queue. Raises reports.ReportDayNotOver.
     """
-    with transaction.atomic():
-        owed = reports.report_owe(day=day)
-        if dry_run:
-            transaction.set_rollback(True)
-            return owed
-    deliveries_queue_on_commit(kind=REPORT, ids=[report.pk for report in owed])
+    owed = reports.report_owe(day=day, dry_run=dry_run)
+    if not dry_run:
+        deliveries_queue_on_commit(kind=REPORT, ids=[report.pk for report in owed])
     return owed

@@ -11,7 +11,7 @@ from typing import Self
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -53,7 +53,10 @@ def published_q(*, at: datetime | None = None, prefix: str = "") -> Q:
 
 def authors(*, at: datetime | None = None) -> models.QuerySet:
     """Active accounts with a post published by `at` (now): whom the blog shows, and reports to."""
-    return get_user_model().objects.filter(due_q(at=at, prefix="posts__"), is_active=True).distinct()
+    # A semi-join (EXISTS), not a join and DISTINCT: planning reports for
+    # 100,000 authors sorted every author's every post first.
+    published = Post.objects.filter(due_q(at=at), author=OuterRef("pk"))
+    return get_user_model().objects.filter(Exists(published), is_active=True)
 
 
 class PostQuerySet(models.QuerySet):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from blog import reports, services
 from blog.deliveries import REPORT
-from blog.models import REPORT_OWED_DAYS, DailySources, DailyViews, Post, Report
+from blog.models import REPORT_OWED_DAYS, DailySources, DailyViews, Post, Report, ReportPlan
 from site.outbox import delivery_send
 from tests.deliveries import reconciled
 
@@ -139,3 +139,31 @@ def test_the_report_tells_where_that_days_readers_came_from(old_post, yesterday,
     assert "Where readers came from:" in message.body and "- news.example: 2" in message.body
     assert "older.example" not in message.body
     assert "news.example: 2" in message.alternatives[0][0]
+
+
+def test_reports_are_planned_in_short_batches_and_a_broken_run_is_finished_later(make_user, make_post, monkeypatch):
+    day = reports.report_due_day()  # The day the reconciler catches up.
+    writers = [make_user(email=f"w{n}@example.org", verified=True) for n in range(5)]
+    for writer in writers:
+        DailyViews.objects.create(post=make_post(author=writer, days_ago=3), day=day, views=1)
+    monkeypatch.setattr(reports, "REPORT_PLAN_BATCH", 2)
+    real_bulk_create, batches = Report.objects.bulk_create, []
+
+    def bulk_create_then_break(rows, **kwargs):
+        batches.append(len(rows))
+        if len(batches) == 2:
+            raise RuntimeError("the consumer dies half-way")
+        return real_bulk_create(rows, **kwargs)
+
+    monkeypatch.setattr(Report.objects, "bulk_create", bulk_create_then_break)
+    with pytest.raises(RuntimeError):
+        services.report_plan(day=day)
+    # The first batch stands on its own; the day is not marked planned.
+    assert Report.objects.for_day(day).count() == 2 and not ReportPlan.objects.exists()
+    monkeypatch.setattr(Report.objects, "bulk_create", real_bulk_create)
+    queued = reconciled(REPORT)  # The reconciler finds the day unplanned and plans it again.
+    assert sorted(Report.objects.for_day(day).values_list("author__email", flat=True)) == sorted(
+        w.email for w in writers
+    )
+    assert sorted(queued) == sorted(Report.objects.for_day(day).values_list("pk", flat=True))
+    assert ReportPlan.objects.filter(day=day).exists() and batches[:2] == [2, 2]
