@@ -2,7 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
 from blog import feeds, review_views, subscriber_views, views
-from blog.sitemaps import SITEMAPS
+from blog.sitemaps import SITEMAPS, sitemap_index
 
 
 class UnicodeSlug:
@@ -52,6 +52,7 @@ urlpatterns = [
     path("authors/<int:pk>/feed/atom/", feeds.AuthorAtomFeed(), name="author-feed-atom"),
     path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag-feed-rss"),
     path("tags/<uslug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

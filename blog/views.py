@@ -96,7 +96,7 @@ class TagDetailView(ListView):
 
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /accounts/", "Disallow: /dashboard/", "Disallow: /write/"]
-    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('blog:sitemap'))}")
+    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('blog:sitemap')}")  # One address, whatever the Host.
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 

@@ -7,9 +7,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from blog import services
+from blog import services, sitemaps
 from blog.models import Post, Tag
 from blog.tasks import posts_release_task
+from tests.sitemap import sitemap_files, sitemap_locs
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -67,15 +68,34 @@ def test_tag_page_lists_only_published_posts(client, tagged):
     assert client.get("/tags/unused/").status_code == 404
 
 
-def test_sitemap_and_robots(client, tagged, author):
-    root = ET.fromstring(client.get("/sitemap.xml").content)
-    urls = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
-    assert "http://testserver/posts/about-sqlite/" in urls and f"http://testserver/authors/{author.pk}/" in urls
-    assert "http://testserver/tags/sqlite/" in urls
+def test_sitemap_and_robots(client, tagged, author, settings):
+    settings.SITE_URL = "https://blog.example"
+    urls = set(sitemap_locs(client))
+    # On SITE_URL whatever the Host: one page, one address.
+    assert "https://blog.example/posts/about-sqlite/" in urls and f"https://blog.example/authors/{author.pk}/" in urls
+    assert "https://blog.example/tags/sqlite/" in urls
     assert not any("secret" in url or "coming-soon" in url for url in urls)
     robots = client.get("/robots.txt")
     assert robots["Content-Type"].startswith("text/plain")
-    assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode()
+    assert "Sitemap: https://blog.example/sitemap.xml" in robots.content.decode()
+
+
+def test_the_sitemap_splits_into_files_newest_posts_first(
+    client, make_post, monkeypatch, settings, django_assert_max_num_queries
+):
+    monkeypatch.setattr(sitemaps, "SITEMAP_URLS", 3)
+    posts = [make_post(title=f"Post {n}", days_ago=10 - n) for n in range(8)]
+    assert sitemap_files(client) == [
+        "/sitemap-posts.xml", "/sitemap-posts.xml?p=2", "/sitemap-posts.xml?p=3", "/sitemap-authors.xml",
+        "/sitemap-tags.xml",
+    ]  # fmt: skip
+    posts_locs = [loc for loc in sitemap_locs(client) if "/posts/" in loc]
+    assert posts_locs == [settings.SITE_URL + post.get_absolute_url() for post in reversed(posts)]
+    assert client.get("/sitemap-posts.xml?p=4").status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+    with django_assert_max_num_queries(3):  # A count, a page of values: never the rows one by one.
+        page = client.get("/sitemap-posts.xml?p=2")
+    assert page["Last-Modified"] and b"<lastmod>" in page.content
 
 
 def test_post_page_has_meta_for_shared_links(client, tagged, settings):
@@ -100,7 +120,7 @@ def test_scheduled_post_appears_at_its_time_and_not_before(client, author_client
     for url in (post.get_absolute_url(), "/tags/later/", f"/authors/{author.pk}/"):
         assert client.get(url).status_code == 404, url
     assert "Tomorrow" not in client.get("/feed/").content.decode()
-    assert "Tomorrow" not in client.get("/sitemap.xml").content.decode()
+    assert not any("tomorrow" in loc for loc in sitemap_locs(client))
     Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(seconds=1))  # Its time comes.
     assert "Tomorrow" not in client.get("/feed/").content.decode()  # Not until it has its public address.
     posts_release_task.call_local()  # Within a minute.
