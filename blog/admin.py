@@ -1,11 +1,13 @@
 from django.contrib import admin
-from django.db.models import Count, Q, QuerySet
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from blog import services
 from blog.models import (
     DailySources,
     DailyViews,
+    MailCounts,
     Post,
     PostMail,
     Report,
@@ -48,39 +50,36 @@ class PostAdmin(DateHierarchyAdmin):
     search_fields = ("title", "content", "author__email")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("view_count", "created_at", "updated_at")
-    date_hierarchy = "created_at"
     raw_id_fields = ("author",)
     list_select_related = ("author",)
+    # At 100,000 posts the list took 7 s: mail counts joined into every query,
+    # a date hierarchy reading every row's date, and a second count of all
+    # posts. Now the page's posts in the (published_at, id) index's order,
+    # and their mail counts in one grouped query for that page alone.
+    show_full_result_count = False
 
     @admin.display(description="State", ordering="published_at")
     def state(self, post) -> str:
         return "published" if post.is_published else "draft"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # The new-post mails to subscribers, counted per post in the list's one query.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                mails_sent_count=Count("mails", filter=Q(mails__sent_at__isnull=False)),
-                mails_failed_count=Count("mails", filter=Q(mails__failed_at__isnull=False)),
-                mails_pending_count=Count(
-                    "mails", filter=Q(mails__sent_at__isnull=True, mails__failed_at__isnull=True)
-                ),
-            )
-        )
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        counts = PostMail.objects.counts_by_post([post.pk for post in changelist.result_list])
+        for post in changelist.result_list:
+            post.mail_counts = counts.get(post.pk, MailCounts())
+        return changelist
 
-    @admin.display(description="Mails sent", ordering="mails_sent_count")
+    @admin.display(description="Mails sent")
     def mails_sent(self, post: Post) -> int:
-        return post.mails_sent_count
+        return post.mail_counts.sent
 
-    @admin.display(description="pending", ordering="mails_pending_count")
+    @admin.display(description="pending")
     def mails_pending(self, post: Post) -> int:
-        return post.mails_pending_count
+        return post.mail_counts.pending
 
-    @admin.display(description="failed", ordering="mails_failed_count")
+    @admin.display(description="failed")
     def mails_failed(self, post: Post) -> int:
-        return post.mails_failed_count
+        return post.mail_counts.failed
 
 
 @admin.register(DailyViews)

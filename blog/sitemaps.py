@@ -8,12 +8,11 @@ request came with, so one page has one address.
 """
 
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps.views import SitemapIndexItem
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -80,6 +79,13 @@ class TagSitemap(SiteSitemap):
 
 
 SITEMAPS = {"posts": PostSitemap, "authors": AuthorSitemap, "tags": TagSitemap}
+
+
+class SitemapIndexItem(NamedTuple):
+    """A file in the index, as Django's sitemap_index.xml reads it (Django's own is typed last_mod: bool)."""
+
+    location: str
+    last_mod: datetime | None
 
 
 def sitemap_index(request: HttpRequest) -> TemplateResponse:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from blog.models.posts import Post, published_q
@@ -142,7 +144,28 @@ class SubscriptionConfirmation(Delivery):
         return f"confirmation mail to {self.subscriber.email} ({self.delivery_state})"
 
 
+@dataclass(frozen=True)
+class MailCounts:
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+
+
 class PostMailQuerySet(DeliveryQuerySet):
+    def counts_by_post(self, post_ids: list[int]) -> dict[int, MailCounts]:
+        """Each post's new-post mails sent, pending and failed, in one grouped query over the unique index."""
+        rows = (
+            self.filter(post_id__in=post_ids)
+            .order_by()
+            .values("post_id")
+            .annotate(
+                sent=Count("pk", filter=Q(sent_at__isnull=False)),
+                failed=Count("pk", filter=Q(failed_at__isnull=False)),
+                pending=Count("pk", filter=Q(sent_at__isnull=True, failed_at__isnull=True)),
+            )
+        )
+        return {row["post_id"]: MailCounts(row["sent"], row["pending"], row["failed"]) for row in rows}
+
     def owed(self) -> Self:
         """Unsent, recent, the post still published and the reader still subscribed."""
         return (

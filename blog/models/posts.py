@@ -161,7 +161,7 @@ class Post(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # New posts are published unless created as drafts (published_at=None).
-    published_at = models.DateTimeField(null=True, blank=True, default=timezone.now, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     view_count = models.PositiveBigIntegerField(default=0, editable=False)
     # A Contributor's draft waiting for an Editor (the review queue); public nowhere.
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -180,7 +180,10 @@ class Post(models.Model):
     objects = PostQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-published_at", "-created_at"]
+        # Every list walks (published_at, id) backwards, newest first: an
+        # index both engines can read in order, with no sort of all posts.
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["published_at", "id"], name="blog_post_published_id")]
         permissions = [
             ("publish_post", "Can publish and schedule own posts"),
             ("edit_any_post", "Can edit, publish and unpublish anyone's posts"),

@@ -1,10 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import PostMail, Report, Subscriber, SubscriptionConfirmation
+from blog.models import MailCounts, Post, PostMail, Report, Subscriber, SubscriptionConfirmation
 from users.models import AccountMail
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +48,11 @@ def test_post_list_counts_each_posts_mails_sent_pending_and_failed(admin_client,
     PostMail.objects.create(post=post, subscriber=b, sent_at=timezone.now())
     PostMail.objects.create(post=post, subscriber=c, failed_at=timezone.now(), last_error="550 no such user")
     PostMail.objects.create(post=post, subscriber=d)
+    other = Post.objects.create(author=author, title="No mail yet", content="x")
     response = admin_client.get(reverse("admin:blog_post_changelist"))
     assert response.status_code == 200
-    [row] = response.context["cl"].result_list
-    assert (row.mails_sent_count, row.mails_pending_count, row.mails_failed_count) == (2, 1, 1)
+    rows = {row.pk: row.mail_counts for row in response.context["cl"].result_list}
+    assert rows == {post.pk: MailCounts(sent=2, pending=1, failed=1), other.pk: MailCounts()}
     page = response.content.decode()
     assert 'class="field-mails_sent">2<' in page and 'class="field-mails_failed">1<' in page
 
@@ -82,3 +85,20 @@ def test_the_mail_queue_page_counts_every_kind_of_mail(admin_client, author, use
         kind["name"]: kind["unsent"] for kind in admin_client.get(reverse("admin:queue")).context["queue"]["deliveries"]
     }
     assert counts["account mails"] == 2 and counts["post mails"] == 1 and counts["subscription confirmations"] == 1
+
+
+def test_the_post_list_asks_a_constant_number_of_queries_walking_the_ordering_index(
+    admin_client, author, make_post, django_assert_max_num_queries
+):
+    for n in range(30):
+        make_post(title=f"Post {n}", days_ago=n)
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(reverse("admin:blog_post_changelist"))
+    few = len(queries)
+    for n in range(30, 90):
+        make_post(title=f"Post {n}", days_ago=n)
+    with django_assert_max_num_queries(few):  # The mail counts of the page's posts only, in one query.
+        response = admin_client.get(reverse("admin:blog_post_changelist"))
+    sql = " ".join(q["sql"] for q in queries.captured_queries).upper()
+    assert "DATE_TRUNC" not in sql and "DJANGO_DATETIME_TRUNC" not in sql  # No date hierarchy over every row.
+    assert response.context["cl"].result_list[0].title == "Post 0"  # Newest first.
