@@ -243,3 +243,27 @@ def test_a_publish_time_too_far_ahead_gets_a_message(author_client, settings, wh
     response = author_client.post("/write/", {"title": "T", "content": "x", "publish_at": when, "publish": "1"})
     assert response.status_code == 200 and "within the next ten years" in response.content.decode()
     assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/", "/feed/atom/", "/tags/sqlite/", "/sitemap.xml", "/sitemap-posts.xml"])
+def test_unchanged_pages_and_feeds_answer_304_until_they_change(client, tagged, path):
+    first = client.get(path)
+    assert first.status_code == 200 and first["ETag"]
+    again = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    if "Last-Modified" in first:
+        assert client.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    author = tagged[0].author
+    services.post_create(author=author, title="News", content="New.", tags=["sqlite"], publish=True)
+    changed = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_a_reader_who_gets_a_304_was_still_counted_once(client, tagged):
+    post = tagged[0]
+    browser = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0", "REMOTE_ADDR": "198.51.100.9"}
+    first = client.get(post.get_absolute_url(), **browser)
+    again = client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"], **browser)
+    assert again.status_code == 304  # A reload: the same page, and not a second read.
+    post.refresh_from_db()
+    assert post.view_count == 1
