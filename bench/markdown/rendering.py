@@ -54,7 +54,8 @@ def rendering_lines(lexers, contention):
         lines += [
             *rerun(contention),
             f"For {contention['seconds']} s on the real stack (gunicorn, three workers; `run_huey`; SQLite), one "
-            f"Author saves drafts of {contention['draft_characters']:,} characters made of the slowest blocks above "
+            f"Author saves drafts of {contention['draft_characters']:,} characters made of the slow blocks kept "
+            "as test inputs (`tests/blog/data/worst_code.json`) "
             f"over {contention['attacker_connections']} connections at once (its quotas lifted; the save throttle "
             "stays), while other visitors write one after "
             "another: counted reads, each from a new address (a read row and three counters), and every fifth a "
