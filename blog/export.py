@@ -3,6 +3,7 @@
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
@@ -30,10 +31,36 @@ def _file_name(post: Post) -> str:
     return f"{'posts' if post.is_published else 'drafts'}/{day}-{post.slug}.md"
 
 
-def posts_zip(*, author: AbstractBaseUser) -> bytes:
-    """Every post of `author`, published, scheduled or draft, one Markdown file each."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+class _Chunks(io.RawIOBase):
+    """Where the zip writes: what it wrote since the last take(), and nothing older."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+def posts_zip(*, author: AbstractBaseUser) -> Iterator[bytes]:
+    """
+    Every post of `author`, published, scheduled or draft, one Markdown file
+    each, as a zip made while it is sent: a file at a time, then the zip's
+    directory, in constant memory however many posts there are (the whole
+    zip was built in memory before).
+    """
+    sink = _Chunks()
+    # An unseekable file: zipfile writes each entry's sizes after its data.
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
         for post in Post.objects.by(author).prefetch_related("tags").order_by("pk").iterator(chunk_size=100):
             archive.writestr(_file_name(post), _front_matter(post) + "\n" + post.content.rstrip() + "\n")
-    return buffer.getvalue()
+            yield sink.take()
+    yield sink.take()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import models
@@ -19,6 +20,23 @@ class DailyViewsQuerySet(models.QuerySet):
         """{day: views} summed over posts, from `since` on."""
         rows = self.filter(day__gte=since).values("day").annotate(total=Sum("views")).order_by()
         return {row["day"]: row["total"] for row in rows}
+
+    def top_posts(self, since: date, limit: int) -> list[TopPost]:
+        """The `limit` posts read most from `since` on, from the days' tallies alone."""
+        rows = list(
+            self.filter(day__gte=since, views__gt=0)
+            .values("post_id")
+            .annotate(reads=Sum("views"))
+            .order_by("-reads", "post__title")[:limit]
+        )
+        posts = Post.objects.only("title", "slug").in_bulk([row["post_id"] for row in rows])
+        return [TopPost(post=posts[row["post_id"]], reads=row["reads"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class TopPost:
+    post: Post
+    reads: int
 
 
 class DailyViews(models.Model):

@@ -168,7 +168,10 @@ def test_export_is_a_zip_of_markdown_with_front_matter(author_client, make_post)
     make_post(title="Unfinished", content="Draft text.", published_at=None)
     response = author_client.get("/dashboard/export/")
     assert response["Content-Type"] == "application/zip" and "attachment" in response["Content-Disposition"]
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    chunks = list(response.streaming_content)  # Sent a file at a time, then the zip's directory.
+    assert len(chunks) == 3
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
+    assert archive.testzip() is None
     names = sorted(archive.namelist())
     assert len(names) == 2 and names[0].startswith("drafts/draft-") and names[1].startswith("posts/")
     text = archive.read(names[1]).decode()

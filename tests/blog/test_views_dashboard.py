@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from blog.charts import daily_bars
 from blog.models import DailySources, DailyViews, Post, Report
+from blog.views import DASHBOARD_POSTS
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_dashboard_ranks_posts_and_the_sites_readers_came_from(author_client, au
     other = make_post(author=make_user(email="o@x.org", verified=True), title="Not mine")
     DailySources.objects.create(post=other, day=today, source="elsewhere.example", reads=50)
     response = author_client.get(reverse("blog:dashboard"))
-    assert [post.title for post in response.context["top_posts"]] == ["Busy", "Quiet"]
+    assert [top.post.title for top in response.context["top_posts"]] == ["Busy", "Quiet"]
     assert response.context["sources"] == [("news.example", 6), ("friend.example", 2)]
     page = response.content.decode()
     assert "news.example" in page and "old.example" not in page and "elsewhere.example" not in page
@@ -94,3 +95,18 @@ def test_dashboard_without_reads_says_so_instead_of_an_empty_chart(author_client
     make_post(title="Unread")
     page = author_client.get(reverse("blog:dashboard")).content.decode()
     assert "No reads in the last 30 days yet" in page and "<svg" not in page
+
+
+@pytest.mark.parametrize("page", ["", "2", "3", "0", "x", "99999999999999999999"])
+def test_the_dashboard_lists_posts_a_page_at_a_time_whatever_page_is_asked(author_client, author, make_post, page):
+    for n in range(DASHBOARD_POSTS + 3):
+        make_post(title=f"Post {n:02}", published_at=None)
+    response = author_client.get(reverse("blog:dashboard"), {"page": page} if page else {})
+    assert response.status_code == 200
+    shown = [post.title for post in response.context["posts"]]
+    expected = 3 if page in ("2", "3", "0", "99999999999999999999") else DASHBOARD_POSTS  # Out of range: the last.
+    assert len(shown) == expected
+    if expected == DASHBOARD_POSTS:
+        assert shown[0] == f"Post {DASHBOARD_POSTS + 2:02}"  # Newest first.
+        assert 'rel="next"' in response.content.decode()
+    assert response.context["published"] == 0 and "Page " in response.content.decode()
