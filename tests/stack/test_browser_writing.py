@@ -77,9 +77,13 @@ def test_write_markdown_schedule_publish_and_read(live_site, browser, screenshot
     reader.goto(site.url + "/")
     assert reader.get_by_text("One box, Markdown").count() == 0
 
-    # Its time comes.
+    # Its time comes, and within a minute it gets its public address (until then private, as a draft's).
     site.shell("from blog.models import Post; from django.utils import timezone; "
                "Post.objects.filter(title='One box, Markdown').update(published_at=timezone.now())")  # fmt: skip
+    released = site.shell("from blog.services import posts_release; print(posts_release()[0].get_absolute_url())")
+    assert reader.goto(scheduled_url).status == 404  # The private address was never public.
+    scheduled_url = site.url + released.strip()
+    assert scheduled_url.endswith("/posts/one-box-markdown/")
     site.shell(
         "from users.models import User; from blog.services import post_create; "
         "post_create(author=User.objects.get(email='marky@example.org'), "
