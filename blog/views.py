@@ -12,13 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
 from blog import readers, services
 from blog.charts import daily_bars
 from blog.export import posts_zip
 from blog.forms import PostForm, SubscribeForm
 from blog.models import DailySources, DailyViews, Post, Report, Subscriber, Tag, authors, published_q
+from blog.pagination import KeysetListView
 from blog.rendering import render as markdown_render
 from site.http import too_many_requests
 from site.storage import is_write_failure, write_failure_log
@@ -38,9 +39,8 @@ SUBMIT_PER_ACCOUNT = Limit("submit:user", 10, 3600)
 VERIFY_FIRST = "Verify your email address before publishing: follow the link we mailed you, or ask for a new one."
 
 
-class PostListView(ListView):
+class PostListView(KeysetListView):
     template_name = "blog/post_list.html"
-    paginate_by = 10
 
     def get_queryset(self):
         return Post.objects.published().select_related("author").prefetch_related("tags")
@@ -84,9 +84,8 @@ class PostDetailView(DetailView):
         return post
 
 
-class TagDetailView(ListView):
+class TagDetailView(KeysetListView):
     template_name = "blog/tag_detail.html"
-    paginate_by = 10
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag.objects.in_use(), slug=self.kwargs["slug"])
@@ -102,9 +101,8 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-class AuthorDetailView(ListView):
+class AuthorDetailView(KeysetListView):
     template_name = "blog/author_detail.html"
-    paginate_by = 10
 
     def get_queryset(self):
         self.author = get_object_or_404(authors(), pk=self.kwargs["pk"])

@@ -267,17 +267,20 @@ class Post(models.Model):
         found: dict[str, Post | None] = {"older": None, "newer": None}
         if not self.is_published:
             return found
-        # Keyset on (published_at, id), which the ordering index covers.
-        published = Post.objects.published().only("id", "title", "slug")
-        same_time = Q(published_at=self.published_at)
+        # Keyset on (published_at, id), which the ordering index covers: a
+        # range of the index (<= or >= the time), the tie settled by id
+        # within it. An OR of the two alone walked the index from its end.
+        published, at = Post.objects.published().only("id", "title", "slug"), self.published_at
         found["older"] = (
-            published.filter(Q(published_at__lt=self.published_at) | same_time & Q(pk__lt=self.pk))
-            .order_by("-published_at", "-pk")
+            published.filter(published_at__lte=at)
+            .filter(Q(published_at__lt=at) | Q(pk__lt=self.pk))
+            .order_by("-published_at", "-id")
             .first()
         )
         found["newer"] = (
-            published.filter(Q(published_at__gt=self.published_at) | same_time & Q(pk__gt=self.pk))
-            .order_by("published_at", "pk")
+            published.filter(published_at__gte=at)
+            .filter(Q(published_at__gt=at) | Q(pk__gt=self.pk))
+            .order_by("published_at", "id")
             .first()
         )
         return found

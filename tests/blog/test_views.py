@@ -22,13 +22,41 @@ def test_home_lists_published_posts_newest_first(client, make_post):
     assert "Draft" not in response.content.decode()
 
 
-def test_home_is_paginated(client, make_post):
+def _walk(client, path, direction):
+    """Every page from `path` on, following the `direction` ("older" or "newer") links: [[titles]]."""
+    pages = []
+    while path:
+        response = client.get(path)
+        assert response.status_code == 200
+        pages.append([post.title for post in response.context["post_list"]])
+        cursor = getattr(response.context["page"], direction)
+        assert (f"?{direction}={cursor}" in response.content.decode()) == bool(cursor)
+        path = f"/?{direction}={cursor}" if cursor else ""
+    return pages
+
+
+def test_home_is_paginated_by_keyset_through_ties(client, make_post):
+    at = timezone.now() - timedelta(hours=1)
+    for n in range(23):  # Three posts share each publish time: the id settles the order.
+        make_post(title=f"Post {n:02}", published_at=at + timedelta(minutes=n // 3))
+    newest_first = [post.title for post in Post.objects.published().order_by("-published_at", "-id")]
+    older = _walk(client, "/", "older")
+    assert [len(page) for page in older] == [10, 10, 3]
+    assert [title for page in older for title in page] == newest_first
+    last = client.get("/?older=" + client.get("/?older=" + client.get("/").context["page"].older).context["page"].older)
+    newer = _walk(client, "/?newer=" + last.context["page"].newer, "newer")
+    assert newer == older[:2][::-1]  # Back up through the same pages.
+
+
+@pytest.mark.parametrize("cursor", ["abc", "1.2.3", "-5.1", "", "1." + "9" * 19, "\u0661.1", "1e5.1"])
+def test_a_cursor_that_does_not_parse_is_the_newest_page(client, make_post, cursor):
     for n in range(12):
         make_post(title=f"Post {n}")
-    assert len(client.get("/").context["post_list"]) == 10
-    assert len(client.get("/?page=2").context["post_list"]) == 2
-    assert client.get("/?page=99").status_code == 404
-    assert client.get("/?page=abc").status_code == 404
+    for name in ("older", "newer"):
+        response = client.get("/", {name: cursor})
+        assert response.status_code == 200 and len(response.context["post_list"]) == 10
+    for far in ("99999999999999999.1", "0.1"):  # Past either end: an empty page, not an error.
+        assert client.get("/", {"older": far}).status_code == client.get("/", {"newer": far}).status_code == 200
 
 
 def test_post_page_says_how_often_it_was_read(client, post):
