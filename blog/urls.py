@@ -1,8 +1,7 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
 from blog import feeds, review_views, subscriber_views, views
-from blog.sitemaps import SITEMAPS, sitemap_index
+from blog.sitemaps import sitemap_index, sitemap_section
 
 
 class UnicodeSlug:
@@ -53,6 +52,6 @@ urlpatterns = [
     path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag-feed-rss"),
     path("tags/<uslug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
     path("sitemap.xml", sitemap_index, name="sitemap"),
-    path("sitemap-<slug:section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap-section"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -270,3 +270,9 @@ def test_a_reader_who_gets_a_304_was_still_counted_once(client, tagged):
     assert again.status_code == 304  # A reload: the same page, and not a second read.
     post.refresh_from_db()
     assert post.view_count == 1
+
+
+def test_sitemap_addresses_are_the_posts_own_in_any_script(client, make_post, settings):
+    posts = [make_post(title=title) for title in ("日本語のタイトル", "Ünïcödé & <odd>", "plain")]
+    locs = sitemap_locs(client)
+    assert all(settings.SITE_URL + post.get_absolute_url() in locs for post in posts)
