@@ -21,5 +21,6 @@ def sitemap_locs(client) -> list[str]:
     for path in sitemap_files(client):
         response = client.get(path)
         assert response.status_code == 200, path
-        locs += [loc.text for loc in ET.fromstring(response.content).iter(f"{NS}loc")]
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        locs += [loc.text for loc in ET.fromstring(body).iter(f"{NS}loc")]
     return locs

