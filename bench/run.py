@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import contention, environment, fan_out, peers, report_scale, signup, throughput, views, year
+from bench import contention, environment, fan_out, pages_scale, peers, report_scale, signup, throughput, views, year
 from bench.markdown import write_markdown
 from bench.stacks import Stack, cpu_seconds, footprint
 from harness.live import SmtpServer, collectstatic
@@ -33,6 +33,7 @@ SECTIONS = (
     "year",
     "rendering",
     "contention",
+    "pages",
 )
 
 
@@ -105,6 +106,8 @@ def main():
             results["rendering"] = json.loads(out.read_text())
         if "contention" in sections:
             results["contention"] = contention.run(tmp / "contention", static_root)
+        if "pages" in sections:
+            results["pages"] = pages_scale.run(tmp / "pages", static_root)
     if args.only and args.merge:
         # Sections keep their own start time in the document, so a merged one says when it ran.
         merged = json.loads((ROOT / "docs" / "benchmarks.json").read_text())

@@ -48,7 +48,7 @@ def _wrk(url, distinct, folder, seconds=SECONDS):
     script = folder / f"wrk-{'distinct' if distinct else 'reload'}.lua"
     script.write_text(("DISTINCT = true\n" if distinct else "DISTINCT = false\n") + WRK_SCRIPT)
     out = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        ["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "30s", "--latency", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,
