@@ -14,7 +14,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import contention, environment, fan_out, pages_scale, peers, report_scale, signup, throughput, views, year
+from bench import (
+    contention,
+    environment,
+    fan_out,
+    pages_scale,
+    peers,
+    planning,
+    report_scale,
+    signup,
+    throughput,
+    views,
+    year,
+)
 from bench.markdown import write_markdown
 from bench.stacks import Stack, cpu_seconds, footprint
 from harness.live import SmtpServer, collectstatic
@@ -34,6 +46,7 @@ SECTIONS = (
     "rendering",
     "contention",
     "pages",
+    "planning",
 )
 
 
@@ -108,6 +121,8 @@ def main():
             results["contention"] = contention.run(tmp / "contention", static_root)
         if "pages" in sections:
             results["pages"] = pages_scale.run(tmp / "pages", static_root)
+        if "planning" in sections:
+            results["planning"] = planning.run(100_000)
     if args.only and args.merge:
         # Sections keep their own start time in the document, so a merged one says when it ran.
         merged = json.loads((ROOT / "docs" / "benchmarks.json").read_text())

@@ -4,13 +4,14 @@ a report, rendering and sending one, and catching up what was missed. Called
 by blog/tasks.py and blog/services.py; never imports tasks.
 """
 
+import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import Combinable
 from django.urls import reverse
@@ -22,7 +23,8 @@ from site.mail import mail_render
 from site.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 REPORT_SOURCES = 5
-REPORT_PLAN_BATCH = 1_000
+REPORT_PLAN_BATCH = 500
+REPORT_PLAN_PAUSE = 0.15
 # A weekly report goes out on Monday for the week that ended on Sunday.
 WEEK_LAST_DAY = 6
 
@@ -89,9 +91,9 @@ def report_owe(*, day: date, dry_run: bool = False) -> list[Report]:
     sent is not owed again. The caller queues the sends.
 
     In batches of REPORT_PLAN_BATCH authors, each read outside any
-    transaction and written in a short one of its own: planning for 100,000
-    authors in one transaction held SQLite's write lock, and every other
-    write on the site, for seconds. A run stopped half-way leaves the day
+    transaction and written in a short one of its own (tens of
+    milliseconds): planning for 100,000 authors in one transaction held
+    SQLite's write lock, and every other write on the site, for seconds. A run stopped half-way leaves the day
     unplanned (no ReportPlan), so the reconciler runs it again.
     """
     if day >= timezone.localdate():
@@ -101,18 +103,23 @@ def report_owe(*, day: date, dry_run: bool = False) -> list[Report]:
     after = 0
     while batch := list(wanted.filter(pk__gt=after)[:REPORT_PLAN_BATCH]):
         after = batch[-1][0]
+        ids = [pk for pk, _ in batch]
+        batch_owed = Report.objects.owed().for_day(day).filter(author_id__in=ids).select_related("author")
+        rows = [
+            Report(author_id=pk, day=day, days=report_days(frequency=frequency, day=day) or 1)
+            for pk, frequency in batch
+        ]
         with transaction.atomic():
-            Report.objects.bulk_create(
-                [
-                    Report(author_id=pk, day=day, days=report_days(frequency=frequency, day=day) or 1)
-                    for pk, frequency in batch
-                ],
-                ignore_conflicts=True,
-            )
-            ids = [pk for pk, _ in batch]
-            owed += Report.objects.owed().for_day(day).filter(author_id__in=ids).select_related("author")
+            Report.objects.bulk_create(rows, ignore_conflicts=True)
             if dry_run:
+                owed += batch_owed
                 transaction.set_rollback(True)
+        if not dry_run:
+            owed += batch_owed  # Read after the commit: the transaction holds the write lock for the insert alone.
+        if connection.vendor == "sqlite" and len(batch) == REPORT_PLAN_BATCH:
+            # More may follow. A writer waiting in SQLite's busy handler polls every 100 ms at
+            # worst: leave it a gap that long, or batch after batch starves it.
+            time.sleep(REPORT_PLAN_PAUSE)
     if not dry_run:
         ReportPlan.objects.get_or_create(day=day)
     # Owed before this run, by an author no longer among the wanted (a setting changed since).

@@ -2,7 +2,7 @@
 
 from bench.markdown.common import ratio, row, target
 from bench.markdown.fan_out import fan_out_lines
-from bench.markdown.pages import pages_lines
+from bench.markdown.pages import pages_lines, planning_lines
 from bench.markdown.peers import peers_lines
 from bench.markdown.rendering import rendering_lines
 from bench.markdown.scale import report_lines, year_lines
@@ -147,5 +147,7 @@ def write_markdown(r, path):
         lines += rendering_lines(r.get("rendering"), r.get("contention"))
     if pages := r.get("pages"):
         lines += pages_lines(pages)
+    if plan := r.get("planning"):
+        lines += planning_lines(plan)
     lines += lessons_lines()
     path.write_text("\n".join(lines))
