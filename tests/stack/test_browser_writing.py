@@ -156,3 +156,39 @@ def test_no_page_is_wider_than_a_phone_or_a_desktop(live_site, browser, screensh
         page.set_viewport_size(DESKTOP)
     _shoot(admin, screenshots, "admin-index")
     assert too_wide == {}
+
+
+def test_lists_go_older_and_newer_a_page_at_a_time_at_any_width(live_site, browser, screenshots):
+    site = live_site
+    site.shell(
+        "from users.models import User; from blog.services import post_create; "
+        f"u = User.objects.create_user(email='many@example.org', password='{PASSWORD}', is_verified=True, "
+        "role='editor', display_name='Many'); "  # An Editor: no daily quota for the thirty.
+        "[post_create(author=u, title=f'Post number {n:02}', content='Words. ' * 30, publish=True, tags=['many']) "
+        "for n in range(30)]"
+    )
+    reader = browser.new_context(viewport=DESKTOP, user_agent=BROWSER_UA).new_page()
+    writer = browser.new_context(viewport=DESKTOP).new_page()
+    _log_in(writer, site, "many@example.org")
+    for page, path, name, older in (
+        (reader, "/", "list-home", "Older posts"),
+        (reader, "/tags/many/", "list-tag", "Older posts"),
+        (writer, "/dashboard/", "list-dashboard", "Older posts"),
+    ):
+        page.goto(site.url + path)
+        seen, first = [], True
+        while True:
+            seen += page.locator(".post-list h2 a, td.title-cell a").all_text_contents()
+            for size in (PHONE, DESKTOP):
+                page.set_viewport_size(size)
+                assert _too_wide(page) == [], (name, size)
+            link = page.get_by_role("link", name=older)
+            if not link.count():
+                break
+            if first:
+                _shoot(page, screenshots, name)
+                first = False
+            link.click()
+        assert sorted(seen) == [f"Post number {n:02}" for n in range(30)], name
+        page.get_by_role("link", name="Newer posts").click()
+        expect(page.get_by_role("link", name=older)).to_be_visible()
