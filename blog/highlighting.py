@@ -34,20 +34,25 @@ HIGHLIGHT_SECONDS = 0.3
 LINE_MAX_CHARACTERS = 1_000
 
 # By Pygments class: every alias of one of these works (py, js, sh, c++, yml…).
+# None hands the code to a lexer the code names: PostgreSQL's (`$$ LANGUAGE
+# x`) and HTTP's (a Content-Type) would, so they are not offered, and
+# Markdown's nested fences stay plain (DELEGATION_OFF).
 LEXERS = frozenset(
     {
         "ApacheConfLexer", "AwkLexer", "BashLexer", "BashSessionLexer", "CLexer", "CMakeLexer", "CSharpLexer",
         "ClojureLexer", "CppLexer", "CssLexer", "DartLexer", "DiffLexer", "DjangoLexer", "DockerLexer",
         "ElixirLexer", "ElmLexer", "ErlangLexer", "FSharpLexer", "GoLexer", "GraphQLLexer", "GroovyLexer",
-        "HaskellLexer", "HtmlLexer", "HttpLexer", "IniLexer", "JavaLexer", "JavascriptLexer", "JsonLexer",
+        "HaskellLexer", "HtmlLexer", "IniLexer", "JavaLexer", "JavascriptLexer", "JsonLexer",
         "JsxLexer", "JuliaLexer", "KotlinLexer", "LuaLexer", "MakefileLexer", "MarkdownLexer", "NginxConfLexer",
-        "NixLexer", "ObjectiveCLexer", "OcamlLexer", "PerlLexer", "PhpLexer", "PostgresLexer", "PowerShellLexer",
+        "NixLexer", "ObjectiveCLexer", "OcamlLexer", "PerlLexer", "PhpLexer", "PowerShellLexer",
         "PropertiesLexer", "ProtoBufLexer", "PythonConsoleLexer", "PythonLexer", "RubyLexer", "RustLexer",
         "SLexer", "ScalaLexer", "ScssLexer", "SqlLexer", "SwiftLexer", "SystemdLexer", "TOMLLexer",
         "TerraformLexer", "TexLexer", "TsxLexer", "TypeScriptLexer", "VimLexer", "XmlLexer", "YamlLexer",
         "ZigLexer",
     }
 )  # fmt: skip
+
+DELEGATION_OFF = {"MarkdownLexer": {"handlecodeblocks": False}}
 
 _deadline: ContextVar[float] = ContextVar("highlight_deadline", default=0.0)
 _FORMATTER = HtmlFormatter(nowrap=True)
@@ -88,7 +93,8 @@ def highlight(code: str, language: str) -> str:
         return ""
     deadline = _deadline.get()
     tokens = []
-    for token in found(stripnl=False).get_tokens(code):  # The code as written, blank lines too.
+    options = {"stripnl": False, **DELEGATION_OFF.get(found.__name__, {})}  # The code as written, blank lines too.
+    for token in found(**options).get_tokens(code):
         if time.monotonic() > deadline:
             return ""
         tokens.append(token)
