@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -24,6 +24,15 @@ class PostsFeed(Feed):
     """The whole site (RSS 2.0); the subclasses narrow it, the Atom ones change the format."""
 
     description_template = None
+
+    def __call__(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().__call__(request, *args, **kwargs)
+        # Django dates a feed by its newest item: a post unpublished, deleted
+        # or released later with an earlier time would leave the date as it
+        # was, and a reader asking "changed since?" would miss it. The ETag,
+        # made from the feed itself, is the one validator.
+        del response.headers["Last-Modified"]
+        return response
 
     def title(self, obj: object = None) -> str:
         return settings.SITE_NAME

@@ -22,7 +22,6 @@ from django.db.models.functions import Greatest
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import http_date
 
 from blog.models import Post, Tag, authors
 
@@ -106,7 +105,7 @@ def sitemap_section(request: HttpRequest, section: str) -> StreamingHttpResponse
     """
     One file of a section (?p=2 for the second), written as text while it is
     sent: the template engine spent seconds on 50,000 addresses, and a worker
-    held them all. Conditional GET goes by its Last-Modified.
+    held them all.
     """
     if section not in SITEMAPS:
         raise Http404
@@ -130,23 +129,19 @@ def sitemap_section(request: HttpRequest, section: str) -> StreamingHttpResponse
                 chunk.clear()
         yield "".join(chunk) + "</urlset>\n"
 
-    response = StreamingHttpResponse(lines(), content_type="application/xml")
-    if lastmod_of and (latest := sitemap.get_latest_lastmod()):
-        response["Last-Modified"] = http_date(latest.timestamp())
-    return response
+    # No Last-Modified: the newest post's date does not move when a post is
+    # unpublished or deleted, and a crawler would keep a stale file.
+    return StreamingHttpResponse(lines(), content_type="application/xml")
 
 
 def sitemap_index(request: HttpRequest) -> TemplateResponse:
-    """Every file of every section, on SITE_URL; Last-Modified from the newest post."""
-    entries, newest = [], None
+    """Every file of every section, on SITE_URL."""
+    entries = []
     for section, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
         url = settings.SITE_URL + reverse("blog:sitemap-section", kwargs={"section": section})
         lastmod = sitemap.get_latest_lastmod()
-        newest = max(filter(None, (newest, lastmod)), default=None)
         entries.append(SitemapIndexItem(url, lastmod))
         entries += [SitemapIndexItem(f"{url}?p={page}", lastmod) for page in range(2, sitemap.paginator.num_pages + 1)]
-    headers = {"Last-Modified": http_date(newest.timestamp())} if newest else None
-    return TemplateResponse(
-        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml", headers=headers
-    )
+    # Conditional by its ETag alone (see sitemap_section).
+    return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml")
