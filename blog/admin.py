@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from blog import services
 from blog.models import (
@@ -16,7 +16,9 @@ from blog.models import (
     Subscriber,
     SubscriptionConfirmation,
 )
+from blog.rendering import render as markdown_render
 from site.admin_site import DateHierarchyAdmin, DeliveryAdmin
+from site.text import xml_chars_only
 
 
 class PostStateFilter(admin.SimpleListFilter):
@@ -48,7 +50,8 @@ class PostAdmin(DateHierarchyAdmin):
     )
     list_filter = (PostStateFilter, "created_at")
     search_fields = ("title", "content", "author__email")
-    prepopulated_fields = {"slug": ("title",)}
+    # No slug from the title as one types: a draft's or scheduled post's
+    # address stays private until it is published (Post.save gives it then).
     readonly_fields = ("view_count", "created_at", "updated_at")
     raw_id_fields = ("author",)
     list_select_related = ("author",)
@@ -57,6 +60,16 @@ class PostAdmin(DateHierarchyAdmin):
     # posts. Now the page's posts in the (published_at, id) index's order,
     # and their mail counts in one grouped query for that page alone.
     show_full_result_count = False
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        # Django runs this whole view in a transaction, which on SQLite holds
+        # the write lock from its start; saving a post renders it. Render the
+        # text as the form will clean it first, so the save finds it done.
+        if request.method == "POST" and isinstance(content := request.POST.get("content"), str):
+            markdown_render(xml_chars_only(content.strip()))
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="State", ordering="published_at")
     def state(self, post) -> str:

@@ -90,7 +90,21 @@ class Rendered:
 
 
 def render(text: str) -> Rendered:
-    """The safe HTML of a post's Markdown, a plain-text excerpt and its length in words."""
+    """
+    The safe HTML of a post's Markdown, a plain-text excerpt and its length
+    in words. The last few results are kept: a caller that must save inside
+    a transaction it does not control (the admin's) renders first, and the
+    save then finds the result ready instead of rendering under the lock.
+    """
+    return _render_kept(text)
+
+
+@functools.lru_cache(maxsize=4)
+def _render_kept(text: str) -> Rendered:
+    return _render(text)
+
+
+def _render(text: str) -> Rendered:
     # The linkify rule rescans the text before every "://" that is not a
     # link: 25,000 of them took a minute. Past LINKIFY_MAX_SCHEMES, bare URLs
     # stay text ([links](…) and <…> still work), and a 100,000-character post

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -41,6 +42,8 @@ from users.roles import NotAllowed
 
 if TYPE_CHECKING:
     from users.models import User
+
+logger = logging.getLogger(__name__)
 
 
 class NotVerified(Exception):
@@ -240,11 +243,21 @@ def posts_release() -> list[Post]:
     mail. Until then it had a private address, like a draft: a title slug
     taken in advance would show anyone who publishes the same title (as "-2"
     on theirs) that the scheduled post exists. Run every minute by
-    blog.tasks; one short transaction per post.
+    blog.tasks; each post in a short transaction of its own, read again
+    inside it, so a post moved to later (or deleted) meanwhile is left be,
+    and one that fails does not hold back the others.
     """
     released = []
-    for post in Post.objects.due_unreleased().select_related("author"):
-        post.save(update_fields=["slug"])
+    for pk in Post.objects.due_unreleased().values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                post = Post.objects.select_for_update().due_unreleased().filter(pk=pk).first()
+                if post is None:
+                    continue
+                post.save(update_fields=["slug", "updated_at"])
+        except DatabaseError:
+            logger.exception("could not publish scheduled post %s; the next run tries again", pk)
+            continue
         _subscribers_mail(post)
         released.append(post)
     return released

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,3 +59,48 @@ def test_a_scheduled_post_gets_its_address_when_its_time_comes(author, make_user
     posts_release_task.call_local()  # Released once: its address never changes again.
     post.refresh_from_db()
     assert post.slug == "big-news-2"
+
+
+def test_a_post_moved_to_later_while_being_released_keeps_its_private_address(author, monkeypatch):
+    later = timezone.now() + LATER
+    post = services.post_create(author=author, title="Moved", content="x", publish=True, publish_at=later)
+    Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(seconds=1))  # Its time comes…
+    found = Post.objects.due_unreleased
+
+    class Racing:
+        """…and its writer moves it to tomorrow between the release's look and its write."""
+
+        def _moved(self, rows):
+            Post.objects.filter(pk=post.pk).update(published_at=later)
+            return rows
+
+        def values_list(self, *args, **kwargs):
+            return self._moved(list(found().values_list(*args, **kwargs)))
+
+        def select_related(self, *args):
+            return self._moved(list(found().select_related(*args)))
+
+    monkeypatch.setattr(Post.objects, "due_unreleased", Racing)
+    assert services.posts_release() == []
+    post.refresh_from_db()
+    assert post.slug.startswith("_") and not post.is_published
+
+
+def test_one_post_that_cannot_be_released_does_not_hold_back_the_others(author, monkeypatch):
+    later = timezone.now() + LATER
+    posts = [
+        services.post_create(author=author, title=f"Due {n}", content="x", publish=True, publish_at=later)
+        for n in range(2)
+    ]
+    Post.objects.update(published_at=timezone.now() - timedelta(seconds=1))
+    real_save = Post.save
+
+    def save_failing_first(self, *args, **kwargs):
+        if self.pk == posts[0].pk:
+            raise DatabaseError("disk I/O error")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Post, "save", save_failing_first)
+    assert [p.pk for p in services.posts_release()] == [posts[1].pk]
+    monkeypatch.setattr(Post, "save", real_save)
+    assert [p.pk for p in services.posts_release()] == [posts[0].pk]  # The next run.

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from blog import services
+from blog import rendering, services
 from blog.models import DailySources, DailyViews, Post
 from blog.models import posts as post_models
 from users.roles import Role
@@ -53,3 +53,24 @@ def test_posts_are_rendered_before_any_write_transaction_never_inside_one(make_u
     services.post_review_return(by=editor, post=draft, note="More.")
     assert seen == [False, False, False]  # Created, edited, the draft: each rendered once, outside.
     assert "Second <em>version</em>" in Post.objects.get(pk=post.pk).content_html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_renders_a_post_before_its_transaction_too(make_user, client, monkeypatch):
+    owner = make_user(email="o@x.org", verified=True, role=Role.OWNER)
+    post = services.post_create(author=owner, title="t", content="Old.", publish=True)
+    client.force_login(owner)
+    seen = []
+    real = rendering._render
+    monkeypatch.setattr(rendering, "_render", lambda text: seen.append(connection.in_atomic_block) or real(text))
+    page = client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
+    fields = {
+        "author": owner.pk, "title": "t", "content": "  New *text*, typed in the admin.\r\n ", "slug": post.slug,
+        "planned_slug": "", "published_at_0": "2026-01-01", "published_at_1": "10:00:00", "review_note": "",
+        "csrfmiddlewaretoken": "x",
+    }  # fmt: skip
+    assert "csrfmiddlewaretoken" in page
+    response = client.post(f"/admin/blog/post/{post.pk}/change/", fields)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert seen == [False]  # Rendered once, before Django's transaction; the save found it done.
+    assert "New <em>text</em>" in Post.objects.get(pk=post.pk).content_html
