@@ -13,13 +13,13 @@ admin post list's time for a logged-in Administrator (median of 5).
 import argparse
 import json
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.fill import authors_insert, connect
 from bench.stacks import Stack, anon_kib, memory_kib, process_tree
 from bench.views import _wrk
 from harness.live import Client, SmtpServer, collectstatic
@@ -51,14 +51,9 @@ def fill(db_path: Path, posts: int, now: datetime) -> None:
     """Authors, posts (one a minute back from now), tags (tag 1 on every other post) straight into SQLite."""
     rng = random.Random(26)
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA synchronous=OFF")
+    conn = connect(db_path)
     with conn:
-        conn.executemany(
-            "insert into users_user (id, password, is_superuser, email, display_name, is_verified, is_staff,"
-            " is_active, date_joined) values (?, '!', 0, ?, ?, 1, 0, 1, ?)",
-            ((n, f"author{n}@bench.example", f"Author {n}", stamp) for n in range(1, AUTHORS + 1)),
-        )
+        authors_insert(conn, AUTHORS, stamp, named=True)
         conn.executemany(
             "insert into blog_tag (id, name, slug) values (?, ?, ?)",
             ((n, f"topic {n}", f"topic-{n}") for n in range(1, TAGS + 1)),

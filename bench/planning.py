@@ -21,6 +21,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.fill import authors_insert, connect
+
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = """
 import time
@@ -39,14 +41,9 @@ def fill(db_path: Path, authors: int) -> None:
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")
     published = (now - timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
     yesterday = (now.astimezone() - timedelta(days=1)).date().isoformat()
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA synchronous=OFF")
+    conn = connect(db_path)
     with conn:
-        conn.executemany(
-            "insert into users_user (id, password, is_superuser, email, display_name, is_verified, is_staff,"
-            " is_active, date_joined) values (?, '!', 0, ?, '', 1, 0, 1, ?)",
-            ((n, f"author{n}@bench.example", stamp) for n in range(1, authors + 1)),
-        )
+        authors_insert(conn, authors, stamp)
         conn.executemany(
             "insert into blog_post (id, author_id, title, slug, content, created_at, updated_at, published_at,"
             " subscribers_owed_at, view_count) values (?, ?, ?, ?, 'Text.', ?, ?, ?, ?, 3)",
