@@ -42,9 +42,9 @@ def published_at(p: int, posts: int, now: datetime) -> datetime:
     return (now - timedelta(minutes=posts - p + 1)).replace(microsecond=0)
 
 
-def cursor(p: int) -> str:
-    """The ?older= cursor that stops at post p (blog.pagination.cursor_of: its address)."""
-    return f"post-{p}"
+def cursor(p: int, posts: int, now: datetime) -> str:
+    """The ?older= cursor that stops at post p (blog.pagination.cursor_of: its time and address)."""
+    return f"{int(published_at(p, posts, now).timestamp()) * 1_000_000}.post-{p}"
 
 
 def fill(db_path: Path, posts: int, now: datetime) -> None:
@@ -107,9 +107,9 @@ def _admin_list_ms(stack) -> float:
     return round(statistics.median(took[1:]), 1)
 
 
-def measure(stack, posts: int, folder: Path) -> dict:
+def measure(stack, posts: int, folder: Path, now: datetime) -> dict:
     # The oldest page: older than the 11th oldest post (of the biggest tag: the 11th oldest odd post).
-    last, tag_last = cursor(min(posts, PER_PAGE + 1)), cursor(min(posts, 2 * PER_PAGE + 1))
+    last, tag_last = cursor(min(posts, PER_PAGE + 1), posts, now), cursor(min(posts, 2 * PER_PAGE + 1), posts, now)
     pages = {
         "static file (floor)": ("/static/site/site.css", False),
         "front page": ("/", False),
@@ -152,7 +152,7 @@ def run(folder: Path, static_root: Path, sizes=SIZES) -> dict:
             fill(stack.site.data_dir / "db.sqlite3", posts, now)
             stack.site.shell(ADMIN)
             with stack:
-                result["sizes"][posts] = measure(stack, posts, folder)
+                result["sizes"][posts] = measure(stack, posts, folder, now)
     return result
 
 

@@ -31,7 +31,7 @@ class PostsFeed(Feed):
         # or released later with an earlier time would leave the date as it
         # was, and a reader asking "changed since?" would miss it. The ETag,
         # made from the feed itself, is the one validator.
-        del response.headers["Last-Modified"]
+        response.headers.pop("Last-Modified", None)
         return response
 
     def title(self, obj: object = None) -> str:

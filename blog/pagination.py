@@ -7,8 +7,9 @@ last page read every row before it, and every page counted them all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from django.db.models import Q, QuerySet
@@ -17,23 +18,39 @@ from django.views.generic import ListView
 from blog.models import SLUG_MAX_LENGTH, Post
 
 PER_PAGE = 10
+MAX_ID = 2**63 - 1
+
+
+_CURSOR = re.compile(r"^([0-9]{1,17})\.(.{1,%d})$" % SLUG_MAX_LENGTH, re.S)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def cursor_of(post: Post) -> str:
     """
-    Where a page stops: the post's address. (Its publish time and id would
-    do without a lookup, but ids are private: gaps between them would count
-    the drafts and scheduled posts between two published ones.)
+    Where a page stops: the post's publish time (in microseconds since 1970)
+    and its address, both public. Not its id: gaps between ids would count
+    the drafts and scheduled posts between two published ones.
     """
-    return post.slug
+    assert post.published_at is not None
+    return f"{(post.published_at - _EPOCH) // timedelta(microseconds=1)}.{post.slug}"
 
 
-def _position(posts: QuerySet[Post], cursor: str | None) -> tuple[datetime, int] | None:
-    """The (published_at, id) of the listed post at `cursor`, or None for no such post."""
-    if not cursor or len(cursor) > SLUG_MAX_LENGTH:
+def _position(cursor: str | None) -> tuple[datetime, int | None] | None:
+    """
+    The (published_at, id) a cursor stands for; id None when its post has
+    since been deleted (the time still says where the page ended); None for
+    a cursor that does not parse.
+    """
+    found = _CURSOR.match(cursor or "")
+    if not found:
         return None
-    found = posts.filter(slug=cursor).values_list("published_at", "pk").first()
-    return (found[0], found[1]) if found and found[0] is not None else None  # Listed posts are published.
+    try:
+        moment = _EPOCH + timedelta(microseconds=int(found[1]))
+    except OverflowError:
+        return None
+    # Its row, published or since unpublished, settles ties at that time.
+    pk = Post.objects.filter(slug=found[2]).values_list("pk", flat=True).first()
+    return moment, pk
 
 
 @dataclass(frozen=True)
@@ -50,20 +67,20 @@ class KeysetPage:
 def keyset_page(posts: QuerySet[Post], *, older: str | None, newer: str | None, per_page: int = PER_PAGE) -> KeysetPage:
     """
     The page of `posts` just older than the cursor `older`, or just newer than
-    `newer`, or the newest; a cursor naming no listed post is the newest page.
+    `newer`, or the newest; a cursor that does not parse is the newest page.
     """
     # published_at <= t narrows to an index range; the tie on t is settled by
     # id inside it. (An OR of the two alone would walk the index from the top.)
-    if at := _position(posts, newer):
+    if at := _position(newer):
         moment, pk = at
-        after = posts.filter(published_at__gte=moment).filter(Q(published_at__gt=moment) | Q(pk__gt=pk))
+        after = posts.filter(published_at__gte=moment).filter(Q(published_at__gt=moment) | Q(pk__gt=pk or MAX_ID))
         found = list(after.order_by("published_at", "id")[: per_page + 1])
         more_newer = len(found) > per_page
         page = list(reversed(found[:per_page]))
         return KeysetPage(page, cursor_of(page[0]) if more_newer and page else "", cursor_of(page[-1]) if page else "")
-    if at := _position(posts, older):
+    if at := _position(older):
         moment, pk = at
-        posts = posts.filter(published_at__lte=moment).filter(Q(published_at__lt=moment) | Q(pk__lt=pk))
+        posts = posts.filter(published_at__lte=moment).filter(Q(published_at__lt=moment) | Q(pk__lt=pk or 0))
     found = list(posts.order_by("-published_at", "-id")[: per_page + 1])
     page = found[:per_page]
     newer_cursor = cursor_of(page[0]) if at and page else ""

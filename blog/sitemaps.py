@@ -140,8 +140,9 @@ def sitemap_index(request: HttpRequest) -> TemplateResponse:
     for section, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
         url = settings.SITE_URL + reverse("blog:sitemap-section", kwargs={"section": section})
-        lastmod = sitemap.get_latest_lastmod()
-        entries.append(SitemapIndexItem(url, lastmod))
-        entries += [SitemapIndexItem(f"{url}?p={page}", lastmod) for page in range(2, sitemap.paginator.num_pages + 1)]
-    # Conditional by its ETag alone (see sitemap_section).
+        # No <lastmod> per file: the newest post's date does not move when a
+        # post is unpublished or deleted, and a crawler trusting it would keep
+        # a stale file. The addresses inside carry their own.
+        entries.append(SitemapIndexItem(url, None))
+        entries += [SitemapIndexItem(f"{url}?p={page}", None) for page in range(2, sitemap.paginator.num_pages + 1)]
     return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml")

@@ -187,9 +187,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Pages and feeds get an ETag (feeds and the sitemap index a Last-Modified
-    # too), and a client that has them gets a 304 and no body. Pages sent
-    # with Cache-Control: no-store (anyone logged in) get none.
+    # Pages and feeds get an ETag, and a client that has it gets a 304 and no
+    # body. Pages sent with Cache-Control: no-store (anyone logged in) get
+    # none. (No Last-Modified: see blog/feeds.py.)
     "django.middleware.http.ConditionalGetMiddleware",
     "site.middleware.security_headers",
     "site.middleware.request_size_limit",

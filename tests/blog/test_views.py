@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from blog import views
+from blog import services, views
 from blog.models import DailyViews, Post
 from site.throttles import Limit
 
@@ -46,12 +46,21 @@ def test_home_is_paginated_by_keyset_through_ties(client, make_post):
     last = client.get("/?older=" + client.get("/?older=" + client.get("/").context["page"].older).context["page"].older)
     newer = _walk(client, "/?newer=" + last.context["page"].newer, "newer")
     assert newer == older[:2][::-1]  # Back up through the same pages.
-    # A cursor is a post's public address, never its id (gaps between ids would count hidden posts).
+    # The post a page stopped at leaves the list: the next page still starts where that one ended.
+    older_edge = client.get("/").context["page"].older
+    edge = Post.objects.get(slug=older_edge.split(".", 1)[1])
+    services.post_unpublish(by=edge.author, post=edge)
+    after = [post.title for post in client.get(f"/?older={older_edge}").context["post_list"]]
+    assert after == [title for title in newest_first[10:20]]
+    # A cursor is a post's public time and address, never its id (gaps between ids would count hidden posts).
     page = client.get("/").context["page"]
-    assert page.older == Post.objects.published().order_by("-published_at", "-id")[9].slug
+    assert page.older.endswith("." + Post.objects.published().order_by("-published_at", "-id")[9].slug)
+    assert client.get("/?older=_0123456789abcdef").context["post_list"][0].title == newest_first[0]  # No such post.
 
 
-@pytest.mark.parametrize("cursor", ["abc", "1.2.3", "-5.1", "", "1." + "9" * 19, "\u0661.1", "1e5.1"])
+@pytest.mark.parametrize(
+    "cursor", ["abc", "-5.post", "", "1", "9" * 18 + ".post", "\u0661.post", "1e5.post", "12.x" + "y" * 300]
+)
 def test_a_cursor_that_does_not_parse_is_the_newest_page(client, make_post, cursor):
     for n in range(12):
         make_post(title=f"Post {n}")
