@@ -12,12 +12,12 @@ import html
 from collections.abc import Iterator
 from datetime import datetime
 from typing import NamedTuple, Protocol, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.db.models.functions import Greatest
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -33,13 +33,6 @@ class SiteSitemap(Sitemap):
     @property
     def limit(self) -> int:  # type: ignore[override]  # Read at use, so a test can make files small.
         return SITEMAP_URLS
-
-    @property
-    def protocol(self) -> str:  # type: ignore[override]
-        return urlsplit(settings.SITE_URL).scheme
-
-    def get_domain(self, site: object = None) -> str:
-        return urlsplit(settings.SITE_URL).netloc
 
 
 class PostRow(Protocol):
@@ -69,10 +62,6 @@ class PostSitemap(SiteSitemap):
 
     def lastmod(self, item: PostRow) -> datetime:
         return item.lastmod
-
-    def get_latest_lastmod(self) -> datetime | None:
-        latest = Post.objects.published().aggregate(updated=Max("updated_at"), published=Max("published_at"))
-        return max(filter(None, latest.values()), default=None)
 
 
 class AuthorSitemap(SiteSitemap):
