@@ -191,7 +191,9 @@ def test_lists_go_older_and_newer_a_page_at_a_time_at_any_width(live_site, brows
             if first:
                 _shoot(page, screenshots, name)
                 first = False
-            link.click()
+            # Reading the list before the next page has loaded would read none.
+            with page.expect_navigation():
+                link.click()
         assert sorted(seen) == [f"Post number {n:02}" for n in range(30)], name
         page.get_by_role("link", name="Newer posts").click()
         expect(page.get_by_role("link", name=older)).to_be_visible()
