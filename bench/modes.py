@@ -52,4 +52,4 @@ def apply(mode: str, counting: bool = True) -> None:
     elif mode != "huey":
         raise ValueError(f"unknown benchmark mode {mode!r}; one of {MODES}")
     if not counting:
-        blog.readers.read_counts = lambda request, post: False
+        blog.readers.is_reader = lambda request: False  # Neither the view nor a kept page counts.

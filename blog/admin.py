@@ -17,7 +17,7 @@ from blog.models import (
     SubscriptionConfirmation,
 )
 from blog.rendering import render as markdown_render
-from site.admin_site import DateHierarchyAdmin, DeliveryAdmin
+from site.admin_site import ChangesPagesAdmin, DateHierarchyAdmin, DeliveryAdmin
 from site.text import xml_chars_only
 
 
@@ -37,7 +37,7 @@ class PostStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(DateHierarchyAdmin):
+class PostAdmin(ChangesPagesAdmin, DateHierarchyAdmin):
     list_display = (
         "title",
         "author",

@@ -22,13 +22,16 @@ from urllib.parse import urlsplit
 
 import crawleruseragents
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from blog import services
 from blog.models import Post, PostRead, VisitorKey
 from blog.models.tallies import VISITOR_ADDRESS_CHARS
+from site import pages
 from site.http import client_key
+from site.storage import is_write_failure, write_failure_log
 
 # Substrings (lower case) of the user agents of bots, crawlers, link-preview
 # fetchers, monitors, feed readers and scripts. An empty user agent is a bot too.
@@ -80,13 +83,42 @@ def is_prefetch(request: HttpRequest) -> bool:
 
 def read_counts(request: HttpRequest, post: Post) -> bool:
     """Whether showing `post` to this request is a read (see the module's docstring)."""
-    return (
-        request.method == "GET"
-        and post.is_published
-        and request.user != post.author
-        and not is_prefetch(request)
-        and not is_bot(request.headers.get("User-Agent", ""))
-    )
+    return post.is_published and request.user != post.author and is_reader(request)
+
+
+def is_reader(request: HttpRequest) -> bool:
+    """Whether this request is someone reading the page it asks for (not a bot, not a prefetch)."""
+    return request.method == "GET" and not is_prefetch(request) and not is_bot(request.headers.get("User-Agent", ""))
+
+
+def read_take(request: HttpRequest, *, post_id: int) -> int | None:
+    """
+    Count this request's read of the published post `post_id`, by someone
+    not its author (read_counts said so). The new total, or None when it was
+    not a new read or could not be written: reading never depends on
+    writing, so a full disk loses the count, not the page.
+    """
+    day = timezone.localdate()
+    try:
+        return services.post_read_record(
+            post_id=post_id, visitor=visitor_id(request, day), source=read_source(request), day=day
+        )
+    except DatabaseError as exc:
+        if not is_write_failure(exc):
+            raise
+        write_failure_log("read counts", exc)
+        return None
+
+
+@pages.on_hit("read")
+def read_from_cache(request: HttpRequest, post_id: int) -> None:
+    """
+    A post page served from the page cache counts its read as the view would
+    have: the page was kept only for anonymous readers (never its author) of
+    a published post, and any change to the post forgot it.
+    """
+    if is_reader(request):
+        read_take(request, post_id=post_id)
 
 
 def read_source(request: HttpRequest) -> str:

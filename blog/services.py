@@ -32,6 +32,7 @@ from blog.models import (
     Tag,
 )
 from blog.models.tallies import READERS_PER_ADDRESS
+from site.pages import pages_changed
 from site.queue import enqueue_on_commit
 from site.sql import Value, count_up, count_up_existing, row_exists, row_insert_once
 from site.tasks import deliveries_queue_on_commit
@@ -157,6 +158,8 @@ def post_create(
         post.save()
         post_tags_set(post=post, names=list(tags))
         _subscribers_mail(post)
+    if post.is_published:
+        pages_changed()
     return post
 
 
@@ -219,6 +222,8 @@ def post_update(
         if tags is not None:
             post_tags_set(post=post, names=tags)
         _subscribers_mail(post)
+    if post.is_published:
+        pages_changed()
     return post
 
 
@@ -232,6 +237,7 @@ def post_publish(*, by: User, post: Post, publish_at: datetime | None = None) ->
         post.published_at = max(publish_at or timezone.now(), timezone.now())
         post.submitted_at = None
         post.save(update_fields=["published_at", "submitted_at", "updated_at"])
+        pages_changed()
     _subscribers_mail(post)
     return post
 
@@ -260,21 +266,29 @@ def posts_release() -> list[Post]:
             continue
         _subscribers_mail(post)
         released.append(post)
+    if released:
+        pages_changed()
     return released
 
 
 def post_delete(*, by: User, post: Post) -> None:
     """Delete a post with its tallies; the tags it leaves unused stay for its writer's next post."""
     _change_check(by, post)
+    public = post.is_published
     post.delete()
+    if public:
+        pages_changed()
 
 
 def post_unpublish(*, by: User, post: Post) -> Post:
     _change_check(by, post)
     if not roles.may_publish(by):
         raise NotAllowed(f"{by} may not unpublish")
+    public = post.is_published
     post.published_at = None
     post.save(update_fields=["published_at", "updated_at"])
+    if public:
+        pages_changed()
     return post
 
 
@@ -402,9 +416,9 @@ def subscriber_unsubscribe(*, subscriber_id: int) -> None:
     Subscriber.objects.filter(pk=subscriber_id, unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
 
 
-def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | None = None) -> int | None:
+def post_read_record(*, post_id: int, visitor: str, source: str = "", day: date | None = None) -> int | None:
     """
-    Count a read of `post` by `visitor` (blog.readers.visitor_id) on `day`
+    Count a read of post `post_id` by `visitor` (blog.readers.visitor_id) on `day`
     (today), once, and not past READERS_PER_ADDRESS visitors at its
     address: in the total, the day's tally and, with a `source`, the day's
     tally of where readers came from. Returns the new total, or None
@@ -418,8 +432,8 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
     writes five pages. This is the hottest write on the site (see docs/benchmarks.md).
     """
     on = (day or timezone.localdate()).isoformat()
-    read: dict[str, Value] = {"post_id": post.pk, "day": on, "visitor": visitor}
-    same_address = PostRead.objects.filter(post_id=post.pk, day=on).from_address_of(visitor)
+    read: dict[str, Value] = {"post_id": post_id, "day": on, "visitor": visitor}
+    same_address = PostRead.objects.filter(post_id=post_id, day=on).from_address_of(visitor)
     # A reload, or an address that has read its fill, is answered without
     # taking the write lock. The checks inside the lock still decide.
     if row_exists(table=PostRead._meta.db_table, where=read) or same_address.count() >= READERS_PER_ADDRESS:
@@ -429,14 +443,14 @@ def post_read_record(*, post: Post, visitor: str, source: str = "", day: date | 
             return None
         if not row_insert_once(table=PostRead._meta.db_table, values=read):
             return None
-        count_up(table=DailyViews._meta.db_table, column="views", key={"post_id": post.pk, "day": on})
+        count_up(table=DailyViews._meta.db_table, column="views", key={"post_id": post_id, "day": on})
         if source:
             count_up(
                 table=DailySources._meta.db_table,
                 column="reads",
-                key={"post_id": post.pk, "day": on, "source": source},
+                key={"post_id": post_id, "day": on, "source": source},
             )
-        return count_up_existing(table=Post._meta.db_table, column="view_count", key={"id": post.pk})
+        return count_up_existing(table=Post._meta.db_table, column="view_count", key={"id": post_id})
 
 
 def report_plan(*, day: date, dry_run: bool = False) -> list[Report]:

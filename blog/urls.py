@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from blog import feeds, review_views, subscriber_views, views
 from blog.sitemaps import sitemap_index, sitemap_section
+from site.pages import kept
 
 
 class UnicodeSlug:
@@ -18,13 +19,15 @@ class UnicodeSlug:
 
 register_converter(UnicodeSlug, "uslug")
 
+# kept(...): pages the same for every anonymous reader, answered from the
+# page cache (site/pages.py).
 app_name = "blog"
 
 urlpatterns = [
-    path("", views.PostListView.as_view(), name="post-list"),
+    path("", kept(views.PostListView.as_view()), name="post-list"),
     path("write/", views.post_create, name="post-create"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("posts/<uslug:slug>/", views.PostDetailView.as_view(), name="post-detail"),
+    path("posts/<uslug:slug>/", kept(views.PostDetailView.as_view()), name="post-detail"),
     path("posts/<uslug:slug>/edit/", views.post_edit, name="post-edit"),
     path("posts/<uslug:slug>/publish/", views.post_publish, name="post-publish"),
     path("posts/<uslug:slug>/unpublish/", views.post_unpublish, name="post-unpublish"),
@@ -34,7 +37,7 @@ urlpatterns = [
     path("review/<uslug:slug>/publish/", review_views.review_publish, name="review-publish"),
     path("review/<uslug:slug>/return/", review_views.review_return, name="review-return"),
     path("dashboard/export/", views.posts_export, name="posts-export"),
-    path("authors/<int:pk>/", views.AuthorDetailView.as_view(), name="author-detail"),
+    path("authors/<int:pk>/", kept(views.AuthorDetailView.as_view()), name="author-detail"),
     path("authors/<int:pk>/subscribe/", subscriber_views.subscriber_create, name="subscriber-create"),
     path("subscriptions/confirm/<str:token>/", subscriber_views.subscriber_confirm, name="subscriber-confirm"),
     path(
@@ -42,16 +45,16 @@ urlpatterns = [
         subscriber_views.subscriber_unsubscribe,
         name="subscriber-unsubscribe",
     ),
-    path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag-detail"),
-    path("feed/", feeds.PostsFeed(), name="feed-rss"),
-    path("feed/atom/", feeds.PostsAtomFeed(), name="feed-atom"),
-    path("rss/", feeds.PostsFeed()),
-    path("atom.xml", feeds.PostsAtomFeed()),
-    path("authors/<int:pk>/feed/", feeds.AuthorFeed(), name="author-feed-rss"),
-    path("authors/<int:pk>/feed/atom/", feeds.AuthorAtomFeed(), name="author-feed-atom"),
-    path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag-feed-rss"),
-    path("tags/<uslug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
-    path("sitemap.xml", sitemap_index, name="sitemap"),
-    path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap-section"),
-    path("robots.txt", views.robots_txt, name="robots"),
+    path("tags/<uslug:slug>/", kept(views.TagDetailView.as_view()), name="tag-detail"),
+    path("feed/", kept(feeds.PostsFeed()), name="feed-rss"),
+    path("feed/atom/", kept(feeds.PostsAtomFeed()), name="feed-atom"),
+    path("rss/", kept(feeds.PostsFeed())),
+    path("atom.xml", kept(feeds.PostsAtomFeed())),
+    path("authors/<int:pk>/feed/", kept(feeds.AuthorFeed()), name="author-feed-rss"),
+    path("authors/<int:pk>/feed/atom/", kept(feeds.AuthorAtomFeed()), name="author-feed-atom"),
+    path("tags/<uslug:slug>/feed/", kept(feeds.TagFeed()), name="tag-feed-rss"),
+    path("tags/<uslug:slug>/feed/atom/", kept(feeds.TagAtomFeed()), name="tag-feed-atom"),
+    path("sitemap.xml", kept(sitemap_index), name="sitemap"),
+    path("sitemap-<slug:section>.xml", kept(sitemap_section), name="sitemap-section"),
+    path("robots.txt", kept(views.robots_txt), name="robots"),
 ]

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,8 +20,8 @@ from blog.forms import PostForm, SubscribeForm
 from blog.models import DailySources, DailyViews, Post, Report, Subscriber, Tag, authors, published_q
 from blog.pagination import KeysetListView
 from blog.rendering import render as markdown_render
+from site import pages
 from site.http import too_many_requests
-from site.storage import is_write_failure, write_failure_log
 from site.throttles import Limit, Throttled, throttle_hit
 from users import roles
 
@@ -65,21 +64,11 @@ class PostDetailView(DetailView):
 
     def get_object(self, queryset=None):
         post = super().get_object(queryset)
+        if post.is_published:
+            # Served from the page cache later, this page counts its read the same way.
+            pages.hit_set(self.request, "read", post.pk)
         if readers.read_counts(self.request, post):
-            day = timezone.localdate()
-            try:
-                total = services.post_read_record(
-                    post=post,
-                    visitor=readers.visitor_id(self.request, day),
-                    source=readers.read_source(self.request),
-                    day=day,
-                )
-            except DatabaseError as exc:
-                if not is_write_failure(exc):
-                    raise
-                # Reading never depends on writing: a full disk loses the count, not the page.
-                write_failure_log("read counts", exc)
-                total = None
+            total = readers.read_take(self.request, post_id=post.pk)
             post.view_count = total if total is not None else post.view_count
         return post
 

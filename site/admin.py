@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from site.admin_site import ChangesPagesAdmin
 from site.models import SiteSettings
 
 
 @admin.register(SiteSettings)
-class SiteSettingsAdmin(admin.ModelAdmin):
+class SiteSettingsAdmin(ChangesPagesAdmin):
     """The one settings row: changed here by Administrators (the permission says who), never added or deleted."""
 
     list_display = ("__str__", "registration")

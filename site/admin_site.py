@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from huey.contrib.djhuey import HUEY
 
 from site.health import queue_health
+from site.pages import pages_changed
 
 
 class QuickPublisherAdminSite(admin.AdminSite):
@@ -75,3 +76,27 @@ class DeliveryAdmin(DateHierarchyAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class ChangesPagesAdmin(admin.ModelAdmin):
+    """
+    For models whose rows show on public pages (posts, accounts, the site's
+    settings): a change or deletion made in the admin forgets every page kept
+    by the page cache (site/pages.py), as the services' changes do.
+    """
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: object, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        pages_changed()
+
+    def save_related(self, request: HttpRequest, form: object, formsets: object, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        pages_changed()
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        super().delete_model(request, obj)
+        pages_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        pages_changed()

@@ -195,6 +195,9 @@ MIDDLEWARE = [
     "site.middleware.request_size_limit",
     "site.middleware.refuse_nul",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, CSRF and the database: an anonymous reader's page is
+    # answered from the shared page cache when it is there (site/pages.py).
+    "site.pages.PageCache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -277,6 +280,33 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Anonymous readers' pages are kept whole in a cache every worker shares
+# (site/pages.py), forgotten at once by any change that shows on them; the
+# expiry only bounds how long a copy lives if nobody changes anything.
+# On one box, files in DATA_DIR: no server, no writes to the database.
+# Past one box the web machines must share one cache, so with PostgreSQL it
+# is a table there (made by `migrate`). DJANGO_PAGE_CACHE picks either
+# ("file" or "database") or "off".
+PAGE_CACHE = os.environ.get("DJANGO_PAGE_CACHE", "").strip().lower() or ("database" if DATABASE_URL else "file")
+PAGE_CACHE_BACKENDS = {
+    "file": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "page-cache"),
+    },
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "page_cache"},
+    "off": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+}
+if PAGE_CACHE not in PAGE_CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DJANGO_PAGE_CACHE must be one of {', '.join(PAGE_CACHE_BACKENDS)}, not {PAGE_CACHE!r}."
+    )
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # A few thousand pages; past that a third of them are dropped at random.
+    "pages": {**PAGE_CACHE_BACKENDS[PAGE_CACHE], "OPTIONS": {"MAX_ENTRIES": 5000}},
+}
 
 AUTH_USER_MODEL = "users.User"
 # Every password check goes through the login throttle, the admin's included.

@@ -28,6 +28,23 @@ def _test_settings(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _page_cache(settings, tmp_path):
+    # Each test keeps pages in its own folder (on PostgreSQL, in the test
+    # database's table, emptied with every test's rollback).
+    if settings.PAGE_CACHE == "file":
+        settings.CACHES = {
+            **settings.CACHES,
+            "pages": {**settings.CACHES["pages"], "LOCATION": str(tmp_path / "page-cache")},
+        }
+
+
+@pytest.fixture
+def page_cache_off(settings):
+    """For tests that read a page's template context, which a page answered from the page cache has not."""
+    settings.CACHES = {**settings.CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
 @pytest.fixture
 def password():
     return PASSWORD

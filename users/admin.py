@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.template.response import TemplateResponse
 
 from site.addresses import email_normalize
-from site.admin_site import DeliveryAdmin
+from site.admin_site import ChangesPagesAdmin, DeliveryAdmin
 from users import roles, services, team
 from users.forms import AdminLoginForm
 from users.models import AccountMail, EmailVerification, Invitation, User
@@ -60,7 +60,7 @@ class EmailVerificationInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ChangesPagesAdmin, BaseUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
     list_display = ("email", "display_name", "role", "is_active", "is_verified", "verification_mail", "date_joined")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from site.addresses import email_normalize
 from site.models import SiteSettings
+from site.pages import pages_changed
 from site.tasks import deliveries_queue_on_commit
 from site.tokens import TokenExpired, TokenInvalid, token_matches_email, verification_token_read
 from users import throttles
@@ -176,6 +177,7 @@ def user_profile_update(
     if report_when_quiet is not None:
         user.report_when_quiet = report_when_quiet
     user.save(update_fields=["display_name", "bio", "report_frequency", "report_when_quiet", "review_mail"])
+    pages_changed()  # The name and bio show on the author's page and under their posts.
     return user
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from site.addresses import email_normalize
 from site.models import SiteSettings
+from site.pages import pages_changed
 from site.tasks import deliveries_queue_on_commit
 from site.tokens import TokenExpired, TokenInvalid, invitation_token_read
 from users import roles
@@ -81,6 +82,7 @@ def user_suspend(*, by: User, user: User) -> User:
     if not roles.may_suspend(by, user):
         raise NotAllowed(f"{by} may not suspend {user}")
     User.objects.filter(pk=user.pk).update(is_active=False, suspended_at=timezone.now())
+    pages_changed()
     user.refresh_from_db()
     return user
 
@@ -90,6 +92,7 @@ def user_reactivate(*, by: User, user: User) -> User:
     if not roles.may_suspend(by, user):
         raise NotAllowed(f"{by} may not reactivate {user}")
     User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None)
+    pages_changed()
     user.refresh_from_db()
     return user
 
@@ -99,6 +102,7 @@ def user_delete(*, by: User, user: User) -> None:
     if not (roles.at_least(by, Role.ADMINISTRATOR) and roles.may_suspend(by, user)):
         raise NotAllowed(f"{by} may not delete {user}")
     user.delete()
+    pages_changed()
 
 
 def invitation_create(*, by: User, email: str, role: Role) -> Invitation:

@@ -45,15 +45,38 @@ def _everywhere(client, post):
     return shown
 
 
+def _admin_deactivate(user, *, by):
+    """Django's own switch: "Active" unticked on the account's page in the admin."""
+    admin = Client()
+    admin.force_login(by)
+    assert admin.get(f"/admin/users/user/{user.pk}/change/").status_code == 200
+    joined = timezone.localtime(user.date_joined)
+    form = {
+        "email": user.email,
+        "display_name": user.display_name,
+        "is_verified": "on",
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        "review_mail": user.review_mail,
+        "report_frequency": user.report_frequency,
+        "verifications-TOTAL_FORMS": "0",
+        "verifications-INITIAL_FORMS": "0",
+    }
+    response = admin.post(f"/admin/users/user/{user.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()
+    user.refresh_from_db()
+    assert not user.is_active
+
+
 @pytest.mark.parametrize("how", ["suspend", "deactivate"])
 def test_a_suspended_or_deactivated_author_vanishes_from_every_public_place_and_comes_back(
-    client, editor, author, tagged, how
+    client, editor, author, tagged, how, make_user
 ):
     assert all(_everywhere(client, tagged).values())
     if how == "suspend":
         team.user_suspend(by=editor, user=author)
     else:
-        type(author).objects.filter(pk=author.pk).update(is_active=False)  # Django's own switch, in the admin.
+        _admin_deactivate(author, by=make_user(email="boss@x.org", verified=True, is_staff=True, is_superuser=True))
     hidden = _everywhere(client, tagged)
     assert not any(hidden.values()), hidden
     assert client.get(tagged.get_absolute_url()).status_code == 404

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 def test_a_read_adds_to_total_day_and_source_once_per_visitor(post):
     day = timezone.localdate()
     totals = [
-        services.post_read_record(post=post, visitor=v, source=s) for v, s in [("a", ""), ("b", "x.org"), ("a", "")]
+        services.post_read_record(post_id=post.pk, visitor=v, source=s)
+        for v, s in [("a", ""), ("b", "x.org"), ("a", "")]
     ]
     assert totals == [1, 2, None]
     post.refresh_from_db()

@@ -270,3 +270,19 @@ def test_posts_of_authors_nobody_subscribed_to_are_marked_in_one_statement(autho
     with CaptureQueriesContext(connection) as queries:
         assert list(newsletter.post_mails_owe_all()) == []
     assert len(queries) == 2 and not Post.objects.awaiting_mail().exists()
+
+
+def test_a_reader_subscribes_from_a_kept_author_page_with_no_cookie_and_no_token(author, post):
+    reader = Client(enforce_csrf_checks=True)
+    reader.get(f"/authors/{author.pk}/")
+    page = reader.get(f"/authors/{author.pk}/")  # From the page cache: the same for everyone, no cookie.
+    assert not page.cookies and "csrfmiddlewaretoken" not in page.content.decode()
+    response = reader.post(f"/authors/{author.pk}/subscribe/", {"email": "reader@example.org"})
+    assert response.status_code == 200 and Subscriber.objects.get().email == "reader@example.org"
+
+
+def test_a_subscription_posted_from_another_site_is_refused(author, post):
+    response = Client().post(
+        f"/authors/{author.pk}/subscribe/", {"email": "victim@example.org"}, HTTP_SEC_FETCH_SITE="cross-site"
+    )
+    assert response.status_code == 403 and not Subscriber.objects.exists()

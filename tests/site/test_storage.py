@@ -24,7 +24,7 @@ def test_a_post_page_is_served_when_its_read_cannot_be_counted(client, post, cap
     with mock.patch("blog.services.post_read_record", side_effect=FULL), caplog.at_level(logging.ERROR):
         for n in range(5):
             response = client.get(post.get_absolute_url(), REMOTE_ADDR=f"198.51.100.{n}", HTTP_USER_AGENT=BROWSER)
-            assert response.status_code == 200 and "Read 0 times" in response.content.decode()
+            assert response.status_code == 200 and post.title in response.content.decode()
     assert [r.getMessage() for r in caplog.records].count(
         "cannot write read counts: database or disk is full (logged once a minute while it lasts)"
     ) == 1

@@ -1,0 +1,188 @@
+"""
+The page cache: what an anonymous reader sees (the front, tag, author and
+post pages, feeds, sitemaps, robots.txt), kept whole in the "pages" cache
+that every worker shares, and answered from there before sessions, CSRF or
+the database are looked at.
+
+A page is kept only when its view says it is the same for every anonymous
+reader (`kept`), and served only to a GET with no session or messages
+cookie: anyone logged in (or carrying a message) gets a page made for them,
+with their own CSRF token, and that page is never kept.
+
+Invalidation is by generation: every key holds the site's current
+generation, and any change that shows on a public page calls
+`pages_changed()`, which gives the site a new one, so every kept page is
+forgotten at once by every worker (the old entries expire unread). It
+changes the generation at once and again once the change commits: a
+reader between the two could otherwise keep the page as it was before the
+commit under the new generation.
+
+Reads are counted before the cache: a kept post page remembers the post, and
+serving it counts the read exactly as the view would (`on_hit`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import BaseCache, caches
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils.cache import set_response_etag
+
+GENERATION_KEY = "pages:generation"
+# Parameters a kept page may differ by; a page asked for with any other
+# (bar utm_*, which only say where a reader came from) is made afresh and not
+# kept, so made-up query strings cannot fill the cache.
+KEPT_PARAMETERS = frozenset({"older", "newer", "p", "page"})
+# Headers that belong to one response, never to a copy served later.
+_NOT_KEPT_HEADERS = {"set-cookie", "date", "etag"}
+
+Hit = Callable[[HttpRequest, int], None]
+_hits: dict[str, Hit] = {}
+
+
+def on_hit(name: str) -> Callable[[Hit], Hit]:
+    """Register what serving a kept page does besides answering, e.g. counting a read (blog.readers)."""
+
+    def register(function: Hit) -> Hit:
+        _hits[name] = function
+        return function
+
+    return register
+
+
+def _cache() -> BaseCache:
+    return caches["pages"]
+
+
+def generation() -> str:
+    """The site's current generation; a new one if the cache has none (cleared, or first start)."""
+    cache = _cache()
+    current = cache.get(GENERATION_KEY)
+    if current is None:
+        cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+        current = cache.get(GENERATION_KEY)
+    return current
+
+
+def _generation_new() -> None:
+    _cache().set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def pages_changed() -> None:
+    """Something public changed: every kept page is forgotten, now and again when the change commits."""
+    _generation_new()
+    transaction.on_commit(_generation_new)
+
+
+def kept(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Mark a view's successful answers to anonymous readers as the same for all of them (kept by PageCache)."""
+
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        response.page_kept = True  # type: ignore[attr-defined]
+        return response
+
+    wrapped.__name__ = getattr(view, "__name__", "view")
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def hit_set(request: HttpRequest, name: str, argument: int) -> None:
+    """Ask that serving this request's page from the cache later also runs the hook `name` with `argument`."""
+    request.page_hit = (name, argument)  # type: ignore[attr-defined]
+
+
+@dataclass
+class Kept:
+    status: int
+    headers: list[tuple[str, str]]
+    content: bytes
+    hit: tuple[str, int] | None = None
+    etag: str = field(default="")
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self.content, status=self.status)
+        for name, value in self.headers:
+            response.headers[name] = value
+        if self.etag:
+            response.headers["ETag"] = self.etag
+        return response
+
+
+def _key(request: HttpRequest) -> str | None:
+    """The page's key in this generation, or None when the page may not come from the cache."""
+    if request.method != "GET":
+        return None
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        return None
+    if "HTTP_AUTHORIZATION" in request.META:
+        return None
+    parameters = []
+    for name, values in request.GET.lists():
+        if name in KEPT_PARAMETERS:
+            parameters.append((name, values))
+        elif not name.startswith("utm_"):
+            return None
+    query = "&".join(f"{name}={value}" for name, values in sorted(parameters) for value in values)
+    # The host too: a page's absolute addresses come from SITE_URL, but
+    # nothing is lost by never serving one host's copy to another.
+    address = f"{request.get_host()}\n{request.path}\n{query}".encode("utf-8", "surrogatepass")
+    return f"page:{generation()}:{hashlib.sha256(address).hexdigest()}"
+
+
+def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
+    user = getattr(request, "user", None)
+    return (
+        getattr(response, "page_kept", False)
+        and response.status_code == 200
+        and not response.cookies
+        and not (user is not None and user.is_authenticated)
+        and "no-store" not in response.get("Cache-Control", "")
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def _kept_from(request: HttpRequest, response: HttpResponse) -> tuple[Kept, HttpResponse]:
+    """What to keep of `response`, and the response to send (a streamed one is sent from what was kept)."""
+    if isinstance(response, StreamingHttpResponse):
+        whole = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
+        for name, value in response.headers.items():
+            whole.headers[name] = value
+        # Not closed here: closing a response is the end of the request
+        # (request_finished), which the server signals once, for `whole`.
+        response = whole
+    set_response_etag(response)
+    headers = [(name, value) for name, value in response.headers.items() if name.lower() not in _NOT_KEPT_HEADERS]
+    hit = getattr(request, "page_hit", None)
+    return Kept(response.status_code, headers, response.content, hit, response["ETag"]), response
+
+
+class PageCache:
+    """Answer anonymous GETs of kept pages from the shared cache; keep what views mark as kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = _key(request)
+        if key is None:
+            return self.get_response(request)
+        found = _cache().get(key)
+        if isinstance(found, Kept):
+            if found.hit is not None:
+                name, argument = found.hit
+                _hits[name](request, argument)
+            return found.response()
+        response = self.get_response(request)
+        if _keepable(request, response):
+            kept_page, response = _kept_from(request, response)
+            _cache().set(key, kept_page, settings.PAGE_CACHE_SECONDS)
+        return response
