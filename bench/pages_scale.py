@@ -1,16 +1,20 @@
 """
 Reader pages at 100, 10,000 and 100,000 posts, on the real stack (gunicorn,
-three workers; SQLite), each against the floor of the same stack serving a
+three workers), each against the floor of the same stack serving a
 static file in the same run: req/s and p99 at 8 connections (wrk) of the front
 page and its last page, a post page (a new visitor each request, and one
 visitor reloading), the biggest tag's first and last page, the Atom feed, the
-sitemap index and its first posts file; the largest web worker's RSS and anonymous memory after the run; and the
-admin post list's time for a logged-in Administrator (median of 5).
+sitemap index and its first posts file; the largest web worker's RSS and
+anonymous memory after the run; and the admin post list's time for a
+logged-in Administrator (median of 5). On SQLite and on PostgreSQL (a
+throwaway server from Debian's packages), each with its default page cache
+(files in DATA_DIR; the database's table).
 
-    .venv/bin/python -m bench.pages_scale [--sizes 100 10000 100000]
+    .venv/bin/python -m bench.pages_scale [--sizes 100 10000 100000] [--engines sqlite postgresql]
 """
 
 import argparse
+import contextlib
 import json
 import random
 import statistics
@@ -19,12 +23,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.fill import authors_insert, connect
+from bench.fill import AUTHORS_SQL, Filler, author_rows
 from bench.stacks import Stack, anon_kib, memory_kib, process_tree
 from bench.views import _wrk
 from harness.live import Client, SmtpServer, collectstatic
+from harness.postgres import PostgresServer
 
 SIZES = (100, 10_000, 100_000)
+ENGINES = ("sqlite", "postgresql")
 AUTHORS = 100
 TAGS = 50
 PER_PAGE = 10
@@ -47,52 +53,37 @@ def cursor(p: int, posts: int, now: datetime) -> str:
     return f"{int(published_at(p, posts, now).timestamp()) * 1_000_000}.post-{p}"
 
 
-def fill(db_path: Path, posts: int, now: datetime) -> None:
-    """Authors, posts (one a minute back from now), tags (tag 1 on every other post) straight into SQLite."""
+def fill(filler: Filler, posts: int, now: datetime) -> None:
+    """Authors, posts (one a minute back from now), tags (tag 1 on every other post), straight into the database."""
     rng = random.Random(26)
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
-    conn = connect(db_path)
-    with conn:
-        authors_insert(conn, AUTHORS, stamp, named=True)
-        conn.executemany(
-            "insert into blog_tag (id, name, slug) values (?, ?, ?)",
-            ((n, f"topic {n}", f"topic-{n}") for n in range(1, TAGS + 1)),
-        )
+    stamp = filler.stamp(now.strftime("%Y-%m-%d %H:%M:%S"))
+    filler.many(AUTHORS_SQL, author_rows(AUTHORS, stamp, named=True))
+    filler.many(
+        "insert into blog_tag (id, name, slug) values (?, ?, ?)",
+        ((n, f"topic {n}", f"topic-{n}") for n in range(1, TAGS + 1)),
+    )
 
-        def rows():
-            for p in range(1, posts + 1):
-                at = published_at(p, posts, now).strftime("%Y-%m-%d %H:%M:%S")
-                yield (
-                    p,
-                    (p - 1) % AUTHORS + 1,
-                    f"Post number {p}",
-                    f"post-{p}",
-                    "Some words.",
-                    BODY,
-                    "Some words of a post …",
-                    300,
-                    at,
-                    at,
-                    at,
-                    at,
-                )
+    def rows():
+        for p in range(1, posts + 1):
+            at = filler.stamp(published_at(p, posts, now).strftime("%Y-%m-%d %H:%M:%S"))
+            yield (p, (p - 1) % AUTHORS + 1, f"Post number {p}", f"post-{p}", "Some words.", BODY,
+                   "Some words of a post …", 300, at, at, at, at)  # fmt: skip
 
-        conn.executemany(
-            "insert into blog_post (id, author_id, title, slug, content, content_html, excerpt, word_count,"
-            " created_at, updated_at, published_at, subscribers_owed_at, view_count)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            rows(),
-        )
-        conn.executemany(
-            "insert into blog_post_tags (post_id, tag_id) values (?, ?)",
-            (
-                (p, tag)
-                for p in range(1, posts + 1)
-                for tag in sorted({1 if p % 2 else rng.randint(2, TAGS), rng.randint(2, TAGS)})
-            ),
-        )
-    conn.execute("ANALYZE")
-    conn.close()
+    filler.many(
+        "insert into blog_post (id, author_id, title, slug, content, content_html, excerpt, word_count,"
+        " created_at, updated_at, published_at, subscribers_owed_at, view_count)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        rows(),
+    )
+    filler.many(
+        "insert into blog_post_tags (post_id, tag_id) values (?, ?)",
+        (
+            (p, tag)
+            for p in range(1, posts + 1)
+            for tag in sorted({1 if p % 2 else rng.randint(2, TAGS), rng.randint(2, TAGS)})
+        ),
+    )
+    filler.done(["users_user", "blog_tag", "blog_post", "blog_post_tags"])
 
 
 def _admin_list_ms(stack) -> float:
@@ -126,6 +117,9 @@ def measure(stack, posts: int, folder: Path, now: datetime) -> dict:
     result = {}
     for name, (path, distinct) in pages.items():
         url = stack.url + (static_url if path.startswith("/static/") else path)
+        # A second first, not measured: the first requests after a fill or
+        # another page read cold files and fill the page cache.
+        _wrk(url, distinct, folder, seconds=1)
         result[name] = _wrk(url, distinct, folder, seconds=SECONDS)
         print(posts, name, result[name]["per_s"], result[name]["p99_ms"], flush=True)
     # RSS counts the database pages SQLite maps (up to 128 MiB per connection, a connection per thread);
@@ -142,27 +136,33 @@ def _static_css(stack) -> str:
     return "/static/" + manifest["paths"]["site/site.css"]
 
 
-def run(folder: Path, static_root: Path, sizes=SIZES) -> dict:
-    result = {"seconds": SECONDS, "authors": AUTHORS, "sizes": {}}
-    with SmtpServer() as smtp:
-        for posts in sizes:
-            stack = Stack("huey", folder / f"p{posts}", smtp.port, static_root)
-            stack.site.migrate()
-            now = datetime.now(UTC)
-            fill(stack.site.data_dir / "db.sqlite3", posts, now)
-            stack.site.shell(ADMIN)
-            with stack:
-                result["sizes"][posts] = measure(stack, posts, folder, now)
+def run(folder: Path, static_root: Path, sizes=SIZES, engines=ENGINES, postgres=None) -> dict:
+    """`postgres`: a running harness.postgres.PostgresServer, or None to start one here."""
+    result = {"seconds": SECONDS, "authors": AUTHORS, "engines": {}}
+    with SmtpServer() as smtp, contextlib.ExitStack() as started:
+        postgres = postgres or started.enter_context(PostgresServer())
+        for engine in engines:
+            result["engines"][engine] = by_size = {}
+            for posts in sizes:
+                url = postgres.create(f"bench_pages_{posts}") if engine == "postgresql" else ""
+                stack = Stack("huey", folder / f"{engine}{posts}", smtp.port, static_root, database_url=url)
+                stack.site.migrate()
+                now = datetime.now(UTC)
+                fill(Filler(db_path=stack.site.data_dir / "db.sqlite3", database_url=url), posts, now)
+                stack.site.shell(ADMIN)
+                with stack:
+                    by_size[posts] = measure(stack, posts, folder, now)
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qp-pages-") as tmp:
         collectstatic(Path(tmp) / "static")
-        print(json.dumps(run(Path(tmp), Path(tmp) / "static", args.sizes), indent=2))
+        print(json.dumps(run(Path(tmp), Path(tmp) / "static", args.sizes, args.engines), indent=2))
 
 
 if __name__ == "__main__":

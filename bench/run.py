@@ -120,7 +120,7 @@ def main():
         if "contention" in sections:
             results["contention"] = contention.run(tmp / "contention", static_root)
         if "pages" in sections:
-            results["pages"] = pages_scale.run(tmp / "pages", static_root)
+            results["pages"] = pages_scale.run(tmp / "pages", static_root, postgres=postgres)
         if "planning" in sections:
             results["planning"] = planning.run(100_000)
     if args.only and args.merge:

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection
 
 BACKUP_FILES = ("db.sqlite3", "huey.sqlite3")
@@ -115,7 +116,9 @@ def _copy(source: Path, dest: Path, written: list[Path]) -> int:
 
 
 def _omitted_tables() -> list[str]:
-    return [model._meta.db_table for model in apps.get_models() if getattr(model, "backup_omit", False)]
+    tables = [model._meta.db_table for model in apps.get_models() if getattr(model, "backup_omit", False)]
+    # Kept pages are made again from the data; a restore starts with none.
+    return tables + ([settings.PAGE_CACHE_TABLE] if settings.PAGE_CACHE == "database" else [])
 
 
 def backup_dump(*, dest: Path) -> int:

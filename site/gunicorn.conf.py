@@ -63,6 +63,9 @@ def direct_exposure_warning(binds: list[str], behind_proxy: bool) -> str | None:
 def when_ready(server) -> None:
     if warning := direct_exposure_warning(list(server.cfg.bind), BEHIND_PROXY):
         server.log.warning(warning)
+    from site.pages import pages_forget_all
+
+    pages_forget_all()
 
 
 def post_fork(server, worker) -> None:

@@ -27,6 +27,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -34,6 +35,8 @@ from django.core.cache import BaseCache, caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import set_response_etag
+
+from site.storage import write_failure_log
 
 GENERATION_KEY = "pages:generation"
 # Parameters a kept page may differ by; a page asked for with any other
@@ -44,6 +47,7 @@ KEPT_PARAMETERS = frozenset({"older", "newer", "p", "page"})
 _NOT_KEPT_HEADERS = {"set-cookie", "date", "etag"}
 
 Hit = Callable[[HttpRequest, int], None]
+T = TypeVar("T")
 _hits: dict[str, Hit] = {}
 
 
@@ -61,18 +65,52 @@ def _cache() -> BaseCache:
     return caches["pages"]
 
 
-def generation() -> str:
-    """The site's current generation; a new one if the cache has none (cleared, or first start)."""
-    cache = _cache()
-    current = cache.get(GENERATION_KEY)
-    if current is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+def _safely(action: Callable[[], T], default: T) -> T:
+    """
+    A cache that cannot be read or written (a full disk, its database away)
+    never breaks a page: the page is made afresh and not kept, one log line
+    a minute says why.
+    """
+    try:
+        return action()
+    except Exception as exc:  # noqa: BLE001 (whatever the backend raises)
+        write_failure_log("kept pages", exc)
+        return default
+
+
+def generation() -> str | None:
+    """The site's current generation; a new one if the cache has none (cleared, or first start); None if it fails."""
+
+    def read_or_start() -> str | None:
+        cache = _cache()
         current = cache.get(GENERATION_KEY)
-    return current
+        if current is None:
+            cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+            current = cache.get(GENERATION_KEY)
+        return current
+
+    return _safely(read_or_start, None)
+
+
+def _generation_set() -> bool:
+    _cache().set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    return True
 
 
 def _generation_new() -> None:
-    _cache().set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    # If a new generation cannot be written, none at all: deleting works
+    # even on a full disk, and no generation means no page is served kept.
+    if not _safely(_generation_set, False):
+        _safely(lambda: _cache().delete(GENERATION_KEY), None)
+
+
+def pages_forget_all() -> None:
+    """
+    Forget every kept page now (outside any change): at the web server's start,
+    since the database may have been restored from a backup or changed by a
+    command while the site was down.
+    """
+    _generation_new()
 
 
 def pages_changed() -> None:
@@ -134,8 +172,11 @@ def _key(request: HttpRequest) -> str | None:
     query = "&".join(f"{name}={value}" for name, values in sorted(parameters) for value in values)
     # The host too: a page's absolute addresses come from SITE_URL, but
     # nothing is lost by never serving one host's copy to another.
+    current = generation()
+    if current is None:
+        return None
     address = f"{request.get_host()}\n{request.path}\n{query}".encode("utf-8", "surrogatepass")
-    return f"page:{generation()}:{hashlib.sha256(address).hexdigest()}"
+    return f"page:{current}:{hashlib.sha256(address).hexdigest()}"
 
 
 def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -175,7 +216,7 @@ class PageCache:
         key = _key(request)
         if key is None:
             return self.get_response(request)
-        found = _cache().get(key)
+        found = _safely(lambda: _cache().get(key), None)
         if isinstance(found, Kept):
             if found.hit is not None:
                 name, argument = found.hit
@@ -184,5 +225,5 @@ class PageCache:
         response = self.get_response(request)
         if _keepable(request, response):
             kept_page, response = _kept_from(request, response)
-            _cache().set(key, kept_page, settings.PAGE_CACHE_SECONDS)
+            _safely(lambda: _cache().set(key, kept_page, settings.PAGE_CACHE_SECONDS), None)
         return response

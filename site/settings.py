@@ -289,12 +289,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # is a table there (made by `migrate`). DJANGO_PAGE_CACHE picks either
 # ("file" or "database") or "off".
 PAGE_CACHE = os.environ.get("DJANGO_PAGE_CACHE", "").strip().lower() or ("database" if DATABASE_URL else "file")
+PAGE_CACHE_TABLE = "page_cache"
 PAGE_CACHE_BACKENDS = {
     "file": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "page-cache"),
     },
-    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "page_cache"},
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": PAGE_CACHE_TABLE},
     "off": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
 if PAGE_CACHE not in PAGE_CACHE_BACKENDS:

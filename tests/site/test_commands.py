@@ -185,7 +185,7 @@ def test_a_backup_with_no_database_in_data_dir_fails_and_writes_nothing(tmp_path
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)  # pg_dump sees only what is committed.
-def test_on_postgresql_the_backup_is_a_private_pg_dump_without_the_reads(tmp_path, make_post):
+def test_on_postgresql_the_backup_is_a_private_pg_dump_without_the_reads_or_kept_pages(tmp_path, make_post):
     post = make_post(title="Kept in the dump")
     PostRead.objects.create(post=post, day=timezone.localdate(), visitor="a" * 32)
     dest = tmp_path / "backup"
@@ -197,6 +197,8 @@ def test_on_postgresql_the_backup_is_a_private_pg_dump_without_the_reads(tmp_pat
     assert "TABLE DATA public blog_post" in listing and "TABLE DATA public huey_task" in listing
     assert "TABLE DATA public blog_postread " not in listing  # The table is there, its rows are not.
     assert "TABLE public blog_postread " in listing
+    # Nor the page cache's kept pages (made again from the data).
+    assert "TABLE public page_cache " in listing and "TABLE DATA public page_cache " not in listing
     data = subprocess.run(["pg_restore", "--data-only", "-f", "-", str(dump)], capture_output=True, text=True).stdout
     assert "Kept in the dump" in data
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from blog import services
 from blog.models import Post
-from site import pages
+from site import pages, storage
 from site.models import SiteSettings
 from users import services as user_services
 from users import team
@@ -162,8 +162,8 @@ def test_every_change_shows_at_once_on_every_kept_page(client, author, site_post
     changed = 0
     for path in paths:
         now, fresh = client.get(path), _fresh(path)
-        assert (now.status_code, now.content) == (fresh.status_code, fresh.content), path
-        changed += now.content != before[path].content
+        assert (now.status_code, now.getvalue()) == (fresh.status_code, fresh.getvalue()), path
+        changed += now.getvalue() != before[path].getvalue()
     assert changed, "the change showed nowhere: the test proves nothing"
 
 
@@ -257,3 +257,32 @@ def test_a_response_that_sets_a_cookie_or_is_private_is_not_kept():
     response = HttpResponse("page")
     response.page_kept = True
     assert pages._keepable(request, response)
+
+
+def _refuse_writes(monkeypatch):
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileBasedCache, "set", full)
+    monkeypatch.setattr(FileBasedCache, "add", full)
+
+
+@pytest.mark.sqlite_only
+def test_a_cache_that_cannot_be_written_never_breaks_a_page(client, site_posts, monkeypatch, caplog):
+    storage._logged_at.clear()
+    _refuse_writes(monkeypatch)
+    for _ in range(3):
+        assert client.get("/").status_code == 200
+    assert [r.getMessage() for r in caplog.records].count(
+        "cannot write kept pages: [Errno 28] No space left on device (logged once a minute while it lasts)"
+    ) == 1
+
+
+@pytest.mark.sqlite_only
+def test_a_change_whose_new_generation_cannot_be_written_leaves_no_page_kept(client, site_posts, author, monkeypatch):
+    assert "About SQLite" in client.get("/").content.decode()
+    _refuse_writes(monkeypatch)
+    services.post_update(by=author, post=site_posts[0], title="Renamed on a full disk", content="x", tags=["sqlite"])
+    assert "Renamed on a full disk" in client.get("/").content.decode()
