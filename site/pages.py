@@ -9,13 +9,13 @@ reader (`kept`), and served only to a GET with no session or messages
 cookie: anyone logged in (or carrying a message) gets a page made for them,
 with their own CSRF token, and that page is never kept.
 
-Invalidation is by generation: every key holds the site's current
-generation, and any change that shows on a public page calls
-`pages_changed()`, which gives the site a new one, so every kept page is
-forgotten at once by every worker (the old entries expire unread). It
-changes the generation at once and again once the change commits: a
-reader between the two could otherwise keep the page as it was before the
-commit under the new generation.
+Invalidation is by generation: every kept page carries the site's
+generation it was made in, read with it in one look-up, and any change that
+shows on a public page calls `pages_changed()`, which gives the site a new
+one, so every kept page is forgotten at once by every worker (and made
+again by the next reader). It changes the generation at once and again once
+the change commits: a reader between the two could otherwise keep the page
+as it was before the commit under the new generation.
 
 Reads are counted before the cache: a kept post page remembers the post, and
 serving it counts the read exactly as the view would (`on_hit`).
@@ -144,6 +144,7 @@ class Kept:
     content: bytes
     hit: tuple[str, int] | None = None
     etag: str = field(default="")
+    generation: str = field(default="")  # The site's generation it was made in; any other is forgotten.
 
     def response(self) -> HttpResponse:
         response = HttpResponse(self.content, status=self.status)
@@ -155,7 +156,7 @@ class Kept:
 
 
 def _key(request: HttpRequest) -> str | None:
-    """The page's key in this generation, or None when the page may not come from the cache."""
+    """The page's key, or None when the page may not come from the cache."""
     if request.method != "GET":
         return None
     cookies = request.COOKIES
@@ -172,11 +173,21 @@ def _key(request: HttpRequest) -> str | None:
     query = "&".join(f"{name}={value}" for name, values in sorted(parameters) for value in values)
     # The host too: a page's absolute addresses come from SITE_URL, but
     # nothing is lost by never serving one host's copy to another.
-    current = generation()
-    if current is None:
-        return None
     address = f"{request.get_host()}\n{request.path}\n{query}".encode("utf-8", "surrogatepass")
-    return f"page:{current}:{hashlib.sha256(address).hexdigest()}"
+    return f"page:{hashlib.sha256(address).hexdigest()}"
+
+
+def _lookup(key: str) -> tuple[str | None, Kept | None]:
+    """
+    The current generation and the page kept under `key` if it was made in
+    that generation, read together (one query when the cache is a table).
+    """
+    found: dict[str, object] = _safely(lambda: _cache().get_many([GENERATION_KEY, key]), {})
+    current = found.get(GENERATION_KEY)
+    if not isinstance(current, str):
+        return generation(), None
+    page = found.get(key)
+    return current, page if isinstance(page, Kept) and page.generation == current else None
 
 
 def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -216,14 +227,17 @@ class PageCache:
         key = _key(request)
         if key is None:
             return self.get_response(request)
-        found = _safely(lambda: _cache().get(key), None)
-        if isinstance(found, Kept):
+        # Read before the page is made: a page made while a change commits
+        # is kept under the generation before it, and so never served.
+        current, found = _lookup(key)
+        if found is not None:
             if found.hit is not None:
                 name, argument = found.hit
                 _hits[name](request, argument)
             return found.response()
         response = self.get_response(request)
-        if _keepable(request, response):
+        if current is not None and _keepable(request, response):
             kept_page, response = _kept_from(request, response)
+            kept_page.generation = current
             _safely(lambda: _cache().set(key, kept_page, settings.PAGE_CACHE_SECONDS), None)
         return response
