@@ -25,6 +25,11 @@ from bench.fill import authors_insert, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = """
+from django.conf import settings
+from django.db import connection
+# Planned by the consumer in production: its connection's settings (run_huey).
+connection.close()
+connection.settings_dict["OPTIONS"]["init_command"] = settings.CONSUMER_SQLITE_PRAGMAS
 import time
 from datetime import timedelta
 from django.utils import timezone
@@ -64,7 +69,9 @@ def fill(db_path: Path, authors: int) -> None:
 
 def _writer(db_path: Path, stop: threading.Event, waits: list[float]) -> None:
     conn = sqlite3.connect(db_path, timeout=60, isolation_level=None)
-    conn.execute("PRAGMA synchronous=NORMAL")  # As the product's connections (site/settings.py).
+    # As the web's connections (site/settings.py SQLITE_PRAGMAS).
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA wal_autocheckpoint=10000")
     while not stop.is_set():
         began = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")

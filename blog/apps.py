@@ -12,3 +12,5 @@ class BlogConfig(AppConfig):
 
         for kind in KINDS:
             kind_register(kind)
+        # A post page served from the page cache counts its read through this.
+        import blog.readers  # noqa: F401

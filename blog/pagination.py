@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.views.generic import ListView
 
 from blog.models import SLUG_MAX_LENGTH, Post
+from site import pages
 
 PER_PAGE = 10
 MAX_ID = 2**63 - 1
@@ -95,5 +96,8 @@ class KeysetListView(ListView):
 
     def get_context_data(self, **kwargs: object) -> dict:
         posts = cast(QuerySet[Post], self.object_list)  # get_queryset()'s, as ListView.get() set it.
-        page = keyset_page(posts, older=self.request.GET.get("older"), newer=self.request.GET.get("newer"))
+        older, newer = self.request.GET.get("older"), self.request.GET.get("newer")
+        if any(cursor is not None and (_position(cursor) or (None, None))[1] is None for cursor in (older, newer)):
+            pages.keep_not(self.request)  # Not a page of this list: answered, never kept.
+        page = keyset_page(posts, older=older, newer=newer)
         return super().get_context_data(object_list=page.posts, page=page, **kwargs)

@@ -117,8 +117,14 @@ def read_from_cache(request: HttpRequest, post_id: int) -> None:
     have: the page was kept only for anonymous readers (never its author) of
     a published post, and any change to the post forgot it.
     """
-    if is_reader(request):
+    if not is_reader(request):
+        return
+    try:
         read_take(request, post_id=post_id)
+    except DatabaseError as exc:
+        # The post went between the cache's answer and the change that
+        # forgot it (deleted, say): the reader still gets the page.
+        write_failure_log("read counts", exc)
 
 
 def read_source(request: HttpRequest) -> str:

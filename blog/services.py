@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Length
@@ -32,6 +33,7 @@ from blog.models import (
     Tag,
 )
 from blog.models.tallies import READERS_PER_ADDRESS
+from site import pages
 from site.pages import pages_changed
 from site.queue import enqueue_on_commit
 from site.sql import Value, count_up, count_up_existing, row_exists, row_insert_once
@@ -157,9 +159,9 @@ def post_create(
     with transaction.atomic():
         post.save()
         post_tags_set(post=post, names=list(tags))
+        if post.is_published:
+            pages_changed()
         _subscribers_mail(post)
-    if post.is_published:
-        pages_changed()
     return post
 
 
@@ -221,9 +223,9 @@ def post_update(
         post.save()
         if tags is not None:
             post_tags_set(post=post, names=tags)
+        if post.is_published:
+            pages_changed()
         _subscribers_mail(post)
-    if post.is_published:
-        pages_changed()
     return post
 
 
@@ -252,7 +254,12 @@ def posts_release() -> list[Post]:
     blog.tasks; each post in a short transaction of its own, read again
     inside it, so a post moved to later (or deleted) meanwhile is left be,
     and one that fails does not hold back the others.
+    A post scheduled again after it had an address (unpublished, then
+    scheduled) needs no release: its time alone makes it public. Every kept
+    page is forgotten when such a time passed since the last run.
     """
+    now = timezone.now()
+    since = pages.clock_swap("posts-due", now) or now - timedelta(seconds=settings.PAGE_CACHE_SECONDS)
     released = []
     for pk in Post.objects.due_unreleased().values_list("pk", flat=True):
         try:
@@ -261,12 +268,13 @@ def posts_release() -> list[Post]:
                 if post is None:
                     continue
                 post.save(update_fields=["slug", "updated_at"])
+                pages_changed()
         except DatabaseError:
             logger.exception("could not publish scheduled post %s; the next run tries again", pk)
             continue
         _subscribers_mail(post)
         released.append(post)
-    if released:
+    if Post.objects.published().filter(published_at__gt=since, published_at__lte=now).exists():
         pages_changed()
     return released
 

@@ -21,10 +21,11 @@ register_converter(UnicodeSlug, "uslug")
 
 # kept(...): pages the same for every anonymous reader, answered from the
 # page cache (site/pages.py).
+CURSORS = frozenset({"older", "newer"})
 app_name = "blog"
 
 urlpatterns = [
-    path("", kept(views.PostListView.as_view()), name="post-list"),
+    path("", kept(views.PostListView.as_view(), parameters=CURSORS), name="post-list"),
     path("write/", views.post_create, name="post-create"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("posts/<uslug:slug>/", kept(views.PostDetailView.as_view()), name="post-detail"),
@@ -37,7 +38,7 @@ urlpatterns = [
     path("review/<uslug:slug>/publish/", review_views.review_publish, name="review-publish"),
     path("review/<uslug:slug>/return/", review_views.review_return, name="review-return"),
     path("dashboard/export/", views.posts_export, name="posts-export"),
-    path("authors/<int:pk>/", kept(views.AuthorDetailView.as_view()), name="author-detail"),
+    path("authors/<int:pk>/", kept(views.AuthorDetailView.as_view(), parameters=CURSORS), name="author-detail"),
     path("authors/<int:pk>/subscribe/", subscriber_views.subscriber_create, name="subscriber-create"),
     path("subscriptions/confirm/<str:token>/", subscriber_views.subscriber_confirm, name="subscriber-confirm"),
     path(
@@ -45,7 +46,7 @@ urlpatterns = [
         subscriber_views.subscriber_unsubscribe,
         name="subscriber-unsubscribe",
     ),
-    path("tags/<uslug:slug>/", kept(views.TagDetailView.as_view()), name="tag-detail"),
+    path("tags/<uslug:slug>/", kept(views.TagDetailView.as_view(), parameters=CURSORS), name="tag-detail"),
     path("feed/", kept(feeds.PostsFeed()), name="feed-rss"),
     path("feed/atom/", kept(feeds.PostsAtomFeed()), name="feed-atom"),
     path("rss/", kept(feeds.PostsFeed())),
@@ -55,6 +56,6 @@ urlpatterns = [
     path("tags/<uslug:slug>/feed/", kept(feeds.TagFeed()), name="tag-feed-rss"),
     path("tags/<uslug:slug>/feed/atom/", kept(feeds.TagAtomFeed()), name="tag-feed-atom"),
     path("sitemap.xml", kept(sitemap_index), name="sitemap"),
-    path("sitemap-<slug:section>.xml", kept(sitemap_section), name="sitemap-section"),
+    path("sitemap-<slug:section>.xml", kept(sitemap_section, parameters=frozenset({"p"})), name="sitemap-section"),
     path("robots.txt", kept(views.robots_txt), name="robots"),
 ]

@@ -27,7 +27,9 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -39,10 +41,14 @@ from django.utils.cache import set_response_etag
 from site.storage import write_failure_log
 
 GENERATION_KEY = "pages:generation"
-# Parameters a kept page may differ by; a page asked for with any other
-# (bar utm_*, which only say where a reader came from) is made afresh and not
-# kept, so made-up query strings cannot fill the cache.
-KEPT_PARAMETERS = frozenset({"older", "newer", "p", "page"})
+# Parameters a kept page may differ by, once each, and only on the views
+# that read them (`kept(view, parameters=...)`), and only values the view
+# found canonical (`keep_not`); a page asked for with any other (bar utm_*,
+# which only say where a reader came from) is made afresh and not kept, so
+# made-up query strings cannot fill the cache or the disk.
+KEPT_PARAMETERS = frozenset({"older", "newer", "p"})
+# A bigger answer is sent, not kept.
+KEPT_MAX_BYTES = 2 * 1024 * 1024
 # Headers that belong to one response, never to a copy served later.
 _NOT_KEPT_HEADERS = {"set-cookie", "date", "etag"}
 
@@ -93,15 +99,57 @@ def generation() -> str | None:
 
 
 def _generation_set() -> bool:
-    _cache().set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    """Write a new generation, and read it back: the database cache swallows its own write errors."""
+    token = secrets.token_hex(8)
+    _cache().set(GENERATION_KEY, token, timeout=None)
+    return _cache().get(GENERATION_KEY) == token
+
+
+def _generation_delete() -> bool:
+    _cache().delete(GENERATION_KEY)
+    return True
+
+
+class _NotWritten(Exception):
+    pass
+
+
+def _in_savepoint(action: Callable[[], bool]) -> bool:
+    """
+    Run `action` in a savepoint of the caller's transaction (the database
+    cache's table is reached through it): on failure only the savepoint is
+    rolled back, never the caller's change.
+    """
+    try:
+        with transaction.atomic():
+            if not action():
+                raise _NotWritten("the page cache's generation did not change")
+    except Exception as exc:  # noqa: BLE001 (whatever the backend raises)
+        write_failure_log("kept pages", exc)
+        return False
     return True
 
 
 def _generation_new() -> None:
     # If a new generation cannot be written, none at all: deleting works
     # even on a full disk, and no generation means no page is served kept.
-    if not _safely(_generation_set, False):
-        _safely(lambda: _cache().delete(GENERATION_KEY), None)
+    if settings.PAGE_CACHE == "database" and transaction.get_connection().in_atomic_block:
+        if not _in_savepoint(_generation_set):
+            _in_savepoint(_generation_delete)
+    elif not _safely(_generation_set, False):
+        _safely(_generation_delete, False)
+
+
+def clock_swap(name: str, now: datetime) -> datetime | None:
+    """
+    The time last stored under `name` (None if none, or unreadable), and
+    store `now` there: for a job that forgets pages when a time passed since
+    its last run (blog.services.posts_release).
+    """
+    key = f"pages:clock:{name}"
+    last = _safely(lambda: _cache().get(key), None)
+    _safely(lambda: _cache().set(key, now, timeout=None), None)
+    return last if isinstance(last, datetime) else None
 
 
 def pages_forget_all() -> None:
@@ -114,22 +162,39 @@ def pages_forget_all() -> None:
 
 
 def pages_changed() -> None:
-    """Something public changed: every kept page is forgotten, now and again when the change commits."""
+    """
+    Something public changed: every kept page is forgotten, now and again
+    when the change commits (before any later on-commit work, which may fail).
+    Call it inside the change's transaction.
+    """
     _generation_new()
-    transaction.on_commit(_generation_new)
+    transaction.on_commit(_generation_new, robust=True)
 
 
-def kept(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Mark a view's successful answers to anonymous readers as the same for all of them (kept by PageCache)."""
+def kept(
+    view: Callable[..., HttpResponseBase], *, parameters: frozenset[str] = frozenset()
+) -> Callable[..., HttpResponseBase]:
+    """
+    Mark a view's successful answers to anonymous readers as the same for all
+    of them (kept by PageCache), when asked with no query parameters but
+    `parameters` (each once) and utm_*.
+    """
 
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
-        response.page_kept = True  # type: ignore[attr-defined]
+        names = [name for name in request.GET if not name.startswith("utm_")]
+        once = all(len(request.GET.getlist(name)) == 1 for name in names)
+        response.page_kept = once and set(names) <= parameters  # type: ignore[attr-defined]
         return response
 
     wrapped.__name__ = getattr(view, "__name__", "view")
     wrapped.__doc__ = view.__doc__
     return wrapped
+
+
+def keep_not(request: HttpRequest) -> None:
+    """This answer is not the page its address names (a cursor that does not parse, say): made, not kept."""
+    request.page_not_kept = True  # type: ignore[attr-defined]
 
 
 def hit_set(request: HttpRequest, name: str, argument: int) -> None:
@@ -166,14 +231,14 @@ def _key(request: HttpRequest) -> str | None:
         return None
     parameters = []
     for name, values in request.GET.lists():
-        if name in KEPT_PARAMETERS:
-            parameters.append((name, values))
+        if name in KEPT_PARAMETERS and len(values) == 1:
+            parameters.append((name, values[0]))
         elif not name.startswith("utm_"):
             return None
-    query = "&".join(f"{name}={value}" for name, values in sorted(parameters) for value in values)
-    # The host too: a page's absolute addresses come from SITE_URL, but
-    # nothing is lost by never serving one host's copy to another.
-    address = f"{request.get_host()}\n{request.path}\n{query}".encode("utf-8", "surrogatepass")
+    query = urlencode(sorted(parameters))
+    # The scheme and host too: a page's absolute addresses come from
+    # SITE_URL, but nothing is lost by never serving one's copy to another.
+    address = f"{request.scheme}://{request.get_host()}\n{request.path}\n{query}".encode("utf-8", "surrogatepass")
     return f"page:{hashlib.sha256(address).hexdigest()}"
 
 
@@ -194,6 +259,7 @@ def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
     user = getattr(request, "user", None)
     return (
         getattr(response, "page_kept", False)
+        and not getattr(request, "page_not_kept", False)
         and response.status_code == 200
         and not response.cookies
         and not (user is not None and user.is_authenticated)
@@ -231,13 +297,14 @@ class PageCache:
         # is kept under the generation before it, and so never served.
         current, found = _lookup(key)
         if found is not None:
-            if found.hit is not None:
-                name, argument = found.hit
-                _hits[name](request, argument)
+            if found.hit is not None and (hook := _hits.get(found.hit[0])) is not None:
+                hook(request, found.hit[1])
             return found.response()
         response = self.get_response(request)
         if current is not None and _keepable(request, response):
             kept_page, response = _kept_from(request, response)
+            if len(kept_page.content) > KEPT_MAX_BYTES:
+                return response
             kept_page.generation = current
             _safely(lambda: _cache().set(key, kept_page, settings.PAGE_CACHE_SECONDS), None)
         return response

@@ -168,6 +168,7 @@ def user_profile_update(
     report_when_quiet: bool | None = None,
     review_mail: str | None = None,
 ) -> User:
+    shown = (user.display_name, user.bio)
     user.display_name = display_name
     if review_mail is not None:
         user.review_mail = review_mail
@@ -176,8 +177,10 @@ def user_profile_update(
         user.report_frequency = report_frequency
     if report_when_quiet is not None:
         user.report_when_quiet = report_when_quiet
-    user.save(update_fields=["display_name", "bio", "report_frequency", "report_when_quiet", "review_mail"])
-    pages_changed()  # The name and bio show on the author's page and under their posts.
+    with transaction.atomic():
+        user.save(update_fields=["display_name", "bio", "report_frequency", "report_when_quiet", "review_mail"])
+        if (user.display_name, user.bio) != shown:
+            pages_changed()  # The name and bio show on the author's page and under their posts.
     return user
 
 

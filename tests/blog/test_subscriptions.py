@@ -281,8 +281,26 @@ def test_a_reader_subscribes_from_a_kept_author_page_with_no_cookie_and_no_token
     assert response.status_code == 200 and Subscriber.objects.get().email == "reader@example.org"
 
 
-def test_a_subscription_posted_from_another_site_is_refused(author, post):
-    response = Client().post(
-        f"/authors/{author.pk}/subscribe/", {"email": "victim@example.org"}, HTTP_SEC_FETCH_SITE="cross-site"
-    )
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},  # A sibling subdomain is another site too.
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_REFERER": "https://evil.example/page"},
+        {"HTTP_ORIGIN": "null"},
+    ],
+)
+def test_a_subscription_posted_from_another_site_is_refused(author, post, headers):
+    response = Client().post(f"/authors/{author.pk}/subscribe/", {"email": "victim@example.org"}, **headers)
     assert response.status_code == 403 and not Subscriber.objects.exists()
+
+
+def test_a_subscription_posted_from_the_sites_own_page_is_taken(author, post, settings):
+    response = Client().post(
+        f"/authors/{author.pk}/subscribe/",
+        {"email": "reader@example.org"},
+        HTTP_ORIGIN=settings.SITE_URL,
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+    assert response.status_code == 200 and Subscriber.objects.count() == 1

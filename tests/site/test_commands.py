@@ -226,6 +226,10 @@ def test_the_consumers_threads_map_less_of_the_database_than_the_web(monkeypatch
     monkeypatch.setitem(options, "init_command", options["init_command"])  # Restored after the test.
     monkeypatch.setattr(huey_command.Command, "handle", consumer_thread_connects)
     assert f"mmap_size={settings.SQLITE_MMAP_BYTES};" in options["init_command"]
+    assert f"wal_autocheckpoint={settings.SQLITE_AUTOCHECKPOINT_PAGES};" in options["init_command"]
     RunHuey().handle()
     assert f"mmap_size={settings.CONSUMER_SQLITE_MMAP_BYTES};" in seen["init"]
     assert settings.CONSUMER_SQLITE_MMAP_BYTES < settings.SQLITE_MMAP_BYTES
+    # The consumer's commits run the automatic checkpoints; the web's wait for a much longer WAL.
+    assert f"wal_autocheckpoint={settings.CONSUMER_SQLITE_AUTOCHECKPOINT_PAGES};" in seen["init"]
+    assert settings.CONSUMER_SQLITE_AUTOCHECKPOINT_PAGES < settings.SQLITE_AUTOCHECKPOINT_PAGES
