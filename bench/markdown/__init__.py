@@ -122,6 +122,11 @@ def lessons_lines():
         "write lock: other writes answered 500 for 20-56 s. Rendering now happens before the transaction, a post "
         "gets 0.3 s of highlighting in all (then plain code), and a block with a line over 1,000 characters is not "
         "highlighted (one token of a long line took 30 s); section 10 measures both.",
+        "- **Reader pages ran at 0.03x-0.1x of a static file at 100,000 posts, and a sitemap file took 5 s.** "
+        "Every request ran its view. Anonymous readers' pages are now kept whole by the page cache and answered "
+        "before sessions or the database (0.8x-1x on SQLite), forgotten at once by any change; sitemap files hold "
+        "5,000 addresses, kept whole. A report planner's batch commits no longer make a page view's write run the "
+        "WAL checkpoint (230 ms, now at most 180 ms in section 11).",
         "",
     ]
 
