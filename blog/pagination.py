@@ -54,6 +54,13 @@ def _position(cursor: str | None) -> tuple[datetime, int | None] | None:
     return moment, pk
 
 
+def _is_canonical(cursor: str) -> bool:
+    """Whether `cursor` is exactly the one a page link names: a post's publish time and address, as written."""
+    found = _CURSOR.match(cursor)
+    post = Post.objects.filter(slug=found[2]).only("slug", "published_at").first() if found else None
+    return post is not None and post.published_at is not None and cursor_of(post) == cursor
+
+
 @dataclass(frozen=True)
 class KeysetPage:
     posts: list[Post]
@@ -97,7 +104,8 @@ class KeysetListView(ListView):
     def get_context_data(self, **kwargs: object) -> dict:
         posts = cast(QuerySet[Post], self.object_list)  # get_queryset()'s, as ListView.get() set it.
         older, newer = self.request.GET.get("older"), self.request.GET.get("newer")
-        if any(cursor is not None and (_position(cursor) or (None, None))[1] is None for cursor in (older, newer)):
-            pages.keep_not(self.request)  # Not a page of this list: answered, never kept.
+        given = [cursor for cursor in (older, newer) if cursor is not None]
+        if given and not (len(given) == 1 and _is_canonical(given[0])):
+            pages.keep_not(self.request)  # Not a page's own address: answered, never kept.
         page = keyset_page(posts, older=older, newer=newer)
         return super().get_context_data(object_list=page.posts, page=page, **kwargs)

@@ -259,7 +259,7 @@ def posts_release() -> list[Post]:
     page is forgotten when such a time passed since the last run.
     """
     now = timezone.now()
-    since = pages.clock_swap("posts-due", now) or now - timedelta(seconds=settings.PAGE_CACHE_SECONDS)
+    since = pages.clock_read("posts-due") or now - timedelta(seconds=settings.PAGE_CACHE_SECONDS)
     released = []
     for pk in Post.objects.due_unreleased().values_list("pk", flat=True):
         try:
@@ -276,6 +276,7 @@ def posts_release() -> list[Post]:
         released.append(post)
     if Post.objects.published().filter(published_at__gt=since, published_at__lte=now).exists():
         pages_changed()
+    pages.clock_write("posts-due", now)  # Only once done: a run that failed is looked at again.
     return released
 
 

@@ -38,7 +38,10 @@ def _from_this_site(request: HttpRequest) -> bool:
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         return False
     source = request.headers.get("Origin") or request.headers.get("Referer")
-    return source is None or urlsplit(source)[:2] in ours
+    try:
+        return source is None or urlsplit(source)[:2] in ours
+    except ValueError:  # Not an address at all (http://[, say).
+        return False
 
 
 # No CSRF token: the form is on author pages every anonymous reader gets from

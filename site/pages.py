@@ -140,16 +140,18 @@ def _generation_new() -> None:
         _safely(_generation_delete, False)
 
 
-def clock_swap(name: str, now: datetime) -> datetime | None:
+def clock_read(name: str) -> datetime | None:
     """
-    The time last stored under `name` (None if none, or unreadable), and
-    store `now` there: for a job that forgets pages when a time passed since
-    its last run (blog.services.posts_release).
+    The time `clock_write` last stored under `name` (None if none, or
+    unreadable): for a job that forgets pages when a time passed since its
+    last run (blog.services.posts_release).
     """
-    key = f"pages:clock:{name}"
-    last = _safely(lambda: _cache().get(key), None)
-    _safely(lambda: _cache().set(key, now, timeout=None), None)
+    last = _safely(lambda: _cache().get(f"pages:clock:{name}"), None)
     return last if isinstance(last, datetime) else None
+
+
+def clock_write(name: str, now: datetime) -> None:
+    _safely(lambda: _cache().set(f"pages:clock:{name}", now, timeout=None), None)
 
 
 def pages_forget_all() -> None:

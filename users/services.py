@@ -168,7 +168,6 @@ def user_profile_update(
     report_when_quiet: bool | None = None,
     review_mail: str | None = None,
 ) -> User:
-    shown = (user.display_name, user.bio)
     user.display_name = display_name
     if review_mail is not None:
         user.review_mail = review_mail
@@ -178,6 +177,8 @@ def user_profile_update(
     if report_when_quiet is not None:
         user.report_when_quiet = report_when_quiet
     with transaction.atomic():
+        # As stored, not as `user` says: a bound ModelForm has already written the new values onto it.
+        shown = User.objects.filter(pk=user.pk).values_list("display_name", "bio").get()
         user.save(update_fields=["display_name", "bio", "report_frequency", "report_when_quiet", "review_mail"])
         if (user.display_name, user.bio) != shown:
             pages_changed()  # The name and bio show on the author's page and under their posts.

@@ -289,6 +289,8 @@ def test_a_reader_subscribes_from_a_kept_author_page_with_no_cookie_and_no_token
         {"HTTP_ORIGIN": "https://evil.example"},
         {"HTTP_REFERER": "https://evil.example/page"},
         {"HTTP_ORIGIN": "null"},
+        {"HTTP_ORIGIN": "http://["},  # Not an address: refused, not a 500.
+        {"HTTP_REFERER": "http://[x]/"},
     ],
 )
 def test_a_subscription_posted_from_another_site_is_refused(author, post, headers):
