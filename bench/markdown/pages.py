@@ -9,11 +9,11 @@ ENGINE_NAMES = {"sqlite": "SQLite (files in DATA_DIR for the page cache)", "post
 # What the numbers mean where a target is missed; read with the run's own table.
 ENGINE_NOTES = {
     "sqlite": (
-        "A kept page is answered at 0.8x to 1x of the static file. One page at 100,000 posts has come out "
-        "near 0.25x in each run, a different one each time (the biggest tag's first page here, its oldest "
-        "page in the run before), while the same page at 10,000 posts and every other page at 100,000 ran at "
-        "0.8x or more: the five seconds of one page share the two cores with whatever the consumer's minute "
-        "tasks do at that size; the cause is not pinned down. A new visitor's post page writes its read "
+        "Kept pages mostly answer at 0.8x to 1.15x of the static file. Single pages dip to 0.25x-0.6x in one "
+        "run and not in the next (a different page each time: in the run before this one, the biggest tag's "
+        "oldest page at 100,000 posts came out at 0.23x), which the five seconds of one page sharing the two "
+        "cores with whatever the consumer's minute tasks do at that size would explain; the cause is not "
+        "pinned down. A new visitor's post page writes its read "
         "(one short IMMEDIATE transaction) whether the page came from the cache or not."
     ),
     "postgresql": (
