@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -205,3 +206,19 @@ def test_previews_are_throttled_and_the_text_comes_back(author_client, monkeypat
     assert response.status_code == 429 and "Too many previews" in page and "Every *word* kept." in page
     assert response["Retry-After"]
     assert not Post.objects.exists()
+
+
+# HTML's valid global date and time: seconds at most to three decimals, a zone.
+VALID_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})")
+
+
+def test_every_time_element_carries_a_valid_html_datetime(client, make_post, author):
+    post = make_post(title="Timed", published_at=timezone.now().replace(microsecond=123456) - timedelta(hours=1))
+    services.post_tags_set(post=post, names=["timed"])
+    client.force_login(author)  # Also the scheduled line only its author sees.
+    later = make_post(title="Later", published_at=timezone.now().replace(microsecond=654321) + timedelta(days=1))
+    found = []
+    for path in ("/", post.get_absolute_url(), f"/authors/{author.pk}/", "/tags/timed/", later.get_absolute_url()):
+        page = client.get(path).content.decode()
+        found += re.findall(r'<time datetime="([^"]*)"', page)
+    assert len(found) >= 5 and all(VALID_DATETIME.fullmatch(value) for value in found), found
