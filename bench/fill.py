@@ -18,8 +18,7 @@ class Filler:
         if self.postgres:
             self.conn = psycopg.connect(database_url)
         else:
-            self.conn = sqlite3.connect(db_path)
-            self.conn.execute("PRAGMA synchronous=OFF")  # A throw-away database: a crash loses nothing.
+            self.conn = connect(db_path)
 
     def stamp(self, text: str) -> str:
         """A 'YYYY-MM-DD HH:MM:SS' time in UTC as the engine's Django column expects it."""

@@ -33,15 +33,22 @@ def cursor_of(post: Post) -> str:
     the drafts and scheduled posts between two published ones.
     """
     assert post.published_at is not None
-    return f"{(post.published_at - _EPOCH) // timedelta(microseconds=1)}.{post.slug}"
+    return _cursor(post.published_at, post.slug)
 
 
-def _position(cursor: str | None) -> tuple[datetime, int | None] | None:
-    """
-    The (published_at, id) a cursor stands for; id None when its post has
-    since been deleted (the time still says where the page ended); None for
-    a cursor that does not parse.
-    """
+def _cursor(published_at: datetime, slug: str) -> str:
+    return f"{(published_at - _EPOCH) // timedelta(microseconds=1)}.{slug}"
+
+
+@dataclass(frozen=True)
+class _Position:
+    moment: datetime
+    pk: int | None  # None when its post has since been deleted: the time still says where the page ended.
+    linked: bool  # The cursor is exactly the one a page link names (its post's time and address, as written).
+
+
+def _position(cursor: str | None) -> _Position | None:
+    """The (published_at, id) a cursor stands for, with its post read once; None for a cursor that does not parse."""
     found = _CURSOR.match(cursor or "")
     if not found:
         return None
@@ -50,15 +57,11 @@ def _position(cursor: str | None) -> tuple[datetime, int | None] | None:
     except OverflowError:
         return None
     # Its row, published or since unpublished, settles ties at that time.
-    pk = Post.objects.filter(slug=found[2]).values_list("pk", flat=True).first()
-    return moment, pk
-
-
-def _is_canonical(cursor: str) -> bool:
-    """Whether `cursor` is exactly the one a page link names: a post's publish time and address, as written."""
-    found = _CURSOR.match(cursor)
-    post = Post.objects.filter(slug=found[2]).only("slug", "published_at").first() if found else None
-    return post is not None and post.published_at is not None and cursor_of(post) == cursor
+    row = Post.objects.filter(slug=found[2]).values_list("pk", "published_at").first()
+    if row is None:
+        return _Position(moment, None, linked=False)
+    pk, published_at = row
+    return _Position(moment, pk, linked=published_at is not None and _cursor(published_at, found[2]) == cursor)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class KeysetPage:
     posts: list[Post]
     newer: str  # The cursor of the page before this one (newer posts), "" on the first.
     older: str  # The cursor of the page after this one, "" on the last.
+    # Read from no cursor, or from exactly one a page link names: the page's own address.
+    linked: bool = True
 
     @property
     def has_other_pages(self) -> bool:
@@ -80,19 +85,24 @@ def keyset_page(posts: QuerySet[Post], *, older: str | None, newer: str | None, 
     # published_at <= t narrows to an index range; the tie on t is settled by
     # id inside it. (An OR of the two alone would walk the index from the top.)
     if at := _position(newer):
-        moment, pk = at
+        moment, pk = at.moment, at.pk
         after = posts.filter(published_at__gte=moment).filter(Q(published_at__gt=moment) | Q(pk__gt=pk or MAX_ID))
         found = list(after.order_by("published_at", "id")[: per_page + 1])
         more_newer = len(found) > per_page
         page = list(reversed(found[:per_page]))
-        return KeysetPage(page, cursor_of(page[0]) if more_newer and page else "", cursor_of(page[-1]) if page else "")
+        return KeysetPage(
+            page,
+            cursor_of(page[0]) if more_newer and page else "",
+            cursor_of(page[-1]) if page else "",
+            linked=at.linked and older is None,
+        )
     if at := _position(older):
-        moment, pk = at
-        posts = posts.filter(published_at__lte=moment).filter(Q(published_at__lt=moment) | Q(pk__lt=pk or 0))
+        posts = posts.filter(published_at__lte=at.moment).filter(Q(published_at__lt=at.moment) | Q(pk__lt=at.pk or 0))
     found = list(posts.order_by("-published_at", "-id")[: per_page + 1])
     page = found[:per_page]
     newer_cursor = cursor_of(page[0]) if at and page else ""
-    return KeysetPage(page, newer_cursor, cursor_of(page[-1]) if len(found) > per_page else "")
+    linked = at.linked and newer is None if at else older is None and newer is None
+    return KeysetPage(page, newer_cursor, cursor_of(page[-1]) if len(found) > per_page else "", linked=linked)
 
 
 class KeysetListView(ListView):
@@ -103,9 +113,7 @@ class KeysetListView(ListView):
 
     def get_context_data(self, **kwargs: object) -> dict:
         posts = cast(QuerySet[Post], self.object_list)  # get_queryset()'s, as ListView.get() set it.
-        older, newer = self.request.GET.get("older"), self.request.GET.get("newer")
-        given = [cursor for cursor in (older, newer) if cursor is not None]
-        if given and not (len(given) == 1 and _is_canonical(given[0])):
+        page = keyset_page(posts, older=self.request.GET.get("older"), newer=self.request.GET.get("newer"))
+        if not page.linked:
             pages.keep_not(self.request)  # Not a page's own address: answered, never kept.
-        page = keyset_page(posts, older=older, newer=newer)
         return super().get_context_data(object_list=page.posts, page=page, **kwargs)

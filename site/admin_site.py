@@ -85,10 +85,8 @@ class ChangesPagesAdmin(admin.ModelAdmin):
     by the page cache (site/pages.py), as the services' changes do.
     """
 
-    def save_model(self, request: HttpRequest, obj: models.Model, form: object, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        pages_changed()
-
+    # Django's admin saves the related rows right after the object, in the
+    # change form and the list's edits alike: once there covers both.
     def save_related(self, request: HttpRequest, form: object, formsets: object, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         pages_changed()

@@ -131,13 +131,12 @@ def _in_savepoint(action: Callable[[], bool]) -> bool:
 
 
 def _generation_new() -> None:
+    in_callers_transaction = settings.PAGE_CACHE == "database" and transaction.get_connection().in_atomic_block
+    attempt = _in_savepoint if in_callers_transaction else lambda action: _safely(action, False)
     # If a new generation cannot be written, none at all: deleting works
     # even on a full disk, and no generation means no page is served kept.
-    if settings.PAGE_CACHE == "database" and transaction.get_connection().in_atomic_block:
-        if not _in_savepoint(_generation_set):
-            _in_savepoint(_generation_delete)
-    elif not _safely(_generation_set, False):
-        _safely(_generation_delete, False)
+    if not attempt(_generation_set):
+        attempt(_generation_delete)
 
 
 def clock_read(name: str) -> datetime | None:
@@ -270,8 +269,8 @@ def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def _kept_from(request: HttpRequest, response: HttpResponse) -> tuple[Kept, HttpResponse]:
-    """What to keep of `response`, and the response to send (a streamed one is sent from what was kept)."""
+def _kept_from(request: HttpRequest, response: HttpResponse, generation: str) -> tuple[Kept, HttpResponse]:
+    """What to keep of `response` made in `generation`, and the response to send (a streamed one is sent whole)."""
     if isinstance(response, StreamingHttpResponse):
         whole = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
         for name, value in response.headers.items():
@@ -282,7 +281,7 @@ def _kept_from(request: HttpRequest, response: HttpResponse) -> tuple[Kept, Http
     set_response_etag(response)
     headers = [(name, value) for name, value in response.headers.items() if name.lower() not in _NOT_KEPT_HEADERS]
     hit = getattr(request, "page_hit", None)
-    return Kept(response.status_code, headers, response.content, hit, response["ETag"]), response
+    return Kept(response.status_code, headers, response.content, hit, response["ETag"], generation), response
 
 
 class PageCache:
@@ -304,9 +303,8 @@ class PageCache:
             return found.response()
         response = self.get_response(request)
         if current is not None and _keepable(request, response):
-            kept_page, response = _kept_from(request, response)
+            kept_page, response = _kept_from(request, response, current)
             if len(kept_page.content) > KEPT_MAX_BYTES:
                 return response
-            kept_page.generation = current
             _safely(lambda: _cache().set(key, kept_page, settings.PAGE_CACHE_SECONDS), None)
         return response
