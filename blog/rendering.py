@@ -48,7 +48,14 @@ _ATTRIBUTES = {
     "th": {"style"},
     "td": {"style"},
 }
-_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+# An excerpt is the writing: headings, code, tables and footnote marks are
+# left out; a paragraph or list item is a block of its own, so two never run
+# together into one sentence.
+_LEFT_OUT = re.compile(r"<(h[1-6]|pre|table)\b.*?</\1>|<sup class=\"footnote-ref\">.*?</sup>", re.S)
+_BLOCK_END = re.compile(r"</(?:p|li)>")
+_BLOCK = "\u2029"
+_PRE = re.compile(r"<pre(?=[ >])")
+_ENDS_A_PHRASE = tuple(".,;:!?…")
 _ALIGN = re.compile(r"^text-align:(left|right|center)$")
 
 
@@ -121,16 +128,27 @@ def _render(text: str) -> Rendered:
         url_schemes=_SCHEMES,
         link_rel="noopener nofollow",
     )
+    # A code block scrolls sideways; tabindex lets a keyboard scroll it too.
+    html = _PRE.sub('<pre tabindex="0"', html)
     words = _text(html).split()
-    # The excerpt is the writing, not the headings, lists, code or footnotes.
-    paragraphs = _PARAGRAPH.findall(html.split('<section class="footnotes">')[0])
-    prose = _text(" ".join(paragraphs)).split() if paragraphs else words
+    prose = _prose(html).split() or words
     excerpt = " ".join(prose[:EXCERPT_WORDS])
     if len(excerpt) > EXCERPT_MAX_LENGTH - 2:
         excerpt = excerpt[: EXCERPT_MAX_LENGTH - 2].rsplit(" ", 1)[0]
     if excerpt != " ".join(prose):
         excerpt += " …"
     return Rendered(html=html, excerpt=excerpt, words=len(words))
+
+
+def _prose(html: str) -> str:
+    """The blocks of writing, one after another: "Intro: one · two · End."."""
+    body = _BLOCK_END.sub(_BLOCK, _LEFT_OUT.sub(" ", html.split('<section class="footnotes">')[0]))
+    prose = ""
+    for block in _text(body).split(_BLOCK):
+        block = " ".join(block.split())
+        if block:
+            prose += block if not prose else (" " if prose.endswith(_ENDS_A_PHRASE) else " · ") + block
+    return prose
 
 
 def _text(html: str) -> str:

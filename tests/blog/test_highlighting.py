@@ -33,7 +33,7 @@ def _post(language: str, code: str) -> str:
 
 def _code_text(html: str) -> str:
     """What a reader sees in the page's code blocks."""
-    blocks = re.findall(r"<pre><code[^>]*>(.*?)</code></pre>", html, re.S)
+    blocks = re.findall(r'<pre tabindex="0"><code[^>]*>(.*?)</code></pre>', html, re.S)
     return "".join(unescape(re.sub(r"<[^>]+>", "", block)) for block in blocks)
 
 

@@ -27,6 +27,26 @@ def test_existing_drafts_get_private_addresses_and_published_posts_keep_theirs()
     assert slugs["Secret plan"].startswith("_") and "secret" not in slugs["Secret plan"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_stored_renderings_are_made_anew_with_scrollable_code_and_whole_excerpts():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("blog", "0013_post_published_id_order")])
+    old = executor.loader.project_state([("blog", "0013_post_published_id_order")]).apps
+    author = old.get_model("users", "User").objects.create(email="a@x.org", password="!")
+    content = "Intro:\n\n- one\n- two\n\n```\ncode\n```"
+    old.get_model("blog", "Post").objects.create(
+        author=author, title="T", slug="t", content=content, content_html="<pre><code>code</code></pre>", excerpt="Intro:"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    post = executor.loader.project_state(executor.loader.graph.leaf_nodes()).apps.get_model("blog", "Post")
+    post = post.objects.get(slug="t")
+    assert '<pre tabindex="0"><code>code' in post.content_html
+    assert post.excerpt == "Intro: one · two"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("module", "function"),
@@ -34,6 +54,7 @@ def test_existing_drafts_get_private_addresses_and_published_posts_keep_theirs()
         ("0002_private_draft_slugs", "drafts_get_private_slugs"),
         ("0005_markdown_tags", "render_existing"),
         ("0008_subscriptions", "posts_published_before_subscriptions"),
+        ("0014_rerender_code_blocks_and_excerpts", "render_existing"),
     ],
 )
 def test_data_migrations_touch_only_the_database_being_migrated(module, function):

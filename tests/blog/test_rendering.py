@@ -20,7 +20,7 @@ def test_markdown_becomes_headings_links_lists_tables_and_highlighted_code():
     assert '<a href="https://example.org" rel="noopener nofollow">https://example.org</a>' in html
     assert '<a href="https://docs.example.org" rel="noopener nofollow">docs</a>' in html
     assert "<ul>\n<li>one</li>" in html and "<table>" in html and "<s>old</s>" in html
-    assert '<pre><code class="language-python"><span class="k">def</span>' in html
+    assert '<pre tabindex="0"><code class="language-python"><span class="k">def</span>' in html
     assert "\n    <span class" in html  # Indentation survives.
     assert '<img src="https://img.example.org/d.png" alt="diagram">' in html
     assert 'class="footnotes"' in html
@@ -95,10 +95,26 @@ def test_hostile_markdown_never_yields_executable_markup(text):
                     assert value.startswith("https://"), value
 
 
-def test_excerpt_skips_headings_lists_code_and_footnotes():
-    rendered = render("# Title\n\nFirst words.[^1]\n\n- item\n\n```\ncode()\n```\n\nLast words.\n\n[^1]: A note.")
-    assert rendered.excerpt == "First words.[1] Last words."
+def test_excerpt_skips_headings_code_tables_and_footnotes():
+    rendered = render(
+        "# Title\n\nFirst words.[^1]\n\n```\ncode()\n```\n\n|a|b|\n|-|-|\n|c|d|\n\nLast words.\n\n[^1]: A note."
+    )
+    assert rendered.excerpt == "First words. Last words."
     assert render("x" * 400).excerpt.endswith("…") and len(render("word " * 400).excerpt) <= 300
+
+
+@pytest.mark.parametrize(
+    "text, excerpt",
+    [
+        ("Intro:\n\n- one\n- two\n\nEnd.", "Intro: one · two · End."),
+        ("* item one\n* item two\n\n  more of two\n\nAfter", "item one · item two · more of two · After"),
+        ("1. **Bold** first\n2. second.\n\n> A quote\n> goes on", "Bold first · second. A quote goes on"),
+        ("Roses\\\nare red", "Roses are red"),
+        ("|a|b|\n|-|-|\n|c|d|", "a b c d"),  # Nothing but a table: its words.
+    ],
+)
+def test_excerpt_keeps_each_list_item_and_paragraph_apart(text, excerpt):
+    assert render(text).excerpt == excerpt
 
 
 def test_many_schemes_that_are_not_links_render_quickly_and_plainly():
@@ -109,3 +125,8 @@ def test_many_schemes_that_are_not_links_render_quickly_and_plainly():
     assert 'href="https://example.org"' in render("see https://example.org " + "x:// " * 99).html  # 100 in all.
     assert "href=" not in render("see https://example.org " + "x:// " * 100).html
     assert 'href="https://example.org"' in render("<https://example.org> " + "x:// " * 101).html
+
+
+def test_every_code_block_can_be_scrolled_with_the_keyboard():
+    html = render("```python\nx = 1\n```\n\n    indented\n\n```nosuchlanguage\ny\n```\n\n`inline`").html
+    assert html.count("<pre") == html.count('<pre tabindex="0">') == 3
