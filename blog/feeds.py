@@ -1,9 +1,19 @@
 """
 Atom and RSS for the whole site, each author and each tag, with each post's
-full rendered content. Only published posts whose time has come.
+full rendered content (Atom's <content>, RSS's <content:encoded>) beside its
+excerpt. Only published posts whose time has come.
+
+Every id and link is on SITE_URL whatever Host the request came with: an
+entry seen under two hostnames would otherwise be two entries to a reader.
+Links inside a post are made absolute, as readers show content away from
+the site (Atom also carries xml:base).
 """
 
+import html
+import re
 from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -12,18 +22,65 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from blog.models import Post, Tag, authors
 from site.text import xml_chars_only
 
 FEED_ITEMS = 20
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+_HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def absolute_links(content: str, base: str) -> str:
+    """Every href and src of rendered HTML as an absolute URL, relative to base."""
+
+    def absolute(match: re.Match[str]) -> str:
+        name, value = match[1], match[2]
+        if _HAS_SCHEME.match(value):
+            return match[0]
+        return f'{name}="{html.escape(urljoin(base, html.unescape(value)))}"'
+
+    return _URL_ATTRIBUTE.sub(absolute, content)
+
+
+class _OnSiteUrl:
+    """The request as Django's Feed reads it for its domain, answering with SITE_URL's."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._request, name)
+
+    def get_host(self) -> str:
+        return urlsplit(settings.SITE_URL).netloc
+
+    def is_secure(self) -> bool:
+        return urlsplit(settings.SITE_URL).scheme == "https"
+
+
+class RssWithContent(Rss201rev2Feed):
+    def rss_attributes(self) -> dict[str, str]:
+        return {**super().rss_attributes(), "xmlns:content": "http://purl.org/rss/1.0/modules/content/"}
+
+    def add_item_elements(self, handler: SimplerXMLGenerator, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content:encoded", item["content"])
+
+
+class AtomWithContent(Atom1Feed):
+    def add_item_elements(self, handler: SimplerXMLGenerator, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content"], {"type": "html", "xml:base": item["link"]})
 
 
 class PostsFeed(Feed):
     """The whole site (RSS 2.0); the subclasses narrow it, the Atom ones change the format."""
 
     description_template = None
+    feed_type: type = RssWithContent
 
     def __call__(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         response = super().__call__(request, *args, **kwargs)
@@ -33,6 +90,9 @@ class PostsFeed(Feed):
         # made from the feed itself, is the one validator.
         response.headers.pop("Last-Modified", None)
         return response
+
+    def get_feed(self, obj: object, request: HttpRequest) -> SyndicationFeed:
+        return super().get_feed(obj, _OnSiteUrl(request))  # type: ignore[arg-type]
 
     def title(self, obj: object = None) -> str:
         return settings.SITE_NAME
@@ -55,7 +115,11 @@ class PostsFeed(Feed):
         return xml_chars_only(item.title)
 
     def item_description(self, item: Post) -> str:
-        return xml_chars_only(item.content_html)
+        return html.escape(xml_chars_only(item.excerpt))  # Text, in an element that holds HTML.
+
+    def item_extra_kwargs(self, item: Post) -> dict[str, Any]:
+        url = settings.SITE_URL + item.get_absolute_url()
+        return {"content": absolute_links(xml_chars_only(item.content_html), url)}
 
     def item_pubdate(self, item: Post) -> datetime | None:
         return item.published_at
@@ -102,12 +166,12 @@ class TagFeed(PostsFeed):
 
 
 class PostsAtomFeed(PostsFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomWithContent
 
 
 class AuthorAtomFeed(AuthorFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomWithContent
 
 
 class TagAtomFeed(TagFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomWithContent

@@ -40,11 +40,45 @@ def test_site_feed_has_published_posts_with_full_content(client, tagged):
     titles, root = _atom(client, "/feed/atom/")
     assert titles == ["About mail", "About SQLite"]
     entry = next(e for e in root.iter(f"{ATOM}entry") if e.find(f"{ATOM}title").text == "About SQLite")
-    assert "<strong>SQLite</strong> rocks." in entry.find(f"{ATOM}summary").text
+    assert "<strong>SQLite</strong> rocks." in entry.find(f"{ATOM}content").text
+    assert entry.find(f"{ATOM}content").get("type") == "html"
+    assert entry.find(f"{ATOM}summary").text == "SQLite rocks."
     assert {c.get("term") for c in entry.iter(f"{ATOM}category")} == {"sqlite", "self-hosting"}
     rss = ET.fromstring(client.get("/feed/").content)
     assert [item.find("title").text for item in rss.iter("item")] == ["About mail", "About SQLite"]
     assert client.get("/atom.xml").status_code == 200 and client.get("/rss/").status_code == 200
+
+
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+def test_feeds_carry_full_content_with_absolute_links_on_site_url_whatever_the_host(
+    client, make_post, settings, author
+):
+    settings.SITE_URL = "https://blog.example"
+    settings.ALLOWED_HOSTS = ["*"]
+    post = make_post(title="Links", content="See [the other](/posts/other/) and a note.[^1] <b>\n\n[^1]: A note.")
+    url = f"https://blog.example{post.get_absolute_url()}"
+    feeds = {host: (client.get("/feed/", HTTP_HOST=host), client.get("/feed/atom/", HTTP_HOST=host)) for host in
+             ["blog.example", "other.example:8000"]}  # fmt: skip
+    assert feeds["blog.example"][0].content == feeds["other.example:8000"][0].content
+    assert feeds["blog.example"][1].content == feeds["other.example:8000"][1].content
+
+    rss, atom = (ET.fromstring(response.content) for response in feeds["other.example:8000"])
+    item, entry = rss.find("channel/item"), atom.find(f"{ATOM}entry")
+    assert rss.find("channel/link").text == "https://blog.example/"
+    assert item.find("link").text == item.find("guid").text == url
+    assert entry.find(f"{ATOM}id").text == url and atom.find(f"{ATOM}id").text == "https://blog.example/"
+    assert {link.get("href") for link in atom.iter(f"{ATOM}link")} == {
+        "https://blog.example/", "https://blog.example/feed/atom/", url}  # fmt: skip
+    for content in (item.find(CONTENT).text, entry.find(f"{ATOM}content").text):
+        assert 'href="https://blog.example/posts/other/"' in content
+        assert f'href="{url}#fn1"' in content and f'href="{url}#fnref1"' in content
+        assert 'href="/' not in content and 'href="#' not in content
+    assert entry.find(f"{ATOM}content").get(XML_BASE) == url
+    # The excerpt is text: its "<b>" is shown, never made markup.
+    assert item.find("description").text == entry.find(f"{ATOM}summary").text == "See the other and a note. &lt;b&gt;"
 
 
 def test_author_and_tag_feeds_narrow_it(client, tagged, author, make_user):
