@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.views.generic import ListView
 
@@ -116,4 +118,8 @@ class KeysetListView(ListView):
         page = keyset_page(posts, older=self.request.GET.get("older"), newer=self.request.GET.get("newer"))
         if not page.linked:
             pages.keep_not(self.request)  # Not a page's own address: answered, never kept.
-        return super().get_context_data(object_list=page.posts, page=page, **kwargs)
+        canonical_url = settings.SITE_URL + self.request.path
+        cursor = next(((key, self.request.GET[key]) for key in ("older", "newer") if key in self.request.GET), None)
+        if cursor and page.linked:
+            canonical_url += "?" + urlencode([cursor])
+        return super().get_context_data(object_list=page.posts, page=page, canonical_url=canonical_url, **kwargs)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
-from blog import readers, services
+from blog import meta, readers, services
 from blog.charts import daily_bars
 from blog.export import posts_zip
 from blog.forms import PostForm, SubscribeForm
@@ -60,6 +60,8 @@ class PostDetailView(DetailView):
             "submit": post.author_id == user.pk and post.published_at is None and not post.submitted_at,
             "review": roles.may_review(user) and post.submitted_at is not None and post.published_at is None,
         }
+        if post.is_published:
+            kwargs.update(image_url=meta.post_image(post), json_ld=meta.post_json_ld(post))
         return super().get_context_data(canonical_url=canonical_url, may=may, **kwargs)
 
     def get_object(self, queryset=None):
@@ -81,7 +83,8 @@ class TagDetailView(KeysetListView):
         return Post.objects.published().tagged(self.tag).select_related("author").prefetch_related("tags")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        title, description = f"Posts tagged {self.tag.name}", f"Posts tagged {self.tag.name} on {settings.SITE_NAME}."
+        return super().get_context_data(tag=self.tag, tag_title=title, tag_description=description, **kwargs)
 
 
 def robots_txt(request: HttpRequest) -> HttpResponse:
@@ -98,7 +101,10 @@ class AuthorDetailView(KeysetListView):
         return Post.objects.published().by(self.author).select_related("author").prefetch_related("tags")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(author=self.author, subscribe_form=SubscribeForm(), **kwargs)
+        description = f"Posts by {self.author.public_name} on {settings.SITE_NAME}."
+        return super().get_context_data(
+            author=self.author, author_description=description, subscribe_form=SubscribeForm(), **kwargs
+        )
 
 
 def _post_to_change(request: HttpRequest, slug: str) -> Post:

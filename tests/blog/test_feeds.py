@@ -1,7 +1,9 @@
 """Feeds, sitemap, robots.txt, tags, scheduling and the meta a shared link shows."""
 
+import json
+import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -9,6 +11,7 @@ from django.utils import timezone
 
 from blog import services, sitemaps
 from blog.models import Post, Tag
+from blog.pagination import PER_PAGE
 from blog.tasks import posts_release_task
 from tests.sitemap import sitemap_files, sitemap_locs
 
@@ -141,6 +144,63 @@ def test_post_page_has_meta_for_shared_links(client, tagged, settings):
     assert '<meta property="og:type" content="article">' in page and 'name="twitter:card"' in page
     assert 'rel="tag">sqlite</a>' in page and "1 min read" in page
     assert 'rel="next">← About mail</a>' in page
+
+
+def _json_ld(page):
+    found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+def test_post_page_carries_blogposting_json_ld_and_its_picture(client, make_post, settings, author):
+    settings.SITE_URL = "https://blog.example"
+    title = 'A </script><script>alert(1)</script> & "quotes"'
+    post = make_post(title=title, content="Words.\n\n![A view](https://img.example/a.jpg?w=1&h=2)")
+    page = client.get(post.get_absolute_url()).content.decode()
+    data = _json_ld(page)
+    url = f"https://blog.example{post.get_absolute_url()}"
+    assert data["@type"] == "BlogPosting" and data["headline"] == title and data["url"] == url
+    assert datetime.fromisoformat(data["datePublished"]) == post.published_at.replace(microsecond=0)
+    assert datetime.fromisoformat(data["dateModified"]) >= datetime.fromisoformat(data["datePublished"])
+    assert data["author"] == {
+        "@type": "Person",
+        "name": author.public_name,
+        "url": f"https://blog.example/authors/{author.pk}/",
+    }
+    assert data["image"] == "https://img.example/a.jpg?w=1&h=2"
+    assert '<meta property="og:image" content="https://img.example/a.jpg?w=1&amp;h=2">' in page
+    assert "</script><script>" not in page.split("<title>")[1].split("</title>")[0]  # Only the title shows it, escaped.
+    assert page.count("<script") == 1
+    assert "image" not in _json_ld(
+        client.get(make_post(title="Plain", content="x").get_absolute_url()).content.decode()
+    )
+
+
+def test_a_draft_has_no_json_ld(author_client, make_post, author):
+    draft = make_post(title="Draft", published_at=None)
+    page = author_client.get(draft.get_absolute_url()).content.decode()
+    assert "ld+json" not in page and 'name="robots" content="noindex"' in page
+
+
+@pytest.mark.parametrize("path", ["/", "/tags/sqlite/", "author"])
+def test_list_pages_have_one_canonical_address_and_opengraph(client, tagged, author, settings, path):
+    settings.SITE_URL = "https://blog.example"
+    path = f"/authors/{author.pk}/" if path == "author" else path
+    page = client.get(path, HTTP_HOST="127.0.0.1").content.decode()
+    assert f'<link rel="canonical" href="https://blog.example{path}">' in page
+    assert f'<meta property="og:url" content="https://blog.example{path}">' in page
+    assert '<meta property="og:type" content="website">' in page and '<meta property="og:title" content="' in page
+    assert page.count('<meta name="description"') == 1
+
+
+def test_a_later_page_of_a_list_is_its_own_canonical_address(client, make_post, settings):
+    settings.SITE_URL = "https://blog.example"
+    for n in range(PER_PAGE + 1):
+        make_post(title=f"Post {n}", days_ago=n + 1)
+    first = client.get("/").content.decode()
+    older = "/" + re.search(r'href="(\?older=[^"]+)"', first)[1].replace("&amp;", "&")
+    second = client.get(older).content.decode()
+    assert f'<link rel="canonical" href="https://blog.example{older}">' in second
 
 
 def test_scheduled_post_appears_at_its_time_and_not_before(client, author_client, author):
