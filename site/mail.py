@@ -33,7 +33,7 @@ def mail_render(
     context = {"site_url": settings.SITE_URL, "blog_name": settings.SITE_NAME, **context}
     subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
     text = _render_text(f"{template}.txt", context)
-    html = render_to_string(f"{template}.html", context)
+    html = render_to_string(f"{template}.html", {**context, "subject": subject})
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to], from_email=from_email, headers=headers)
     message.attach_alternative(html, "text/html")
     return message
