@@ -19,16 +19,23 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# The site and its consumer together, in development mode (mail is printed
-# by the consumer). Ctrl-C stops both.
+# The site and its consumer together, in development mode: each mail is
+# saved under $(DATA_DIR)/mail/ (one line says where), requests and routine
+# consumer news are not logged (LOG_LEVEL=INFO brings them back), warnings
+# and errors are. The first start copies the demo database and makes an Owner
+# whose password is printed once. Ctrl-C stops both.
 run: $(VENV)/.runtime
-	@set -e; export DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DATA_DIR="$(DATA_DIR)"; \
+	@set -e; export DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DATA_DIR="$(DATA_DIR)" LOG_LEVEL=$${LOG_LEVEL:-WARNING}; \
 	mkdir -p "$(DATA_DIR)"; \
 	if [ ! -f "$(DATA_DIR)/db.sqlite3" ]; then \
 		cp db.sqlite3.example "$(DATA_DIR)/db.sqlite3"; \
 		echo "Started from the demo database: $(DATA_DIR)/db.sqlite3"; \
+		$(PY) manage.py migrate --no-input -v 0; \
+		$(PY) manage.py owner_create owner@example.com; \
+	else \
+		$(PY) manage.py migrate --no-input -v 0; \
 	fi; \
-	$(PY) manage.py migrate --no-input; \
+	echo "Mail is saved in $(DATA_DIR)/mail/; Ctrl-C stops the site and its consumer."; \
 	$(PY) manage.py run_huey & huey=$$!; \
 	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $${BIND:-127.0.0.1:8000}

@@ -361,9 +361,10 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_BACKEND", "site.devmail.SavedMailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
+# Where development mode saves each mail as a .eml file (site/devmail.py).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "") or str(DATA_DIR / "mail")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -453,5 +454,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "huey": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # In development, where each mail was saved, whatever the level: it is
+        # how a newcomer finds the verification link.
+        "site.devmail": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
 }

@@ -61,6 +61,18 @@ def user_create(*, email: str, password: str, display_name: str = "", role: Role
     return user
 
 
+def owner_create(*, email: str, password: str) -> User | None:
+    """The site's Owner (a verified superuser), unless an account has that address; None then."""
+    email = email_normalize(email)
+    try:
+        with transaction.atomic():
+            if User.objects.filter(email=email).exists():
+                return None
+            return User.objects.create_superuser(email=email, password=password)
+    except IntegrityError:
+        return None  # Made by another process in between.
+
+
 def user_signup(*, email: str, password: str, display_name: str = "") -> None:
     """
     The signup form's submission. Its answer never depends on whether the

@@ -1,5 +1,9 @@
+import email
+import email.policy
 import gzip
+import logging
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -10,6 +14,8 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.contrib.auth import authenticate
+from django.core.mail import EmailMessage, get_connection
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
@@ -18,6 +24,7 @@ from huey.contrib.djhuey.management.commands import run_huey as huey_command
 from blog.models import PostRead
 from site.backups import STAMP, backups_prune
 from site.management.commands.run_huey import Command as RunHuey
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +240,28 @@ def test_the_consumers_threads_map_less_of_the_database_than_the_web(monkeypatch
     # The consumer's commits run the automatic checkpoints; the web's wait for a much longer WAL.
     assert f"wal_autocheckpoint={settings.CONSUMER_SQLITE_AUTOCHECKPOINT_PAGES};" in seen["init"]
     assert settings.CONSUMER_SQLITE_AUTOCHECKPOINT_PAGES < settings.SQLITE_AUTOCHECKPOINT_PAGES
+
+
+def test_development_mail_is_saved_as_a_file_and_one_line_says_where(tmp_path, settings, caplog):
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    message = EmailMessage("Verify your address", "Follow http://x/verify/abc/", to=["new@example.org"])
+    with caplog.at_level(logging.INFO, logger="site.devmail"):
+        assert get_connection("site.devmail.SavedMailBackend").send_messages([message]) == 1
+    [saved] = (tmp_path / "mail").glob("*.eml")
+    parsed = email.message_from_bytes(saved.read_bytes(), policy=email.policy.default)
+    assert parsed["Subject"] == "Verify your address" and "http://x/verify/abc/" in parsed.get_content()
+    assert caplog.messages == [f"mail to new@example.org, 'Verify your address': {saved}"]
+
+
+@pytest.mark.django_db
+def test_owner_create_prints_a_password_that_logs_in_once():
+    out = StringIO()
+    call_command("owner_create", "Owner@Example.com", stdout=out)
+    password = re.search(r"password: (\S+)", out.getvalue())[1]
+    owner = authenticate(username="owner@example.com", password=password)
+    assert owner is not None and owner.is_superuser and owner.is_verified
+    again = StringIO()
+    call_command("owner_create", "owner@example.com", stdout=again)
+    assert "exists already" in again.getvalue() and User.objects.count() == 1
+    with pytest.raises(CommandError, match="not an email address"):
+        call_command("owner_create", "nobody")

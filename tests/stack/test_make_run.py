@@ -1,0 +1,74 @@
+"""`make run` as a newcomer's first command: a quiet terminal, mail saved where one line says, a working admin login."""
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from harness.live import wait_for
+from harness.ports import free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _get(opener, url):
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.geturl(), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, url, exc.read().decode()
+    except urllib.error.URLError:
+        return 0, url, ""  # Not listening yet.
+
+
+def test_make_run_starts_quietly_saves_mail_and_the_printed_owner_logs_in(tmp_path):
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "LOG_LEVEL", "DJANGO_DEBUG", "DATA_DIR"}}
+    out = (tmp_path / "terminal.log").open("w+")
+    command = ["make", "--no-print-directory", "run", f"DATA_DIR={tmp_path}", f"BIND=127.0.0.1:{port}"]
+    make = subprocess.Popen(
+        [*command, f"PYTHON={sys.executable}"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        wait_for(lambda: _get(opener, site + "/")[0] == 200 if make.poll() is None else True, 60, 0.5, "the site")
+        assert make.poll() is None, (tmp_path / "terminal.log").read_text()
+        # The demo's three owed reports are sent by the consumer, each a line.
+        wait_for(lambda: len(list((tmp_path / "mail").glob("*.eml"))) == 3, 30, 0.2, "the demo reports saved")
+        for n in range(5):
+            _get(opener, f"{site}/?n={n}")
+        assert _get(opener, site + "/no-such-page/")[0] == 404
+
+        text = (tmp_path / "terminal.log").read_text()
+        password = re.search(r"Owner account: owner@example.com, password: (\S+)", text)[1]
+        status, _, login = _get(opener, site + "/admin/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login)[1]
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": "owner@example.com", "password": password, "next": "/admin/"}
+        ).encode()
+        request = urllib.request.Request(site + "/admin/login/?next=/admin/", data=form, headers={"Referer": site})
+        with opener.open(request, timeout=10) as response:
+            admin = response.read().decode()
+        assert response.geturl() == site + "/admin/" and "Site administration" in admin
+    finally:
+        os.killpg(make.pid, signal.SIGINT)
+        make.wait(timeout=30)
+
+    text = (tmp_path / "terminal.log").read_text()
+    lines = text.splitlines()
+    assert len(lines) <= 30, text  # Was about 280: every mail whole, a line per request.
+    saved = re.findall(r"mail to (\S+), 'Your daily reading report for [^']+': (\S+\.eml)", text)
+    assert len(saved) == 3 and all(Path(path).exists() for _, path in saved), text
+    assert "GET /?n=" not in text and "Not Found: /no-such-page/" in text  # Warnings still show.
+    assert "Traceback" not in text

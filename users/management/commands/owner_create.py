@@ -1,0 +1,37 @@
+"""
+Make the site's Owner with a password of its own, printed once: `make run`
+calls it the first time it starts from the demo database, so a newcomer can
+log in to /admin/ without a second command. Production sites use
+`createsuperuser`, which asks for the password instead.
+
+    python manage.py owner_create owner@example.com
+"""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+
+from users.services import owner_create
+
+
+class Command(BaseCommand):
+    help = "Create the Owner account with a random password and print it once (for a development site)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("email", help="The Owner's address (the login).")
+
+    def handle(self, *args, email: str, **options) -> None:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise CommandError(f"{email!r} is not an email address.") from exc
+        password = secrets.token_urlsafe(12)
+        if owner_create(email=email, password=password) is None:
+            self.stdout.write(f"An account with the address {email} exists already; nothing changed.")
+            return
+        self.stdout.write(
+            self.style.SUCCESS(f"Owner account: {email}, password: {password}")
+            + " (shown once; change it on the Profile page). Log in at /accounts/login/ or /admin/."
+        )
