@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= .
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql
+.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql validators
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -49,7 +49,7 @@ run: $(VENV)/.runtime
 PG_LOG := test-artifacts/pytest-postgresql.log
 FLEET_LOG := test-artifacts/pytest-postgresql-consumers.log
 FLEET := tests/stack/test_consumers.py
-test: lint typecheck postgresql
+test: lint typecheck postgresql validators
 	@mkdir -p test-artifacts; \
 	echo "The PostgreSQL pass runs beside this one; its output: $(PG_LOG) and $(FLEET_LOG)"; \
 	$(PY) -m harness.postgres -- $(PY) -m pytest -p no:cacheprovider --ignore=$(FLEET) $(PYTEST_ARGS) >$(PG_LOG) 2>&1 & pg=$$!; \
@@ -69,6 +69,23 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
 		{ echo "Installing Debian's postgresql for the PostgreSQL pass of the suite"; $(SUDO) apt-get update -qq && \
 		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
+
+# The Nu Html Checker (the W3C's validator, as the vnu-jar package its
+# authors publish on npm; pinned) and the Java runtime it runs on, for
+# tests/stack/test_validators.py.
+VNU_VERSION := 26.9.27
+VNU_JAR := $(VENV)/validators/node_modules/vnu-jar/build/dist/vnu.jar
+validators: $(VENV)/.validators-$(VNU_VERSION)
+$(VENV)/.validators-$(VNU_VERSION): | $(VENV)/.runtime
+	@command -v java >/dev/null 2>&1 || \
+		{ echo "Installing Debian's Java runtime for the Nu Html Checker"; $(SUDO) apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || \
+		{ echo "Installing Debian's npm to fetch the Nu Html Checker"; $(SUDO) apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm >/dev/null; }
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/validators vnu-jar@$(VNU_VERSION)
+	@test -f $(VNU_JAR)
+	touch $@
 
 # The rule set is chosen in pyproject.toml; CI fails on a lint error.
 lint: $(VENV)/.dev

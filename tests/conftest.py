@@ -213,8 +213,26 @@ def browser():
         browser.close()
 
 
+class Screenshots:
+    """
+    test-artifacts/screenshots/ (postgresql/ inside it for that pass), where
+    each name is written once a run: a second screenshot under a name taken
+    would hide the first, which then is never looked at.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.taken = folder, set()
+
+    def __truediv__(self, name: str) -> Path:
+        assert name not in self.taken, f"screenshot {name} is taken twice in one run: give one of them another name"
+        self.taken.add(name)
+        return self.folder / name
+
+
 @pytest.fixture(scope="session")
 def screenshots():
     folder = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+    if os.environ.get("DATABASE_URL"):
+        folder /= "postgresql"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return Screenshots(folder)

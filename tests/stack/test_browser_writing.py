@@ -157,7 +157,7 @@ def test_no_page_is_wider_than_a_phone_or_a_desktop(live_site, browser, screensh
             if found := _too_wide(page):
                 too_wide[(path, size["width"])] = found
         page.set_viewport_size(DESKTOP)
-    _shoot(admin, screenshots, "admin-index")
+    _shoot(admin, screenshots, "admin-posts-long-title")
     assert too_wide == {}
 
 
