@@ -15,7 +15,7 @@ from blog.models import Post
 
 # As Django's json_script: nothing in the data can close the <script> element.
 _SCRIPT_SAFE = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-_IMAGE = re.compile(r'<img src="(https://[^"]+)"')
+_IMAGE = re.compile(r'<img [^>]*?\bsrc="(https://[^"]+)"')
 
 
 def post_image(post: Post) -> str | None:

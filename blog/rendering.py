@@ -55,6 +55,7 @@ _LEFT_OUT = re.compile(r"<(h[1-6]|pre|table)\b.*?</\1>|<sup class=\"footnote-ref
 _BLOCK_END = re.compile(r"</(?:p|li)>")
 _BLOCK = "\u2029"
 _PRE = re.compile(r"<pre(?=[ >])")
+_IMG = re.compile(r"<img(?=[ >/])")
 _ENDS_A_PHRASE = tuple(".,;:!?…")
 _ALIGN = re.compile(r"^text-align:(left|right|center)$")
 
@@ -130,6 +131,9 @@ def _render(text: str) -> Rendered:
     )
     # A code block scrolls sideways; tabindex lets a keyboard scroll it too.
     html = _PRE.sub('<pre tabindex="0"', html)
+    # A picture from elsewhere has no known size: fetched only when near the
+    # screen, decoded off the main thread.
+    html = _IMG.sub('<img loading="lazy" decoding="async"', html)
     words = _text(html).split()
     prose = _prose(html).split() or words
     excerpt = " ".join(prose[:EXCERPT_WORDS])

@@ -1,5 +1,6 @@
-# Code blocks became keyboard-scrollable (<pre tabindex="0">) and excerpts keep
-# list items and paragraphs apart: every post's stored rendering is made anew.
+# Code blocks became keyboard-scrollable (<pre tabindex="0">), pictures load
+# lazily and excerpts keep list items and paragraphs apart: every post's
+# stored rendering is made anew.
 
 from django.db import migrations, transaction
 

@@ -33,7 +33,7 @@ def test_stored_renderings_are_made_anew_with_scrollable_code_and_whole_excerpts
     executor.migrate([("blog", "0013_post_published_id_order")])
     old = executor.loader.project_state([("blog", "0013_post_published_id_order")]).apps
     author = old.get_model("users", "User").objects.create(email="a@x.org", password="!")
-    content = "Intro:\n\n- one\n- two\n\n```\ncode\n```"
+    content = "Intro:\n\n- one\n- two\n\n```\ncode\n```\n\n![a](https://img.example/a.png)"
     old.get_model("blog", "Post").objects.create(
         author=author, title="T", slug="t", content=content, content_html="<pre><code>x</code></pre>", excerpt="Intro:"
     )
@@ -44,6 +44,7 @@ def test_stored_renderings_are_made_anew_with_scrollable_code_and_whole_excerpts
     post = executor.loader.project_state(executor.loader.graph.leaf_nodes()).apps.get_model("blog", "Post")
     post = post.objects.get(slug="t")
     assert '<pre tabindex="0"><code>code' in post.content_html
+    assert '<img loading="lazy" decoding="async" src="https://img.example/a.png"' in post.content_html
     assert post.excerpt == "Intro: one · two"
 
 

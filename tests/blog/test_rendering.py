@@ -22,7 +22,7 @@ def test_markdown_becomes_headings_links_lists_tables_and_highlighted_code():
     assert "<ul>\n<li>one</li>" in html and "<table>" in html and "<s>old</s>" in html
     assert '<pre tabindex="0"><code class="language-python"><span class="k">def</span>' in html
     assert "\n    <span class" in html  # Indentation survives.
-    assert '<img src="https://img.example.org/d.png" alt="diagram">' in html
+    assert '<img loading="lazy" decoding="async" src="https://img.example.org/d.png" alt="diagram">' in html
     assert 'class="footnotes"' in html
 
 
