@@ -22,19 +22,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 # The site and its consumer together, in development mode: each mail is
 # saved under $(DATA_DIR)/mail/ (one line says where), requests and routine
 # consumer news are not logged (LOG_LEVEL=INFO brings them back), warnings
-# and errors are. The first start copies the demo database and makes an Owner
-# whose password is printed once. Ctrl-C stops both.
+# and errors are. The first start copies the demo database; while the site
+# has no superuser, an Owner is made and its password printed once. Ctrl-C
+# stops both.
 run: $(VENV)/.runtime
 	@set -e; export DJANGO_DEBUG=$${DJANGO_DEBUG:-1} DATA_DIR="$(DATA_DIR)" LOG_LEVEL=$${LOG_LEVEL:-WARNING}; \
 	mkdir -p "$(DATA_DIR)"; \
 	if [ ! -f "$(DATA_DIR)/db.sqlite3" ]; then \
 		cp db.sqlite3.example "$(DATA_DIR)/db.sqlite3"; \
 		echo "Started from the demo database: $(DATA_DIR)/db.sqlite3"; \
-		$(PY) manage.py migrate --no-input -v 0; \
-		$(PY) manage.py owner_create owner@example.com; \
-	else \
-		$(PY) manage.py migrate --no-input -v 0; \
 	fi; \
+	$(PY) manage.py migrate --no-input -v 0; \
+	if [ "$$DJANGO_DEBUG" = 1 ]; then $(PY) manage.py owner_create owner@example.com; fi; \
 	echo "Mail is saved in $(DATA_DIR)/mail/; Ctrl-C stops the site and its consumer."; \
 	$(PY) manage.py run_huey & huey=$$!; \
 	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
@@ -83,7 +82,7 @@ $(VENV)/.validators-$(VNU_VERSION): | $(VENV)/.runtime
 	@command -v npm >/dev/null 2>&1 || \
 		{ echo "Installing Debian's npm to fetch the Nu Html Checker"; $(SUDO) apt-get update -qq && \
 		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm >/dev/null; }
-	npm install --silent --no-audit --no-fund --prefix $(VENV)/validators vnu-jar@$(VNU_VERSION)
+	npm install --loglevel=error --ignore-scripts --no-audit --no-fund --prefix $(VENV)/validators vnu-jar@$(VNU_VERSION)
 	@test -f $(VNU_JAR)
 	touch $@
 

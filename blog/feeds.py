@@ -29,20 +29,26 @@ from blog.models import Post, Tag, authors
 from site.text import xml_chars_only
 
 FEED_ITEMS = 20
-_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+_LINKING_TAG = re.compile(r"<(?:a|img)\s[^>]*>")
+_URL_ATTRIBUTE = re.compile(r'\s(href|src)="([^"]*)"')
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def absolute_links(content: str, base: str) -> str:
-    """Every href and src of rendered HTML as an absolute URL, relative to base."""
+    """
+    Every link and picture address of rendered HTML as an absolute URL,
+    relative to base. Only inside <a> and <img> tags: a post's text (a code
+    sample showing href="/x") stays as written. The renderer's HTML escapes
+    '<', '>' and '"' inside attribute values, so a tag ends at its first '>'.
+    """
 
     def absolute(match: re.Match[str]) -> str:
         name, value = match[1], match[2]
         if _HAS_SCHEME.match(value):
             return match[0]
-        return f'{name}="{html.escape(urljoin(base, html.unescape(value)))}"'
+        return f' {name}="{html.escape(urljoin(base, html.unescape(value)))}"'
 
-    return _URL_ATTRIBUTE.sub(absolute, content)
+    return _LINKING_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(absolute, tag[0]), content)
 
 
 class _OnSiteUrl:

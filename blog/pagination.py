@@ -113,12 +113,16 @@ class KeysetListView(ListView):
     context_object_name = "post_list"
     paginate_by = None
 
+    def canonical_path(self) -> str:
+        """The list's one address (/authors/01/ is /authors/1/'s list too, under another)."""
+        raise NotImplementedError
+
     def get_context_data(self, **kwargs: object) -> dict:
         posts = cast(QuerySet[Post], self.object_list)  # get_queryset()'s, as ListView.get() set it.
         page = keyset_page(posts, older=self.request.GET.get("older"), newer=self.request.GET.get("newer"))
         if not page.linked:
             pages.keep_not(self.request)  # Not a page's own address: answered, never kept.
-        canonical_url = settings.SITE_URL + self.request.path
+        canonical_url = settings.SITE_URL + self.canonical_path()
         cursor = next(((key, self.request.GET[key]) for key in ("older", "newer") if key in self.request.GET), None)
         if cursor and page.linked:
             canonical_url += "?" + urlencode([cursor])

@@ -44,6 +44,9 @@ class PostListView(KeysetListView):
     def get_queryset(self):
         return Post.objects.published().select_related("author").prefetch_related("tags")
 
+    def canonical_path(self) -> str:
+        return reverse("blog:post-list")
+
 
 class PostDetailView(DetailView):
     template_name = "blog/post_detail.html"
@@ -82,6 +85,9 @@ class TagDetailView(KeysetListView):
         self.tag = get_object_or_404(Tag.objects.in_use(), slug=self.kwargs["slug"])
         return Post.objects.published().tagged(self.tag).select_related("author").prefetch_related("tags")
 
+    def canonical_path(self) -> str:
+        return self.tag.get_absolute_url()
+
     def get_context_data(self, **kwargs):
         title, description = f"Posts tagged {self.tag.name}", f"Posts tagged {self.tag.name} on {settings.SITE_NAME}."
         return super().get_context_data(tag=self.tag, tag_title=title, tag_description=description, **kwargs)
@@ -99,6 +105,9 @@ class AuthorDetailView(KeysetListView):
     def get_queryset(self):
         self.author = get_object_or_404(authors(), pk=self.kwargs["pk"])
         return Post.objects.published().by(self.author).select_related("author").prefetch_related("tags")
+
+    def canonical_path(self) -> str:
+        return self.author.get_absolute_url()
 
     def get_context_data(self, **kwargs):
         description = f"Posts by {self.author.public_name} on {settings.SITE_NAME}."

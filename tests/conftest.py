@@ -112,9 +112,16 @@ def huey_inline():
 
 
 def pytest_collection_modifyitems(config, items):
-    """`sqlite_only` and `postgres_only` tests are skipped, saying why, on the other engine."""
+    """
+    `sqlite_only` and `postgres_only` tests are skipped, saying why, on the
+    other engine; `validators` run in the SQLite pass only.
+    """
     engine = connection.vendor
     for item in items:
+        if item.get_closest_marker("validators") and engine != "sqlite":
+            item.add_marker(
+                pytest.mark.skip(reason="the validators judge pages, not the engine: the SQLite pass runs them")
+            )
         for marker, needs in (("sqlite_only", "sqlite"), ("postgres_only", "postgresql")):
             if item.get_closest_marker(marker) and engine != needs:
                 item.add_marker(pytest.mark.skip(reason=f"needs {needs}, the suite runs on {engine}"))

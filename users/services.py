@@ -63,14 +63,14 @@ def user_create(*, email: str, password: str, display_name: str = "", role: Role
 
 def owner_create(*, email: str, password: str) -> User | None:
     """The site's Owner (a verified superuser), unless an account has that address; None then."""
-    email = email_normalize(email)
+    owner = User(email=email_normalize(email), is_staff=True, is_superuser=True, is_verified=True)
+    owner.set_password(password)  # Before the transaction, as in user_create.
     try:
         with transaction.atomic():
-            if User.objects.filter(email=email).exists():
-                return None
-            return User.objects.create_superuser(email=email, password=password)
+            owner.save()
     except IntegrityError:
-        return None  # Made by another process in between.
+        return None  # The address has an account.
+    return owner
 
 
 def user_signup(*, email: str, password: str, display_name: str = "") -> None:

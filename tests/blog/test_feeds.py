@@ -80,6 +80,13 @@ def test_feeds_carry_full_content_with_absolute_links_on_site_url_whatever_the_h
         assert f'href="{url}#fn1"' in content and f'href="{url}#fnref1"' in content
         assert 'href="/' not in content and 'href="#' not in content
     assert entry.find(f"{ATOM}content").get(XML_BASE) == url
+    # A post's text that looks like a link stays as written.
+    sample = make_post(title="Sample", content='Write `<a href="/x">` or:\n\n    <img src="logo.png">\n')
+    shown = next(e for e in ET.fromstring(client.get("/feed/atom/").content).iter(f"{ATOM}entry")
+                 if e.find(f"{ATOM}title").text == "Sample")  # fmt: skip
+    content = shown.find(f"{ATOM}content").text
+    assert content == sample.content_html  # Nothing in it is a link to rewrite.
+    assert '&lt;a href="/x"&gt;' in content and '&lt;img src="logo.png"&gt;' in content
     # The excerpt is text: its "<b>" is shown, never made markup.
     assert item.find("description").text == entry.find(f"{ATOM}summary").text == "See the other and a note. &lt;b&gt;"
 
@@ -169,7 +176,6 @@ def test_post_page_carries_blogposting_json_ld_and_its_picture(client, make_post
     }
     assert data["image"] == "https://img.example/a.jpg?w=1&h=2"
     assert '<meta property="og:image" content="https://img.example/a.jpg?w=1&amp;h=2">' in page
-    assert "</script><script>" not in page.split("<title>")[1].split("</title>")[0]  # Only the title shows it, escaped.
     assert page.count("<script") == 1
     assert "image" not in _json_ld(
         client.get(make_post(title="Plain", content="x").get_absolute_url()).content.decode()
@@ -191,6 +197,19 @@ def test_list_pages_have_one_canonical_address_and_opengraph(client, tagged, aut
     assert f'<meta property="og:url" content="https://blog.example{path}">' in page
     assert '<meta property="og:type" content="website">' in page and '<meta property="og:title" content="' in page
     assert page.count('<meta name="description"') == 1
+
+
+def test_a_list_under_another_spelling_names_its_one_address(client, tagged, author, settings, make_post):
+    settings.SITE_URL = "https://blog.example"
+    services.post_tags_set(post=make_post(title="Café", content="x"), names=["café"])
+    for path, canonical in [
+        (f"/authors/0{author.pk}/", f"/authors/{author.pk}/"),
+        ("/tags/café/", "/tags/caf%C3%A9/"),
+        ("/?older=garbage", "/"),
+        ("/?older=x&newer=y", "/"),
+    ]:
+        page = client.get(path).content.decode()
+        assert f'<link rel="canonical" href="https://blog.example{canonical}">' in page, path
 
 
 def test_a_later_page_of_a_list_is_its_own_canonical_address(client, make_post, settings):

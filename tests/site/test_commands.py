@@ -248,20 +248,32 @@ def test_development_mail_is_saved_as_a_file_and_one_line_says_where(tmp_path, s
     with caplog.at_level(logging.INFO, logger="site.devmail"):
         assert get_connection("site.devmail.SavedMailBackend").send_messages([message]) == 1
     [saved] = (tmp_path / "mail").glob("*.eml")
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     parsed = email.message_from_bytes(saved.read_bytes(), policy=email.policy.default)
     assert parsed["Subject"] == "Verify your address" and "http://x/verify/abc/" in parsed.get_content()
     assert caplog.messages == [f"mail to new@example.org, 'Verify your address': {saved}"]
 
 
 @pytest.mark.django_db
-def test_owner_create_prints_a_password_that_logs_in_once():
+def test_owner_create_prints_a_password_that_logs_in_once(settings, make_user):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="not an email address"):
+        call_command("owner_create", "nobody")
+    make_user(email="taken@example.org")
+    call_command("owner_create", "Taken@Example.org", stdout=(taken := StringIO()))
+    assert "exists already" in taken.getvalue() and not User.objects.filter(is_superuser=True).exists()
     out = StringIO()
     call_command("owner_create", "Owner@Example.com", stdout=out)
     password = re.search(r"password: (\S+)", out.getvalue())[1]
     owner = authenticate(username="owner@example.com", password=password)
     assert owner is not None and owner.is_superuser and owner.is_verified
-    again = StringIO()
-    call_command("owner_create", "owner@example.com", stdout=again)
-    assert "exists already" in again.getvalue() and User.objects.count() == 1
-    with pytest.raises(CommandError, match="not an email address"):
-        call_command("owner_create", "nobody")
+    call_command("owner_create", "someone@example.com", stdout=(again := StringIO()))
+    assert again.getvalue() == "" and User.objects.filter(is_superuser=True).count() == 1  # Once a site.
+
+
+@pytest.mark.django_db
+def test_owner_create_refuses_a_production_site(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development site"):
+        call_command("owner_create", "owner@example.com")
+    assert not User.objects.exists()

@@ -121,6 +121,7 @@ def test_sign_up_verify_write_publish_read_and_see_the_chart(live_site, smtp, br
     another = browser.new_context(viewport=DESKTOP, user_agent=BROWSER_UA + " Edg/131.0").new_page()
     another.goto(post_url)  # ...another reader is (the page came from the page cache: it still counts).
     _shoot(visitor, screenshots, "post")
+    visitor.goto(site.url + "/")
     _shoot(visitor, screenshots, "home")
 
     _log_in(page, site, email)

@@ -62,6 +62,7 @@ def test_an_invitation_from_mail_to_a_published_first_post(make_live_site, smtp,
     mail_page = browser.new_context(viewport=PHONE).new_page()
     mail_page.set_content(invitation.get_body(preferencelist=("html",)).get_content())
     _fits(mail_page, "the invitation mail")
+    mail_page.set_viewport_size(PHONE)
     mail_page.screenshot(path=str(screenshots / "mail-invitation-as-received-phone.png"), full_page=True)
 
     writer = browser.new_context(viewport=DESKTOP).new_page()

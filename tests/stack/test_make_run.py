@@ -30,6 +30,16 @@ def _get(opener, url):
         return 0, url, ""  # Not listening yet.
 
 
+def _post(opener, site, path, fields):
+    """A form's submission as a browser makes it: its CSRF token first. (final URL, page)"""
+    _, _, form = _get(opener, site + path)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+    request = urllib.request.Request(site + path, data=data, headers={"Referer": site + path})
+    with opener.open(request, timeout=30) as response:
+        return response.geturl(), response.read().decode()
+
+
 def test_make_run_starts_quietly_saves_mail_and_the_printed_owner_logs_in(tmp_path):
     port = free_port()
     site = f"http://127.0.0.1:{port}"
@@ -44,31 +54,36 @@ def test_make_run_starts_quietly_saves_mail_and_the_printed_owner_logs_in(tmp_pa
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         wait_for(lambda: _get(opener, site + "/")[0] == 200 if make.poll() is None else True, 60, 0.5, "the site")
         assert make.poll() is None, (tmp_path / "terminal.log").read_text()
-        # The demo's three owed reports are sent by the consumer, each a line.
-        wait_for(lambda: len(list((tmp_path / "mail").glob("*.eml"))) == 3, 30, 0.2, "the demo reports saved")
+        # A newcomer signs up: the verification mail is saved, and a line says where.
+        _post(opener, site, "/accounts/signup/", {
+            "email": "newcomer@example.org", "display_name": "New", "password1": "pw-long-enough-1",
+            "password2": "pw-long-enough-1",
+        })  # fmt: skip
+        wait_for(lambda: "mail to newcomer@example.org" in (tmp_path / "terminal.log").read_text(), 30, 0.2, "the mail")
         for n in range(5):
             _get(opener, f"{site}/?n={n}")
         assert _get(opener, site + "/no-such-page/")[0] == 404
 
         text = (tmp_path / "terminal.log").read_text()
         password = re.search(r"Owner account: owner@example.com, password: (\S+)", text)[1]
-        status, _, login = _get(opener, site + "/admin/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login)[1]
-        form = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": token, "username": "owner@example.com", "password": password, "next": "/admin/"}
-        ).encode()
-        request = urllib.request.Request(site + "/admin/login/?next=/admin/", data=form, headers={"Referer": site})
-        with opener.open(request, timeout=10) as response:
-            admin = response.read().decode()
-        assert response.geturl() == site + "/admin/" and "Site administration" in admin
+        fields = {"username": "owner@example.com", "password": password, "next": "/admin/"}
+        url, admin = _post(opener, site, "/admin/login/?next=/admin/", fields)
+        assert url == site + "/admin/" and "Site administration" in admin
     finally:
         os.killpg(make.pid, signal.SIGINT)
-        make.wait(timeout=30)
+        try:
+            make.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+            raise AssertionError("make run did not stop on Ctrl-C within a minute") from None
 
     text = (tmp_path / "terminal.log").read_text()
     lines = text.splitlines()
     assert len(lines) <= 30, text  # Was about 280: every mail whole, a line per request.
-    saved = re.findall(r"mail to (\S+), 'Your daily reading report for [^']+': (\S+\.eml)", text)
-    assert len(saved) == 3 and all(Path(path).exists() for _, path in saved), text
+    # Each saved mail (the verification, and any demo report due today) has its one line.
+    saved = re.findall(r"mail to (\S+), '[^']*': (\S+\.eml)", text)
+    assert "newcomer@example.org" in [to for to, _ in saved], text
+    assert sorted(Path(path) for _, path in saved) == sorted((tmp_path / "mail").glob("*.eml")), text
     assert "GET /?n=" not in text and "Not Found: /no-such-page/" in text  # Warnings still show.
     assert "Traceback" not in text

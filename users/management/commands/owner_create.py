@@ -1,18 +1,21 @@
 """
 Make the site's Owner with a password of its own, printed once: `make run`
-calls it the first time it starts from the demo database, so a newcomer can
-log in to /admin/ without a second command. Production sites use
-`createsuperuser`, which asks for the password instead.
+calls it at every start and it acts only while the site has no superuser,
+so a newcomer can log in to /admin/ without a second command. Development
+sites only: a production site's log would keep the password, so there
+`createsuperuser` asks for one instead.
 
-    python manage.py owner_create owner@example.com
+    DJANGO_DEBUG=1 python manage.py owner_create owner@example.com
 """
 
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
+from users.models import User
 from users.services import owner_create
 
 
@@ -23,6 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("email", help="The Owner's address (the login).")
 
     def handle(self, *args, email: str, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("owner_create is for a development site (DJANGO_DEBUG=1); use createsuperuser.")
+        if User.objects.filter(is_superuser=True).exists():
+            return  # The site has its Owner: nothing to say at every start.
         try:
             validate_email(email)
         except ValidationError as exc:
