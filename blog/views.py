@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
@@ -110,7 +111,10 @@ class AuthorDetailView(KeysetListView):
         return self.author.get_absolute_url()
 
     def get_context_data(self, **kwargs):
-        description = f"Posts by {self.author.public_name} on {settings.SITE_NAME}."
+        description = (
+            Truncator(self.author.bio).words(30) if self.author.bio
+            else f"Posts by {self.author.public_name} on {settings.SITE_NAME}."
+        )  # fmt: skip
         return super().get_context_data(
             author=self.author, author_description=description, subscribe_form=SubscribeForm(), **kwargs
         )
