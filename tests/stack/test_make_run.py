@@ -30,6 +30,13 @@ def _get(opener, url):
         return 0, url, ""  # Not listening yet.
 
 
+def _as_in_a_terminal():
+    # `make test` starts its PostgreSQL pass in the background, where a shell
+    # ignores Ctrl-C for everything it starts; a newcomer's terminal does not.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def _post(opener, site, path, fields):
     """A form's submission as a browser makes it: its CSRF token first. (final URL, page)"""
     _, _, form = _get(opener, site + path)
@@ -48,7 +55,7 @@ def test_make_run_starts_quietly_saves_mail_and_the_printed_owner_logs_in(tmp_pa
     command = ["make", "--no-print-directory", "run", f"DATA_DIR={tmp_path}", f"BIND=127.0.0.1:{port}"]
     make = subprocess.Popen(
         [*command, f"PYTHON={sys.executable}"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=_as_in_a_terminal,
     )  # fmt: skip
     try:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
