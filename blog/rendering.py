@@ -95,6 +95,7 @@ class Rendered:
     html: str
     excerpt: str
     words: int
+    text: str  # The whole post without markup, for search.
 
 
 def render(text: str) -> Rendered:
@@ -134,14 +135,15 @@ def _render(text: str) -> Rendered:
     # A picture from elsewhere has no known size: fetched only when near the
     # screen, decoded off the main thread.
     html = _IMG.sub('<img loading="lazy" decoding="async"', html)
-    words = _text(html).split()
+    text = _text(html)
+    words = text.split()
     prose = _prose(html).split() or words
     excerpt = " ".join(prose[:EXCERPT_WORDS])
     if len(excerpt) > EXCERPT_MAX_LENGTH - 2:
         excerpt = excerpt[: EXCERPT_MAX_LENGTH - 2].rsplit(" ", 1)[0]
     if excerpt != " ".join(prose):
         excerpt += " …"
-    return Rendered(html=html, excerpt=excerpt, words=len(words))
+    return Rendered(html=html, excerpt=excerpt, words=len(words), text=" ".join(words))
 
 
 def _prose(html: str) -> str:

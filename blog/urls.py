@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from blog import feeds, review_views, subscriber_views, views
+from blog import feeds, review_views, search_views, subscriber_views, views
 from blog.sitemaps import sitemap_index, sitemap_section
 from site.pages import kept
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("posts/<uslug:slug>/unpublish/", views.post_unpublish, name="post-unpublish"),
     path("posts/<uslug:slug>/delete/", views.post_delete, name="post-delete"),
     path("posts/<uslug:slug>/submit/", views.post_submit, name="post-submit"),
+    path("search/", search_views.post_search, name="search"),
     path("review/", review_views.ReviewQueueView.as_view(), name="review-queue"),
     path("review/<uslug:slug>/publish/", review_views.review_publish, name="review-publish"),
     path("review/<uslug:slug>/return/", review_views.review_return, name="review-return"),

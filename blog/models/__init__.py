@@ -29,6 +29,7 @@ from blog.models.posts import (
     unique_slug,
 )
 from blog.models.review import REVIEW_MAIL_OWED_DAYS, ReviewDigest, ReviewMail
+from blog.models.search import PostSearch
 from blog.models.tallies import DailySources, DailyViews, PostRead, VisitorKey
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "DailyViews",
     "MailCounts",
     "Post",
+    "PostSearch",
     "PostMail",
     "PostQuerySet",
     "PostRead",

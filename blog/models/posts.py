@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from blog.models.search import PostSearch
 from blog.rendering import EXCERPT_MAX_LENGTH, WORDS_PER_MINUTE, render
 from site.text import xml_chars_only
 from users import roles
@@ -196,6 +197,15 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        self._save_row(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or {"title", "content"} & set(fields):
+            PostSearch.keep(self)
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:post-detail", kwargs={"slug": self.slug})
+
+    def _save_row(self, *args, **kwargs) -> None:
         self.prepare()
         if kwargs.get("update_fields") is not None and "content" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}
@@ -223,9 +233,6 @@ class Post(models.Model):
                 if not taken or attempt == SLUG_ATTEMPTS - 1:
                     raise
 
-    def get_absolute_url(self) -> str:
-        return reverse("blog:post-detail", kwargs={"slug": self.slug})
-
     @classmethod
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[object], **kwargs) -> Self:
         post = super().from_db(db, field_names, values, **kwargs)
@@ -246,7 +253,7 @@ class Post(models.Model):
     def render(self) -> None:
         rendered = render(self.content)
         self.content_html, self.excerpt, self.word_count = rendered.html, rendered.excerpt, rendered.words
-        self._rendered_from = self.content
+        self._rendered_from, self._search_text = self.content, rendered.text
 
     # A post page is the hottest read on the site: its tags are one raw query
     # (the ORM took ~1 ms to build it; the page ~3 ms).

@@ -48,6 +48,24 @@ def test_stored_renderings_are_made_anew_with_scrollable_code_and_whole_excerpts
     assert post.excerpt == "Intro: one · two"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_existing_posts_are_indexed_for_search_when_it_arrives():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("blog", "0014_rerender_code_blocks_and_excerpts")])
+    old = executor.loader.project_state([("blog", "0014_rerender_code_blocks_and_excerpts")]).apps
+    author = old.get_model("users", "User").objects.create(email="a@x.org", password="!", is_active=True)
+    old.get_model("blog", "Post").objects.create(
+        author=author, title="Old post", slug="old", content="About **pelicans**."
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from blog.search import posts_search
+
+    assert [found.post.slug for found in posts_search(query="pelican").results] == ["old"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("module", "function"),
@@ -56,6 +74,7 @@ def test_stored_renderings_are_made_anew_with_scrollable_code_and_whole_excerpts
         ("0005_markdown_tags", "render_existing"),
         ("0008_subscriptions", "posts_published_before_subscriptions"),
         ("0014_rerender_code_blocks_and_excerpts", "render_existing"),
+        ("0015_postsearch", "posts_index"),
     ],
 )
 def test_data_migrations_touch_only_the_database_being_migrated(module, function):

@@ -128,6 +128,8 @@ def _pages(seeded):
         ("reports-unsubscribe-bad-link", None, "/accounts/reports/unsubscribe/bad-token/", 400),
         ("invitation-bad-link", None, "/accounts/invitations/bad-token/", 404),
         ("not-found", None, "/no-such-page/", 404),
+        ("search", None, "/search/?q=kind+of+bloc", 200),
+        ("search-nothing", None, "/search/?q=%22%2A", 200),
         ("write", "ada", "/write/", 200),
         ("edit", "ada", f"/posts/{slug}/edit/", 200),
         ("delete-confirm", "ada", f"/posts/{slug}/delete/", 200),

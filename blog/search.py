@@ -1,0 +1,122 @@
+"""
+Full-text search of what is public: SQLite's FTS5 on one box, PostgreSQL's
+full-text search past it (the index: blog/migrations/0015_postsearch.py).
+Ranked with the title above the text, with a highlighted snippet, a page
+at a time.
+
+The reader's words never reach the engine's query language: a query is cut
+into words (letters and digits), each searched as a plain word, all of them
+required, the last also as the start of a word. Quotes, `*`, `NEAR(`, `-`,
+`OR`, `:` and the like are nobody's syntax here.
+"""
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+from django.db import connection
+from django.utils.safestring import SafeString, mark_safe
+
+from blog.models import Post
+
+QUERY_MAX_LENGTH = 200
+TERMS_MAX = 12
+PER_PAGE = 10
+PAGES_MAX = 50
+_WORD = re.compile(r"\w+")
+# Snippet markers no post contains (private-use characters), replaced by
+# <mark> once the snippet is escaped.
+_START, _STOP = "\ue000", "\ue001"
+
+
+class QueryRefused(ValueError):
+    """A query the page answers with a message instead of results."""
+
+
+@dataclass(frozen=True)
+class Found:
+    post: Post
+    snippet: SafeString
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    results: list[Found]
+    number: int
+    has_next: bool
+
+    @property
+    def first_number(self) -> int:
+        return (self.number - 1) * PER_PAGE + 1
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a query, as the engine will be asked for them; QueryRefused when there is nothing to ask."""
+    if len(query) > QUERY_MAX_LENGTH:
+        raise QueryRefused(f"Please search for at most {QUERY_MAX_LENGTH} characters.")
+    terms = [term.lower() for term in _WORD.findall(query)][:TERMS_MAX]
+    if not terms:
+        raise QueryRefused("Type a word to search for.")
+    return terms
+
+
+def posts_search(*, query: str, page: int = 1) -> SearchPage:
+    """One page of the published posts matching every word of `query`, best first."""
+    terms = search_terms(query)
+    page = min(max(page, 1), PAGES_MAX)
+    public_sql, public_params = Post.objects.published().values("pk").query.sql_with_params()
+    run = _sqlite if connection.vendor == "sqlite" else _postgresql
+    rows = run(terms, public_sql, list(public_params), offset=(page - 1) * PER_PAGE, limit=PER_PAGE + 1)
+    posts = Post.objects.select_related("author").in_bulk([pk for pk, _ in rows])
+    results = [Found(posts[pk], _highlighted(snippet)) for pk, snippet in rows[:PER_PAGE] if pk in posts]
+    return SearchPage(query=query, results=results, number=page, has_next=len(rows) > PER_PAGE)
+
+
+def _sqlite(terms: list[str], public_sql: str, public_params: list, *, offset: int, limit: int) -> list[tuple]:
+    # Each word a quoted FTS5 string (a word has no quote in it); the last
+    # also as a prefix, so a query typed halfway finds.
+    match = " AND ".join([*(f'"{term}"' for term in terms[:-1]), f'("{terms[-1]}" OR "{terms[-1]}"*)'])
+    with connection.cursor() as cursor:
+        # The page's posts first, then snippets of those alone: a snippet of
+        # every match of a common word would cost the whole result set.
+        cursor.execute(
+            "SELECT rowid FROM blog_postsearch_fts WHERE blog_postsearch_fts MATCH %s"
+            f" AND rowid IN ({public_sql}) ORDER BY bm25(blog_postsearch_fts, 10.0, 1.0) LIMIT %s OFFSET %s",
+            [match, *public_params, limit, offset],
+        )
+        ranked = [pk for (pk,) in cursor.fetchall()]
+        if not ranked:
+            return []
+        cursor.execute(
+            "SELECT rowid, snippet(blog_postsearch_fts, 1, %s, %s, '…', 24) FROM blog_postsearch_fts"
+            f" WHERE blog_postsearch_fts MATCH %s AND rowid IN ({', '.join(['%s'] * len(ranked))})",
+            [_START, _STOP, match, *ranked],
+        )
+        snippets = dict(cursor.fetchall())
+    return [(pk, snippets.get(pk, "")) for pk in ranked]
+
+
+def _postgresql(terms: list[str], public_sql: str, public_params: list, *, offset: int, limit: int) -> list[tuple]:
+    # plainto_tsquery reads plain words only: no operator can come through.
+    # The last word also as a prefix: a tsquery literal of letters and digits
+    # (quoted, and a word has no quote in it) followed by :*.
+    query, params = "(plainto_tsquery('english', %s) || to_tsquery('simple', %s))", [terms[-1], f"'{terms[-1]}':*"]
+    if len(terms) > 1:
+        query, params = f"(plainto_tsquery('english', %s) && {query})", [" ".join(terms[:-1]), *params]
+    # The page's posts are chosen first; only they get a headline.
+    options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
+    sql = (
+        "SELECT s.post_id, ts_headline('english', s.body, top.q, %s) FROM ("
+        f" SELECT s.post_id, w.q, ts_rank(s.document, w.q) AS rank FROM blog_postsearch s, (SELECT {query} AS q) w"
+        f" WHERE s.document @@ w.q AND s.post_id IN ({public_sql})"
+        " ORDER BY rank DESC, s.post_id DESC LIMIT %s OFFSET %s"
+        ") top JOIN blog_postsearch s ON s.post_id = top.post_id ORDER BY top.rank DESC, s.post_id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [options, *params, *public_params, limit, offset])
+        return cursor.fetchall()
+
+
+def _highlighted(snippet: str) -> SafeString:
+    return mark_safe(escape(snippet).replace(_START, "<mark>").replace(_STOP, "</mark>"))
