@@ -22,6 +22,7 @@ from bench import (
     peers,
     planning,
     report_scale,
+    search_scale,
     signup,
     throughput,
     views,
@@ -47,6 +48,7 @@ SECTIONS = (
     "contention",
     "pages",
     "planning",
+    "search",
 )
 
 
@@ -123,6 +125,8 @@ def main():
             results["pages"] = pages_scale.run(tmp / "pages", static_root, postgres=postgres)
         if "planning" in sections:
             results["planning"] = planning.run(100_000)
+        if "search" in sections:
+            results["search"] = search_scale.run(tmp / "search", static_root, postgres=postgres)
     if args.only and args.merge:
         # Sections keep their own start time in the document, so a merged one says when it ran.
         merged = json.loads((ROOT / "docs" / "benchmarks.json").read_text())

@@ -6,6 +6,7 @@ from bench.markdown.pages import pages_lines, planning_lines
 from bench.markdown.peers import peers_lines
 from bench.markdown.rendering import rendering_lines
 from bench.markdown.scale import report_lines, year_lines
+from bench.markdown.search import search_lines
 from bench.markdown.signup import footprint_lines, latency_lines, signup_lines
 from bench.markdown.throughput import queue_lines, views_lines
 
@@ -127,6 +128,11 @@ def lessons_lines():
         "before sessions or the database (0.8x-1x on SQLite), forgotten at once by any change; sitemap files hold "
         "5,000 addresses, kept whole. A report planner's batch commits no longer make a page view's write run the "
         "WAL checkpoint (230 ms, now at most 180 ms in section 11).",
+        "- **A search for a word in 206 of 100,000 posts took 400 ms on SQLite, a common word 1.4 s (1.7 s on "
+        "PostgreSQL).** FTS5 was handed the list of every public post as a rowid constraint and searched once "
+        "per post; now each candidate is asked whether it is public, and only the newest 1,000 posts holding "
+        "every word are ranked (ranking 100,000 matches was most of the rest): 37 ms and 343 ms at 8 "
+        "connections (section 12).",
         "",
     ]
 
@@ -154,5 +160,7 @@ def write_markdown(r, path):
         lines += pages_lines(pages)
     if plan := r.get("planning"):
         lines += planning_lines(plan)
+    if found := r.get("search"):
+        lines += search_lines(found)
     lines += lessons_lines()
     path.write_text("\n".join(lines))

@@ -107,3 +107,9 @@ def test_no_query_reaches_the_engine_raw_and_none_causes_a_500(library, query):
     response = Client().get("/search/", {"q": query}, HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert response.status_code in {200, 400, 429}, query
     RateLimitCounter.objects.all().delete()
+
+
+def test_only_the_newest_candidates_are_ranked(make_post, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    oldest, middle, newest = (make_post(title=f"Candidate {n}", content="common words") for n in range(3))
+    assert {found.post for found in search.posts_search(query="common").results} == {middle, newest}
