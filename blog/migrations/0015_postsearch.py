@@ -2,15 +2,10 @@
 # index on it. SQLite: an FTS5 table over blog_postsearch (external content,
 # kept by triggers; Porter stemming, accents folded). PostgreSQL: a stored
 # tsvector column (title weighted above text, English stemming) under a GIN
-# index. Existing posts are indexed a batch at a time, rendering outside
-# each batch's write (the migration is not atomic).
+# index. Atomic: all of it or none; 0016 fills it.
 
 import django.db.models.deletion
-from django.db import migrations, models, transaction
-
-from blog.rendering import render
-
-BATCH = 200
+from django.db import migrations, models
 
 SQLITE = [
     "CREATE VIRTUAL TABLE blog_postsearch_fts USING fts5(title, body, content='blog_postsearch',"
@@ -54,21 +49,7 @@ def index_drop(apps, schema_editor):
     _run(schema_editor, {"sqlite": SQLITE_BACK, "postgresql": POSTGRESQL_BACK}.get(vendor, []))
 
 
-def posts_index(apps, schema_editor):
-    alias = schema_editor.connection.alias
-    posts = apps.get_model("blog", "Post").objects.using(alias)
-    searches = apps.get_model("blog", "PostSearch").objects.using(alias)
-    pks = list(posts.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(pks), BATCH):
-        batch = posts.filter(pk__in=pks[start : start + BATCH]).values_list("pk", "title", "content")
-        rows = [searches.model(post_id=pk, title=title, body=render(content).text) for pk, title, content in batch]
-        with transaction.atomic(using=alias):
-            searches.bulk_create(rows, ignore_conflicts=True)
-
-
 class Migration(migrations.Migration):
-    atomic = False
-
     dependencies = [
         ("blog", "0014_rerender_code_blocks_and_excerpts"),
     ]
@@ -84,6 +65,7 @@ class Migration(migrations.Migration):
                         primary_key=True,
                         related_name="search",
                         serialize=False,
+                        db_constraint=False,
                         to="blog.post",
                     ),
                 ),
@@ -97,5 +79,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(index_create, index_drop),
-        migrations.RunPython(posts_index, migrations.RunPython.noop, elidable=True),
     ]

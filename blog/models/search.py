@@ -20,8 +20,24 @@ class Searchable(Protocol):
     content: str
 
 
+# Snippet markers (blog/search.py), never part of a post's indexed text.
+_MARKERS = str.maketrans("", "", "\ue000\ue001")
+
+
 class PostSearch(models.Model):
-    post = models.OneToOneField("blog.Post", on_delete=models.CASCADE, primary_key=True, related_name="search")
+    """
+    A migration that changes this table must keep its index: on SQLite,
+    Django rebuilds a changed table and the FTS5 triggers go with the old one
+    (recreate them, then rebuild the FTS5 table); on PostgreSQL, the stored
+    `document` column must be dropped and added again around the change.
+    """
+
+    # No foreign key in the database: the release still serving during an
+    # upgrade deletes posts without knowing of this table, and an orphan row
+    # is harmless (a search asks of each match whether its post is public).
+    post = models.OneToOneField(
+        "blog.Post", on_delete=models.CASCADE, primary_key=True, related_name="search", db_constraint=False
+    )
     title = models.CharField(max_length=300)
     body = models.TextField()
 
@@ -45,8 +61,9 @@ class PostSearch(models.Model):
         the title alone.
         """
         text = getattr(post, "_search_text", None)
-        if text is None and cls.objects.filter(post_id=post.pk).update(title=post.title):
+        if text is None and cls.objects.filter(post_id=post.pk).update(title=post.title.translate(_MARKERS)):
             return
         if text is None:  # No row yet, for a post saved without rendering (rare).
             text = render(post.content).text
-        cls.objects.update_or_create(post_id=post.pk, defaults={"title": post.title, "body": text})
+        title, text = post.title.translate(_MARKERS), text.translate(_MARKERS)
+        cls.objects.update_or_create(post_id=post.pk, defaults={"title": title, "body": text})

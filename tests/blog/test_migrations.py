@@ -74,7 +74,7 @@ def test_existing_posts_are_indexed_for_search_when_it_arrives():
         ("0005_markdown_tags", "render_existing"),
         ("0008_subscriptions", "posts_published_before_subscriptions"),
         ("0014_rerender_code_blocks_and_excerpts", "render_existing"),
-        ("0015_postsearch", "posts_index"),
+        ("0016_posts_indexed", "posts_index"),
     ],
 )
 def test_data_migrations_touch_only_the_database_being_migrated(module, function):

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
@@ -113,3 +114,43 @@ def test_only_the_newest_candidates_are_ranked(make_post, monkeypatch):
     monkeypatch.setattr(search, "CANDIDATES", 2)
     oldest, middle, newest = (make_post(title=f"Candidate {n}", content="common words") for n in range(3))
     assert {found.post for found in search.posts_search(query="common").results} == {middle, newest}
+
+
+def test_hidden_posts_never_push_a_public_one_out_of_the_candidates(make_post, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    public = make_post(title="Pelicans", content="about pelicans")
+    for n in range(3):
+        make_post(title=f"Draft {n}", content="pelicans too", published_at=None)
+    assert [found.post for found in search.posts_search(query="pelicans").results] == [public]
+
+
+def test_a_short_last_word_is_a_whole_word_not_a_prefix(library):
+    assert _titles("ru") == [] and _titles("run") == ["Running SQLite on one box"]
+
+
+def test_words_typed_with_combining_marks_find_the_composed_text(make_post):
+    make_post(title="Résumé", content="My résumé and हिन्दी text.")
+    assert _titles("re\u0301sume\u0301") == ["Résumé"]
+    assert search.search_terms("हिन्दी") == ["हिन्दी"]
+
+
+def test_a_post_cannot_forge_highlighting(make_post):
+    make_post(title="Forge", content="before \ue000 fake \ue001 highlight of the forged words after")
+    [found] = search.posts_search(query="forged").results
+    assert found.snippet.count("<mark>") == found.snippet.count("</mark>") == 1
+
+
+def test_the_last_page_offers_no_next(make_post, monkeypatch):
+    monkeypatch.setattr(search, "PAGES_MAX", 1)
+    for n in range(search.PER_PAGE + 2):
+        make_post(title=f"Many {n}", content="plenty")
+    assert not search.posts_search(query="plenty").has_next
+
+
+@pytest.mark.sqlite_only
+def test_the_sqlite_index_is_kept_by_its_triggers_and_consistent(library):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'blog_postsearch'")
+        assert {name for (name,) in cursor.fetchall()} == {
+            "blog_postsearch_ai", "blog_postsearch_ad", "blog_postsearch_au"}  # fmt: skip
+        cursor.execute("INSERT INTO blog_postsearch_fts(blog_postsearch_fts, rank) VALUES ('integrity-check', 1)")
