@@ -5,6 +5,7 @@
 
 from django.db import migrations, transaction
 
+from blog.models.search import indexable
 from blog.rendering import render
 
 BATCH_POSTS = 200
@@ -22,10 +23,8 @@ def posts_index(apps, schema_editor):
         for pk, title, content in posts.filter(pk__in=pks[start : start + BATCH_POSTS]).values_list(
             "pk", "title", "content"
         ):
-            text = render(content).text.translate(str.maketrans("", "", "\ue000\ue001"))
-            rows.append(
-                searches.model(post_id=pk, title=title.translate(str.maketrans("", "", "\ue000\ue001")), body=text)
-            )
+            text = indexable(render(content).text)
+            rows.append(searches.model(post_id=pk, title=indexable(title), body=text))
             size += len(text)
             if size >= BATCH_CHARS:
                 _write(searches, rows, alias)

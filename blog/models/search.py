@@ -24,6 +24,11 @@ class Searchable(Protocol):
 _MARKERS = str.maketrans("", "", "\ue000\ue001")
 
 
+def indexable(text: str) -> str:
+    """Text as the index keeps it: without the snippet markers, so a post cannot forge highlighting."""
+    return text.translate(_MARKERS)
+
+
 class PostSearch(models.Model):
     """
     A migration that changes this table must keep its index: on SQLite,
@@ -61,9 +66,9 @@ class PostSearch(models.Model):
         the title alone.
         """
         text = getattr(post, "_search_text", None)
-        if text is None and cls.objects.filter(post_id=post.pk).update(title=post.title.translate(_MARKERS)):
+        if text is None and cls.objects.filter(post_id=post.pk).update(title=indexable(post.title)):
             return
         if text is None:  # No row yet, for a post saved without rendering (rare).
             text = render(post.content).text
-        title, text = post.title.translate(_MARKERS), text.translate(_MARKERS)
+        title, text = indexable(post.title), indexable(text)
         cls.objects.update_or_create(post_id=post.pk, defaults={"title": title, "body": text})
