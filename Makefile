@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= .
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql validators
+.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql validators samples
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -48,7 +48,7 @@ run: $(VENV)/.runtime
 PG_LOG := test-artifacts/pytest-postgresql.log
 FLEET_LOG := test-artifacts/pytest-postgresql-consumers.log
 FLEET := tests/stack/test_consumers.py
-test: lint typecheck postgresql validators
+test: lint typecheck postgresql validators samples
 	@mkdir -p test-artifacts; \
 	echo "The PostgreSQL pass runs beside this one; its output: $(PG_LOG) and $(FLEET_LOG)"; \
 	$(PY) -m harness.postgres -- $(PY) -m pytest -p no:cacheprovider --ignore=$(FLEET) $(PYTEST_ARGS) >$(PG_LOG) 2>&1 & pg=$$!; \
@@ -84,6 +84,20 @@ $(VENV)/.validators-$(VNU_VERSION): | $(VENV)/.runtime
 		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm >/dev/null; }
 	npm install --loglevel=error --ignore-scripts --no-audit --no-fund --prefix $(VENV)/validators vnu-jar@$(VNU_VERSION)
 	@test -f $(VNU_JAR)
+	touch $@
+
+# Real exports this project did not write, for the importer's tests
+# (tests/blog/importers/): the WordPress export and the Atom and RSS feeds of
+# Pelican's own test suite, unpacked from its wheel on PyPI (pinned; nothing
+# is installed).
+PELICAN_VERSION := 4.11.0
+SAMPLES := $(VENV)/samples/pelican-$(PELICAN_VERSION)
+samples: $(SAMPLES)/.unpacked
+$(SAMPLES)/.unpacked: | $(VENV)/.runtime
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: -d $(SAMPLES) pelican==$(PELICAN_VERSION)
+	$(PY) -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+		[z.extract(n, sys.argv[2]) for n in z.namelist() if n.startswith("pelican/tests/") and n.endswith((".xml", ".md"))]' \
+		$(SAMPLES)/pelican-$(PELICAN_VERSION)-py3-none-any.whl $(SAMPLES)
 	touch $@
 
 # The rule set is chosen in pyproject.toml; CI fails on a lint error.

@@ -18,6 +18,7 @@ from bench import (
     contention,
     environment,
     fan_out,
+    import_scale,
     pages_scale,
     peers,
     planning,
@@ -49,6 +50,7 @@ SECTIONS = (
     "pages",
     "planning",
     "search",
+    "import",
 )
 
 
@@ -127,6 +129,8 @@ def main():
             results["planning"] = planning.run(100_000)
         if "search" in sections:
             results["search"] = search_scale.run(tmp / "search", static_root, postgres=postgres)
+        if "import" in sections:
+            results["import"] = import_scale.run(10_000)
     if args.only and args.merge:
         # Sections keep their own start time in the document, so a merged one says when it ran.
         merged = json.loads((ROOT / "docs" / "benchmarks.json").read_text())

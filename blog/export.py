@@ -1,4 +1,7 @@
-"""A writer's posts as a zip of Markdown files with front matter, to take anywhere (Hugo, Jekyll, Bear Blog)."""
+"""
+A writer's posts as a zip of Markdown files with front matter, to take
+anywhere (Hugo, Jekyll, Bear Blog) or back here: blog/importers reads it.
+"""
 
 import io
 import json
@@ -7,28 +10,45 @@ from collections.abc import Iterator
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
+from django.utils.text import slugify
 
 from blog.models import DRAFT_SLUG_PREFIX, Post
+from blog.rendering import HTML
 
 
 def _front_matter(post: Post) -> str:
     # JSON strings are valid YAML scalars: any title survives quoting intact.
     lines = ["---", f"title: {json.dumps(post.title, ensure_ascii=False)}"]
     if post.published_at:
+        # A scheduled post is no draft: a date to come is its schedule (as in Hugo).
         lines.append(f"date: {timezone.localtime(post.published_at).isoformat()}")
     lines.append(f"tags: {json.dumps([tag.name for tag in post.tags.all()], ensure_ascii=False)}")
-    if not post.slug.startswith(DRAFT_SLUG_PREFIX):
-        lines.append(f"slug: {json.dumps(post.slug, ensure_ascii=False)}")
-    if not post.is_published:
+    lines.append(f"slug: {json.dumps(_address(post), ensure_ascii=False)}")
+    if post.published_at is None:
         lines.append("draft: true")
     return "\n".join([*lines, "---", ""])
 
 
-def _file_name(post: Post) -> str:
-    if post.slug.startswith(DRAFT_SLUG_PREFIX):
-        return f"drafts/draft-{post.pk}.md"
-    day = timezone.localtime(post.published_at).date().isoformat()
-    return f"{'posts' if post.is_published else 'drafts'}/{day}-{post.slug}.md"
+def _address(post: Post) -> str:
+    """Its address, or the one it is to have when published: the one it asked for, else its title's."""
+    if not post.slug.startswith(DRAFT_SLUG_PREFIX):
+        return post.slug
+    return post.planned_slug or slugify(post.title, allow_unicode=True)[:80].strip("-_") or "post"
+
+
+def _file_name(post: Post, taken: set[str]) -> str:
+    """Named by date and address, as Jekyll names posts; a draft by its title. Never the site's ids."""
+    extension = ".html" if post.markup == HTML else ".md"
+    if post.published_at is None:
+        base = f"drafts/{_address(post)}"
+    else:
+        base = f"posts/{timezone.localtime(post.published_at).date().isoformat()}-{_address(post)}"
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}-{n}"
+    taken.add(name)
+    return name + extension
 
 
 class _Chunks(io.RawIOBase):
@@ -57,10 +77,10 @@ def posts_zip(*, author: AbstractBaseUser) -> Iterator[bytes]:
     directory, in constant memory however many posts there are (the whole
     zip was built in memory before).
     """
-    sink = _Chunks()
+    sink, taken = _Chunks(), set[str]()
     # An unseekable file: zipfile writes each entry's sizes after its data.
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
         for post in Post.objects.by(author).prefetch_related("tags").order_by("pk").iterator(chunk_size=100):
-            archive.writestr(_file_name(post), _front_matter(post) + "\n" + post.content.rstrip() + "\n")
+            archive.writestr(_file_name(post, taken), _front_matter(post) + "\n" + post.content.rstrip() + "\n")
             yield sink.take()
     yield sink.take()

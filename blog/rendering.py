@@ -98,19 +98,24 @@ class Rendered:
     text: str  # The whole post without markup, for search.
 
 
-def render(text: str) -> Rendered:
+MARKDOWN, HTML = "markdown", "html"
+
+
+def render(text: str, *, markup: str = MARKDOWN) -> Rendered:
     """
-    The safe HTML of a post's Markdown, a plain-text excerpt and its length
-    in words. The last few results are kept: a caller that must save inside
-    a transaction it does not control (the admin's) renders first, and the
-    save then finds the result ready instead of rendering under the lock.
+    The safe HTML of a post's Markdown (or, for a post imported as HTML that
+    Markdown could not say without loss, of its HTML), a plain-text excerpt
+    and its length in words. The last few results are kept: a caller that
+    must save inside a transaction it does not control (the admin's) renders
+    first, and the save then finds the result ready instead of rendering
+    under the lock.
     """
-    return _render_kept(text)
+    return _render_kept(text, markup)
 
 
 @functools.lru_cache(maxsize=4)
-def _render_kept(text: str) -> Rendered:
-    return _render(text)
+def _render_kept(text: str, markup: str) -> Rendered:
+    return _render_html(xml_chars_only(text)) if markup == HTML else _render(text)
 
 
 def _render(text: str) -> Rendered:
@@ -122,14 +127,23 @@ def _render(text: str) -> Rendered:
     linkify = text.count("://") <= LINKIFY_MAX_SCHEMES
     with highlighting.budget():
         markup = _parser(linkify=linkify).render(text)
-    html = nh3.clean(
-        markup,
+    return _render_html(markup)
+
+
+def sanitize(html: str) -> str:
+    """Only the tags and attributes the renderer makes, links and pictures it allows: for every post's HTML."""
+    return nh3.clean(
+        html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         attribute_filter=_keep,
         url_schemes=_SCHEMES,
         link_rel="noopener nofollow",
     )
+
+
+def _render_html(markup: str) -> Rendered:
+    html = sanitize(markup)
     # A code block scrolls sideways; tabindex lets a keyboard scroll it too.
     html = _PRE.sub('<pre tabindex="0"', html)
     # A picture from elsewhere has no known size: fetched only when near the
@@ -155,6 +169,11 @@ def _prose(html: str) -> str:
         if block:
             prose += block if not prose else (" " if prose.endswith(_ENDS_A_PHRASE) else " · ") + block
     return prose
+
+
+def plain_text(html: str) -> str:
+    """The words of some HTML, without its tags."""
+    return _text(html)
 
 
 def _text(html: str) -> str:

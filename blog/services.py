@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,18 +9,15 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Length
 from django.utils import timezone
-from django.utils.text import slugify
 
 from blog import reports, tasks
 from blog.deliveries import REPORT, REVIEW_MAIL, SUBSCRIPTION_CONFIRMATION
 from blog.models import (
-    SLUG_ATTEMPTS,
     SUBSCRIPTION_CONFIRM_DAYS,
-    TAG_MAX_LENGTH,
     DailySources,
     DailyViews,
     Post,
@@ -107,24 +103,7 @@ def _subscribers_mail(post: Post) -> None:
 
 def post_tags_set(*, post: Post, names: list[str]) -> None:
     """Give `post` exactly these tags (names as the form cleans them), making the new ones."""
-    # A tag is its name: "c", "c++" and "c#" are three tags, and nobody can
-    # give a name another writer uses a different spelling. The address is
-    # made from the name, with "-2" after it when another name took it first.
-    post.tags.set([Tag.objects.filter(name=name).first() or tag_create(name=name) for name in names])
-
-
-def tag_create(*, name: str) -> Tag:
-    base = slugify(name, allow_unicode=True)[:TAG_MAX_LENGTH] or "tag"
-    for _ in range(SLUG_ATTEMPTS):
-        taken = set(Tag.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-        slug = next(s for n in itertools.count(1) if (s := base if n == 1 else f"{base}-{n}") not in taken)
-        try:
-            with transaction.atomic():
-                return Tag.objects.create(name=name, slug=slug)
-        except IntegrityError:
-            if (tag := Tag.objects.filter(name=name).first()) is not None:
-                return tag  # Another writer made it meanwhile.
-    raise IntegrityError(f"no free address for the tag {name!r} after {SLUG_ATTEMPTS} tries")
+    post.tags.set(Tag.objects.named(names))
 
 
 def post_create(

@@ -7,6 +7,9 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from blog import newsletter, readers, services
 from blog.deliveries import POST_MAIL
+from blog.importers import runner
+from blog.models import ImportJob
+from site.queue import enqueue
 from site.tasks import deliveries_queue
 
 logger = logging.getLogger(__name__)
@@ -37,3 +40,20 @@ def posts_release_task() -> None:
 def post_mails_owe_task(post_id: int) -> None:
     for batch in newsletter.post_mails_owe(post_id=post_id):
         deliveries_queue(kind=POST_MAIL, ids=batch)
+
+
+# An export to import (blog/importers/): its posts, one short transaction each.
+# Below mail: account mail and new-post mail go first while an import runs.
+@db_task(priority=-10)
+def import_run_task(job_id: int) -> None:
+    runner.import_job_run(job_id=job_id)
+
+
+# Every five minutes: an import never taken (the queue lost it) or left
+# part-way by a consumer that stopped is queued again. A run starts from the
+# top, adding nothing twice.
+@db_periodic_task(crontab(minute="*/5"))
+def imports_reconcile_task() -> None:
+    for job_id in ImportJob.objects.stalled().values_list("pk", flat=True):
+        logger.warning("import job %s was left waiting or part-way: queued again", job_id)
+        enqueue(import_run_task, job_id)

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from blog import feeds, review_views, search_views, subscriber_views, views
+from blog.importers import views as import_views
 from blog.sitemaps import sitemap_index, sitemap_section
 from site.pages import kept
 
@@ -39,6 +40,8 @@ urlpatterns = [
     path("review/<uslug:slug>/publish/", review_views.review_publish, name="review-publish"),
     path("review/<uslug:slug>/return/", review_views.review_return, name="review-return"),
     path("dashboard/export/", views.posts_export, name="posts-export"),
+    path("import/", import_views.import_start, name="import"),
+    path("import/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("authors/<int:pk>/", kept(views.AuthorDetailView.as_view(), parameters=CURSORS), name="author-detail"),
     path("authors/<int:pk>/subscribe/", subscriber_views.subscriber_create, name="subscriber-create"),
     path("subscriptions/confirm/<str:token>/", subscriber_views.subscriber_confirm, name="subscriber-confirm"),

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from site.storage import database_checkpoint, is_write_failure, write_failure_log
+from site.uploads import upload_max_bytes
 
 # Pages use only our own stylesheet and no scripts; the admin's scripts are
 # files too. Inline style attributes stay allowed for the dashboard's SVG.
@@ -34,7 +35,7 @@ def request_size_limit(get_response: Callable[[HttpRequest], HttpResponse]) -> C
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and length > upload_max_bytes(request):
             return render(request, "413.html", status=413)
         return get_response(request)
 
@@ -49,7 +50,8 @@ def _carries_nul(request: HttpRequest) -> bool:
     if NUL in request.path or NUL in request.META.get("QUERY_STRING", ""):
         return True
     fields = [(name, [value]) for name, value in request.COOKIES.items()] + list(request.GET.lists())
-    if request.method == "POST" and request.content_type in FORM_TYPES:
+    # A view that takes a file reads its own body (its fields are its form's to check).
+    if request.method == "POST" and request.content_type in FORM_TYPES and not upload_max_bytes(request):
         fields += request.POST.lists()
     return any(NUL in name or any(NUL in str(value) for value in values) for name, values in fields)
 

@@ -195,6 +195,9 @@ MIDDLEWARE = [
     "site.middleware.request_size_limit",
     "site.middleware.refuse_nul",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A post imported from another blog answers at its old addresses (a 404
+    # here, or WordPress's /?p=123) with a redirect, before any kept page.
+    "blog.redirects.old_addresses",
     # Before sessions, CSRF and the database: an anonymous reader's page is
     # answered from the shared page cache when it is there (site/pages.py).
     "site.pages.PageCache",
@@ -214,6 +217,11 @@ MIDDLEWARE = [
 # parts are dropped unread instead of spooled to disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_300_000
 FILE_UPLOAD_HANDLERS = ["site.uploads.NoFileUploads"]
+# The one exception: an export to import (blog/importers/), written to a
+# temporary file as it arrives. Years of a busy WordPress blog are tens of
+# megabytes; the import reads it as a stream, whatever its size. The proxy
+# lets this one address through at this size too (deploy/Caddyfile).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1_000_000
 
 ROOT_URLCONF = "site.urls"
 WSGI_APPLICATION = "site.wsgi.application"

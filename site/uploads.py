@@ -1,6 +1,20 @@
-"""No form on the site takes a file: file parts are dropped unread, never spooled to disk."""
+"""
+No form on the site takes a file but those that say so: file parts are
+dropped unread, never spooled to disk. A view wrapped in `takes_a_file`
+takes one, written to a temporary file as it arrives, up to its own size
+(the body cap of site.middleware.request_size_limit rises to it for that
+address alone).
+"""
 
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload, TemporaryFileUploadHandler
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 
 class NoFileUploads(FileUploadHandler):
@@ -13,3 +27,49 @@ class NoFileUploads(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class _SizeLimited(TemporaryFileUploadHandler):
+    """Django's handler to a temporary file, stopping a body that grows past the size (one sent without a length)."""
+
+    def __init__(self, request: HttpRequest, *, max_bytes: int) -> None:
+        super().__init__(request)
+        self.max_bytes, self.received = max_bytes, 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > self.max_bytes:
+            raise StopUpload(connection_reset=True)
+        return super().receive_data_chunk(raw_data, start)
+
+
+View = Callable[..., HttpResponse]
+
+
+def takes_a_file(max_bytes: Callable[[], int]) -> Callable[[View], View]:
+    """Let this view take a file of up to max_bytes() bytes; CSRF is checked as for any form."""
+
+    def decorate(view: View) -> View:
+        protected = csrf_protect(view)
+
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            # Chosen before anything reads the body, so CSRF is checked here, after, not by the middleware.
+            request.upload_handlers = [_SizeLimited(request, max_bytes=max_bytes())]
+            return protected(request, *args, **kwargs)
+
+        wrapped.max_upload_bytes = max_bytes  # type: ignore[attr-defined]
+        return csrf_exempt(wrapped)
+
+    return decorate
+
+
+def upload_max_bytes(request: HttpRequest) -> int:
+    """The largest file the view at this address takes: 0 for every view but those wrapped in takes_a_file."""
+    if not hasattr(request, "_upload_max_bytes"):
+        try:
+            limit = getattr(resolve(request.path_info).func, "max_upload_bytes", None)
+        except Resolver404:
+            limit = None
+        request._upload_max_bytes = limit() if limit is not None else 0  # type: ignore[attr-defined]
+    return request._upload_max_bytes  # type: ignore[attr-defined]

@@ -8,7 +8,8 @@ functions below; a template only shows what they allow.
   cannot publish or schedule, nor edit a post once it is public.
 - Author: publishes and schedules their own posts.
 - Editor: publishes, schedules, unpublishes and edits anyone's posts; the
-  review queue; invites and suspends Contributors and Authors.
+  review queue; imports other blogs' exports; invites and suspends
+  Contributors and Authors.
 - Administrator: everything, site settings, roles, the admin.
 - Owner: the superuser (`createsuperuser`); ownership can be handed over.
 """
@@ -45,7 +46,13 @@ GROUP_ROLES = (Role.CONTRIBUTOR, Role.AUTHOR, Role.EDITOR, Role.ADMINISTRATOR)
 # every permission there is (roles_sync gives them all).
 _CONTRIBUTOR = {"blog.add_post"}
 _AUTHOR = _CONTRIBUTOR | {"blog.publish_post"}
-_EDITOR = _AUTHOR | {"blog.edit_any_post", "blog.review_post", "users.invite_user", "users.suspend_user"}
+_EDITOR = _AUTHOR | {
+    "blog.edit_any_post",
+    "blog.review_post",
+    "blog.import_posts",
+    "users.invite_user",
+    "users.suspend_user",
+}
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.CONTRIBUTOR: frozenset(_CONTRIBUTOR),
     Role.AUTHOR: frozenset(_AUTHOR),
@@ -144,6 +151,11 @@ def may_edit(user: Actor, post: PostLike) -> bool:
     return may_publish(user) or post.published_at is None
 
 
+def may_import(user: Actor) -> bool:
+    """Import another blog's export: posts for anyone, published with their old dates (Editors and up)."""
+    return user.is_authenticated and user.is_active and user.has_perm("blog.import_posts")
+
+
 def may_review(user: Actor) -> bool:
     return user.is_authenticated and user.is_active and user.has_perm("blog.review_post")
 
@@ -152,6 +164,14 @@ def reviewers() -> models.QuerySet:
     """Active accounts whose role reviews submitted posts (Editors, Administrators, Owners)."""
     may = Q(is_superuser=True) | Q(
         groups__permissions__codename="review_post", groups__permissions__content_type__app_label="blog"
+    )
+    return get_user_model().objects.filter(may, is_active=True).distinct()
+
+
+def writers() -> models.QuerySet:
+    """Active accounts whose role writes posts: whom imported posts may go to."""
+    may = Q(is_superuser=True) | Q(
+        groups__permissions__codename="add_post", groups__permissions__content_type__app_label="blog"
     )
     return get_user_model().objects.filter(may, is_active=True).distinct()
 

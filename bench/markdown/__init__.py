@@ -2,6 +2,7 @@
 
 from bench.markdown.common import ratio, row, target
 from bench.markdown.fan_out import fan_out_lines
+from bench.markdown.imports import import_lines
 from bench.markdown.pages import pages_lines, planning_lines
 from bench.markdown.peers import peers_lines
 from bench.markdown.rendering import rendering_lines
@@ -162,5 +163,7 @@ def write_markdown(r, path):
         lines += planning_lines(plan)
     if found := r.get("search"):
         lines += search_lines(found)
+    if imported := r.get("import"):
+        lines += import_lines(imported)
     lines += lessons_lines()
     path.write_text("\n".join(lines))

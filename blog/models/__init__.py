@@ -1,5 +1,6 @@
 """The blog's models, one module per subject; import them from here."""
 
+from blog.models.imports import REPORT_MAX_ITEMS, ImportedPost, ImportJob, OldAddress
 from blog.models.mail import (
     POST_MAIL_OWED_DAYS,
     REPORT_OWED_DAYS,
@@ -43,7 +44,11 @@ __all__ = [
     "TAGS_PER_POST",
     "TAG_MAX_LENGTH",
     "TITLE_MAX_LENGTH",
+    "REPORT_MAX_ITEMS",
     "DailySources",
+    "ImportJob",
+    "ImportedPost",
+    "OldAddress",
     "DailyViews",
     "MailCounts",
     "Post",

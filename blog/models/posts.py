@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import secrets
 from collections.abc import Collection
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.models.search import PostSearch
-from blog.rendering import EXCERPT_MAX_LENGTH, WORDS_PER_MINUTE, render
+from blog.rendering import EXCERPT_MAX_LENGTH, HTML, MARKDOWN, WORDS_PER_MINUTE, render
 from site.text import xml_chars_only
 from users import roles
 
@@ -122,6 +123,29 @@ class TagQuerySet(models.QuerySet):
         # every published post's tags read them all (120 ms at 100,000 posts).
         return self.filter(Exists(Post.objects.published().filter(tags=OuterRef("pk"))))
 
+    def named(self, names: Collection[str]) -> list[Tag]:
+        """
+        The tags of these names (cleaned as the post form cleans them), in
+        order, making the new ones. A tag is its name: "c", "c++" and "c#"
+        are three tags, and nobody can give a name another writer spells
+        differently. The address is made from the name, with "-2" after it
+        when another name took it first.
+        """
+        return [Tag.objects.filter(name=name).first() or self._create_named(name) for name in names]
+
+    def _create_named(self, name: str) -> Tag:
+        base = slugify(name, allow_unicode=True)[:TAG_MAX_LENGTH] or "tag"
+        for _ in range(SLUG_ATTEMPTS):
+            taken = set(Tag.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+            slug = next(s for n in itertools.count(1) if (s := base if n == 1 else f"{base}-{n}") not in taken)
+            try:
+                with transaction.atomic():
+                    return Tag.objects.create(name=name, slug=slug)
+            except IntegrityError:
+                if (tag := Tag.objects.filter(name=name).first()) is not None:
+                    return tag  # Another writer made it meanwhile.
+        raise IntegrityError(f"no free address for the tag {name!r} after {SLUG_ATTEMPTS} tries")
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=TAG_MAX_LENGTH, unique=True)
@@ -156,6 +180,16 @@ class Post(models.Model):
         "address", max_length=SLUG_MAX_LENGTH - 12, allow_unicode=True, blank=True, default="", db_default=""
     )
     content = models.TextField(max_length=CONTENT_MAX_LENGTH, help_text="Markdown.")
+    # Markdown, except a post imported as HTML that Markdown could not say
+    # without losing something (blog/importers/html.py): kept as HTML, made
+    # safe by the same sanitiser.
+    markup = models.CharField(
+        max_length=8,
+        choices=[(MARKDOWN, "Markdown"), (HTML, "HTML")],
+        default=MARKDOWN,
+        db_default=MARKDOWN,
+        editable=False,
+    )
     # Rendered from `content` whenever it is saved (blog/rendering.py), so a
     # page view costs no Markdown.
     content_html = models.TextField(editable=False, default="", db_default="")
@@ -199,7 +233,7 @@ class Post(models.Model):
     def save(self, *args, **kwargs) -> None:
         self._save_row(*args, **kwargs)
         fields = kwargs.get("update_fields")
-        if fields is None or {"title", "content"} & set(fields):
+        if fields is None or {"title", "content", "markup"} & set(fields):
             PostSearch.keep(self)
 
     def get_absolute_url(self) -> str:
@@ -207,7 +241,7 @@ class Post(models.Model):
 
     def _save_row(self, *args, **kwargs) -> None:
         self.prepare()
-        if kwargs.get("update_fields") is not None and "content" in kwargs["update_fields"]:
+        if kwargs.get("update_fields") is not None and {"content", "markup"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}
         if self.published_at is None or self.published_at > timezone.now():
             # A draft's or a scheduled post's address says nothing of its
@@ -236,8 +270,8 @@ class Post(models.Model):
     @classmethod
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[object], **kwargs) -> Self:
         post = super().from_db(db, field_names, values, **kwargs)
-        if "content" in post.__dict__:
-            post._rendered_from = post.content  # What is stored was rendered from what is stored.
+        if "content" in post.__dict__ and "markup" in post.__dict__:
+            post._rendered_from = (post.content, post.markup)  # What is stored was rendered from what is stored.
         return post
 
     def prepare(self) -> None:
@@ -247,13 +281,13 @@ class Post(models.Model):
         save() inside a transaction then finds nothing left to do.
         """
         self.title, self.content = xml_chars_only(self.title), xml_chars_only(self.content)
-        if getattr(self, "_rendered_from", None) != self.content:
+        if getattr(self, "_rendered_from", None) != (self.content, self.markup):
             self.render()
 
     def render(self) -> None:
-        rendered = render(self.content)
+        rendered = render(self.content, markup=self.markup)
         self.content_html, self.excerpt, self.word_count = rendered.html, rendered.excerpt, rendered.words
-        self._rendered_from, self._search_text = self.content, rendered.text
+        self._rendered_from, self._search_text = (self.content, self.markup), rendered.text
 
     # A post page is the hottest read on the site: its tags are one raw query
     # (the ORM took ~1 ms to build it; the page ~3 ms).

@@ -18,6 +18,7 @@ class Searchable(Protocol):
     pk: Any
     title: str
     content: str
+    markup: str
 
 
 # Snippet markers (blog/search.py), never part of a post's indexed text.
@@ -69,6 +70,6 @@ class PostSearch(models.Model):
         if text is None and cls.objects.filter(post_id=post.pk).update(title=indexable(post.title)):
             return
         if text is None:  # No row yet, for a post saved without rendering (rare).
-            text = render(post.content).text
+            text = render(post.content, markup=post.markup).text
         title, text = indexable(post.title), indexable(text)
         cls.objects.update_or_create(post_id=post.pk, defaults={"title": title, "body": text})

@@ -287,7 +287,7 @@ def test_export_is_a_zip_of_markdown_with_front_matter(author_client, make_post)
     archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
     assert archive.testzip() is None
     names = sorted(archive.namelist())
-    assert len(names) == 2 and names[0].startswith("drafts/draft-") and names[1].startswith("posts/")
+    assert len(names) == 2 and names[0] == "drafts/unfinished.md" and names[1].startswith("posts/")
     text = archive.read(names[1]).decode()
     assert text.startswith('---\ntitle: "Quotes \\"and\\" colons: 日本"\ndate: ')
     assert 'tags: ["sqlite"]' in text and f'slug: "{published.slug}"' in text and text.endswith("# Hi\n\nText.\n")

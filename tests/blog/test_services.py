@@ -45,7 +45,9 @@ def test_posts_are_rendered_before_any_write_transaction_never_inside_one(make_u
     editor = make_user(email="e@x.org", verified=True, role=Role.EDITOR)
     seen = []
     real = post_models.render
-    monkeypatch.setattr(post_models, "render", lambda text: seen.append(connection.in_atomic_block) or real(text))
+    monkeypatch.setattr(
+        post_models, "render", lambda text, **kw: seen.append(connection.in_atomic_block) or real(text, **kw)
+    )
     post = services.post_create(author=writer, title="t", content="First *version*.", tags=["a"], publish=True)
     services.post_update(by=writer, post=post, title="t", content="Second *version*.", tags=["b"])
     services.post_unpublish(by=writer, post=post)

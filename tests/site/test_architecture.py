@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("site", "users", "blog")
-CONSUMER_SIDE = {"users.mailings", "blog.reports", "blog.newsletter"}
+CONSUMER_SIDE = {"users.mailings", "blog.reports", "blog.newsletter", "blog.importers.runner"}
 
 
 def _module_name(path):

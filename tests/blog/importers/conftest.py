@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import pytest
+
+from blog.importers.services import import_job_create, import_job_run_here
+from users.roles import Role
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def pelican_tests():
+    """Pelican's own test exports and feeds, unpacked from its wheel by `make samples`."""
+    found = sorted(ROOT.glob(".venv/samples/pelican-*/pelican/tests"))
+    if not found:
+        pytest.fail("The sample exports are missing: run `make samples` (make test does).")
+    return found[-1]
+
+
+@pytest.fixture
+def editor(make_user):
+    return make_user(email="editor@example.com", verified=True, role=Role.EDITOR, display_name="Ed")
+
+
+@pytest.fixture
+def run_import(editor, tmp_path):
+    """Import a file (a path, or bytes) as the command does, in this process; returns the finished job."""
+
+    def run(source, *, author=None, by=None, **options):
+        if isinstance(source, bytes):
+            path = tmp_path / "export"
+            path.write_bytes(source)
+            source = path
+        with open(source, "rb") as file:
+            job = import_job_create(
+                by=by or editor, author=author or editor, file=file, file_name=Path(source).name, queue=False, **options
+            )
+        return import_job_run_here(job=job)
+
+    return run
