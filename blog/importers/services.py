@@ -36,7 +36,7 @@ def imports_dir() -> Path:
     return path
 
 
-def _keep(file: BinaryIO) -> tuple[Path, int, str]:
+def _keep(file: BinaryIO, *, max_bytes: int | None) -> tuple[Path, int, str]:
     """Copy the export into DATA_DIR (readable by the site's user alone), refusing one past the limit; its format."""
     path = imports_dir() / f"{uuid.uuid4().hex}.export"
     size = 0
@@ -44,9 +44,9 @@ def _keep(file: BinaryIO) -> tuple[Path, int, str]:
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as kept:
             while chunk := file.read(_CHUNK):
                 size += len(chunk)
-                if size > settings.IMPORT_MAX_BYTES:
+                if max_bytes is not None and size > max_bytes:
                     raise ImportRefused(
-                        f"The file is larger than {settings.IMPORT_MAX_BYTES // 1_000_000:,} MB, "
+                        f"The file is larger than {max_bytes // 1_000_000:,} MB, "
                         "the most this site takes (IMPORT_MAX_MB)."
                     )
                 kept.write(chunk)
@@ -84,7 +84,8 @@ def import_job_create(
         raise NotAllowed(f"{by} may not import")
     if not roles.may_write(author):
         raise ImportRefused(f"{author} cannot write on this site, so posts cannot be theirs.")
-    path, size, format_ = _keep(file)
+    # An upload has the site's limit; a file the operator names on the server has none.
+    path, size, format_ = _keep(file, max_bytes=settings.IMPORT_MAX_BYTES if by is not None else None)
     name = single_line(os.path.basename(file_name.replace("\\", "/")))[:255] or "export"
     try:
         with transaction.atomic():

@@ -154,3 +154,25 @@ def test_the_sqlite_index_is_kept_by_its_triggers_and_consistent(library):
         assert {name for (name,) in cursor.fetchall()} == {
             "blog_postsearch_ai", "blog_postsearch_ad", "blog_postsearch_au"}  # fmt: skip
         cursor.execute("INSERT INTO blog_postsearch_fts(blog_postsearch_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_search_rebuild_rewrites_stale_and_missing_rows_and_drops_orphans(make_post, capsys):
+    from django.core.management import call_command
+
+    from blog.models import PostSearch
+
+    fresh, stale, missing = make_post(title="Fresh"), make_post(title="Stale"), make_post(title="Missing")
+    # As a release that did not know of the index would leave it.
+    PostSearch.objects.filter(post=stale).update(body="old words")
+    PostSearch.objects.filter(post=missing).delete()
+    PostSearch.objects.create(post_id=999_999, title="Gone", body="deleted post")
+    call_command("search_rebuild", "--dry-run")
+    assert "Would write 2 row(s); 1 row(s) of deleted posts to drop" in capsys.readouterr().out
+    assert PostSearch.objects.get(post=stale).body == "old words"
+    call_command("search_rebuild")
+    assert "Wrote 2 row(s); 1 row(s) of deleted posts dropped" in capsys.readouterr().out
+    assert PostSearch.objects.get(post=stale).body == "First paragraph. Second one."
+    assert PostSearch.objects.filter(post=missing).exists() and not PostSearch.objects.filter(post_id=999_999).exists()
+    assert PostSearch.objects.get(post=fresh).title == "Fresh"
+    call_command("search_rebuild")
+    assert "Wrote 0 row(s)" in capsys.readouterr().out

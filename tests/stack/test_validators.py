@@ -84,11 +84,17 @@ from site.tokens import confirmation_token_make, invitation_token_make
 from users.mailings import _reset_path
 subscriber = Subscriber.objects.create(author=ada, email='reader@example.org')
 confirmation = SubscriptionConfirmation.objects.create(subscriber=subscriber)
+from blog.models import ImportJob
+job = ImportJob.objects.create(started_by=owner, author=ada, file_name='wordpress-export.xml', path='/gone',
+    file_size=64148, format='wordpress', state='done', created=9, unchanged=3, skipped=1, report=[
+    dict(item='“' + 'A very long title ' * 12 + '” (12)',
+         reason='its title is longer than the 200 characters a title may have'),
+    dict(left_out='attachment', count=4)])
 import json
 token = invitation_token_make(invitation_id=invitation.pk)
 confirm_token = confirmation_token_make(confirmation_id=confirmation.pk)
 print(json.dumps(dict(
-    ada=ada.pk, slug=rich.slug, waiting=waiting.slug, reset=_reset_path(carl),
+    ada=ada.pk, slug=rich.slug, waiting=waiting.slug, reset=_reset_path(carl), job=job.pk,
     invitation=reverse('users:invitation-accept', kwargs=dict(token=token)),
     confirm=reverse('blog:subscriber-confirm', kwargs=dict(token=confirm_token)),
 )))
@@ -141,6 +147,8 @@ def _pages(seeded):
         ("review-queue", "owner", "/review/", 200),
         ("submitted-post", "owner", f"/posts/{waiting}/", 200),
         ("team", "owner", "/accounts/team/", 200),
+        ("import", "owner", "/import/", 200),
+        ("import-job", "owner", f"/import/{seeded['job']}/", 200),
         ("admin-index", "owner", "/admin/", 200),
         ("admin-queue", "owner", "/admin/queue/", 200),
         ("admin-posts", "owner", "/admin/blog/post/", 200),
