@@ -7,7 +7,9 @@ from blog import services
 from blog.models import (
     DailySources,
     DailyViews,
+    ImportJob,
     MailCounts,
+    OldAddress,
     Post,
     PostMail,
     Report,
@@ -16,6 +18,7 @@ from blog.models import (
     Subscriber,
     SubscriptionConfirmation,
 )
+from blog.rendering import MARKDOWN
 from blog.rendering import render as markdown_render
 from site.admin_site import ChangesPagesAdmin, DateHierarchyAdmin, DeliveryAdmin
 from site.text import xml_chars_only
@@ -68,7 +71,8 @@ class PostAdmin(ChangesPagesAdmin, DateHierarchyAdmin):
         # the write lock from its start; saving a post renders it. Render the
         # text as the form will clean it first, so the save finds it done.
         if request.method == "POST" and isinstance(content := request.POST.get("content"), str):
-            markdown_render(xml_chars_only(content.strip()))
+            markup = Post.objects.filter(pk=object_id).values_list("markup", flat=True).first() if object_id else None
+            markdown_render(xml_chars_only(content.strip()), markup=markup or MARKDOWN)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="State", ordering="published_at")
@@ -202,3 +206,39 @@ class ReviewDigestAdmin(DeliveryAdmin):
     search_fields = ("email",)
     readonly_fields = ("recipient", "email", "day", "created_at", "attempts", "sent_at", "failed_at", "last_error")
     date_hierarchy = "day"
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports are started on the Import page or with `manage.py import_posts`; here they are looked at."""
+
+    list_display = (
+        "file_name",
+        "format",
+        "state",
+        "started_by",
+        "author",
+        "created",
+        "updated",
+        "skipped",
+        "created_at",
+    )
+    list_filter = ("state", "format")
+    list_select_related = ("started_by", "author")
+    readonly_fields = [field.name for field in ImportJob._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportJob | None = None) -> bool:
+        return False
+
+
+@admin.register(OldAddress)
+class OldAddressAdmin(admin.ModelAdmin):
+    """Addresses imported posts had elsewhere: a wrong one can be deleted here."""
+
+    list_display = ("path", "post")
+    search_fields = ("path", "post__title")
+    raw_id_fields = ("post",)
+    list_select_related = ("post",)

@@ -8,6 +8,13 @@ from users.roles import Role
 ROOT = Path(__file__).resolve().parents[3]
 
 
+@pytest.fixture(autouse=True)
+def _imports_folder(settings, tmp_path):
+    """Each test keeps uploads in a folder of its own, so what one leaves is no other's business."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+
+
 @pytest.fixture(scope="session")
 def pelican_tests():
     """Pelican's own test exports and feeds, unpacked from its wheel by `make samples`."""
