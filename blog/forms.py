@@ -13,6 +13,7 @@ from blog.models import (
     TITLE_MAX_LENGTH,
     Post,
 )
+from blog.rendering import HTML
 from site.addresses import MailboxField
 from site.text import single_line
 
@@ -58,6 +59,11 @@ class PostForm(forms.ModelForm):
         post = self.instance
         if not post.pk:
             return
+        if post.markup == HTML:
+            self.fields["content"].help_text = (
+                "This post came from another blog as HTML that Markdown could not say without a loss, and stays "
+                "HTML: the same safe tags as every post (headings, lists, links, pictures, tables, code)."
+            )
         if "tags" not in self.data:
             self.initial["tags"] = ", ".join(tag.name for tag in post.tags.all())
         if post.is_published:

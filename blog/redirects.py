@@ -29,7 +29,12 @@ def old_addresses(get_response: Callable[[HttpRequest], HttpResponse]) -> Callab
         if request.path in ("/", "/index.php"):
             for name in _WORDPRESS_IDS:
                 value = request.GET.get(name, "")
-                if value.isascii() and value.isdigit() and (post := _post_at(f"/?{name}={int(value)}")):
+                if (
+                    value.isascii()
+                    and value.isdigit()
+                    and len(value) <= 20
+                    and (post := _post_at(f"/?{name}={int(value)}"))
+                ):
                     return HttpResponsePermanentRedirect(post.get_absolute_url())
         response = get_response(request)
         if response.status_code == 404 and len(request.path) <= 500 and (post := _post_at(request.path)):

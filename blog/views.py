@@ -20,6 +20,7 @@ from blog.export import posts_zip
 from blog.forms import PostForm, SubscribeForm
 from blog.models import DailySources, DailyViews, Post, Report, Subscriber, Tag, authors, published_q
 from blog.pagination import KeysetListView
+from blog.rendering import MARKDOWN
 from blog.rendering import render as markdown_render
 from site import pages
 from site.http import too_many_requests
@@ -145,7 +146,8 @@ def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> 
             request, throttled, "Too many previews.", template="blog/post_form.html", context=context, form=form
         )
     # Rendered exactly as saving would; the page shows it just below the form's buttons.
-    preview = {**form.cleaned_data, "html": markdown_render(form.cleaned_data["content"]).html}
+    markup = post.markup if post is not None else MARKDOWN  # A post imported as HTML stays HTML.
+    preview = {**form.cleaned_data, "html": markdown_render(form.cleaned_data["content"], markup=markup).html}
     return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": preview})
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -39,6 +40,7 @@ class _SizeLimited(TemporaryFileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)
         if self.received > self.max_bytes:
+            self.request.upload_too_large = True  # type: ignore[union-attr]  # For the view to say so.
             raise StopUpload(connection_reset=True)
         return super().receive_data_chunk(raw_data, start)
 
@@ -46,15 +48,22 @@ class _SizeLimited(TemporaryFileUploadHandler):
 View = Callable[..., HttpResponse]
 
 
-def takes_a_file(max_bytes: Callable[[], int]) -> Callable[[View], View]:
-    """Let this view take a file of up to max_bytes() bytes; CSRF is checked as for any form."""
+def takes_a_file(max_bytes: Callable[[], int], *, allowed: Callable[[HttpRequest], bool]) -> Callable[[View], View]:
+    """
+    Let this view take a file of up to max_bytes() bytes from whoever is
+    allowed(request): anyone else gets a 403 before a byte of the body is
+    read. CSRF is checked as for any form.
+    """
 
     def decorate(view: View) -> View:
         protected = csrf_protect(view)
 
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if not allowed(request):
+                raise PermissionDenied
             # Chosen before anything reads the body, so CSRF is checked here, after, not by the middleware.
+            request.upload_too_large = False  # type: ignore[attr-defined]
             request.upload_handlers = [_SizeLimited(request, max_bytes=max_bytes())]
             return protected(request, *args, **kwargs)
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parseaddr, parsedate_to_datetime
+from functools import partial
 from html import escape
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, tostring
 
-from defusedxml.ElementTree import iterparse
-
 from blog.importers.html import post_body
-from blog.importers.items import ATOM_NS, DRAFT, PUBLISHED, SCHEDULED, Entry, Item, LeftOut, Skipped
-from blog.importers.xml import local_name, parse_errors_explained, text_of
+from blog.importers.items import ATOM_NS, DRAFT, PUBLISHED, SCHEDULED, Entry, Item, LeftOut, Skipped, entry_read
+from blog.importers.xml import elements, local_name, parse_errors_explained, text_of
 from blog.rendering import plain_text as html_text
 
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -30,20 +29,23 @@ _BLOGGER_POST = "http://schemas.google.com/blogger/2008/kind#post"
 
 
 def read(file: BinaryIO) -> Iterator[Entry]:
-    source, parent = "", None
+    site = ""  # The feed's id (Atom) or its site's address (RSS's <link>, not atom:link).
     with parse_errors_explained():
-        for event, element in iterparse(file, events=("start", "end"), forbid_dtd=True):
-            name = local_name(element.tag)
+        for event, element, depth in elements(file):
             if event == "start":
-                if name in ("feed", "channel"):
-                    parent = element
                 continue
-            if name in ("entry", "item") and parent is not None:
-                if not source:
-                    source = "feed:" + (text_of(parent, "id") or _alternate(parent) or text_of(parent, "link"))
-                yield _atom_entry(element, source) if name == "entry" else _rss_item(element, source)
-                element.clear()
-                parent.remove(element)
+            if depth == 1 and element.tag == f"{{{ATOM_NS}}}id":
+                site = site or (element.text or "").strip()
+            elif depth == 1 and element.tag == f"{{{ATOM_NS}}}link" and element.get("rel", "alternate") == "alternate":
+                site = site or element.get("href", "")
+            elif depth == 2 and element.tag == "link":
+                site = site or (element.text or "").strip()
+            elif depth == 1 and element.tag == f"{{{ATOM_NS}}}entry":
+                name = text_of(element, "title") or text_of(element, "id") or "an entry"
+                yield entry_read(name, partial(_atom_entry, element, f"feed:{site}"))
+            elif depth == 2 and element.tag == "item":
+                name = text_of(element, "title") or text_of(element, "guid") or "an item"
+                yield entry_read(name, partial(_rss_item, element, f"feed:{site}"))
 
 
 def _alternate(element: Element) -> str:

@@ -65,6 +65,8 @@ def _xml_format(head: bytes) -> str:
         raise ImportFailed(f"The file declares a DTD or entities, which exports never need: refused ({exc}).") from exc
     except ParseError as exc:
         raise ImportFailed(f"This XML file could not be read: {exc}.") from exc
+    except (LookupError, UnicodeError, ValueError) as exc:  # An encoding that is unknown, or no text encoding.
+        raise ImportFailed(f"This XML file's text cannot be read in the encoding it declares ({exc}).") from exc
     raise ImportFailed("This XML file is neither a WordPress export nor an Atom or RSS feed.")
 
 

@@ -13,12 +13,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, BinaryIO
 
 import ijson
 
 from blog.importers.html import post_body
-from blog.importers.items import DRAFT, GHOST, PUBLISHED, SCHEDULED, Entry, ImportFailed, Item, LeftOut, Skipped
+from blog.importers.items import (
+    DRAFT,
+    GHOST,
+    PUBLISHED,
+    SCHEDULED,
+    Entry,
+    ImportFailed,
+    Item,
+    ItemUnreadable,
+    LeftOut,
+    Skipped,
+    entry_read,
+)
 from blog.rendering import MARKDOWN
 
 # Ghost's "sent" posts went out by mail only and were never on the site.
@@ -26,6 +39,7 @@ _STATES = {"published": PUBLISHED, "scheduled": SCHEDULED, "draft": DRAFT, "sent
 _RELATIONS = ("tags", "posts_tags", "users", "posts_authors")
 # The export is {"db": [{"meta": …, "data": {table: rows}}]}, or one such object alone.
 _BASES = ("db.item.data", "data")
+_DEPTH_MAX = 32
 
 
 @dataclass
@@ -42,10 +56,15 @@ class _Relations:
         elif table == "users" and row.get("id") is not None:
             self.emails[str(row["id"])] = str(row.get("email") or "")
         elif table == "posts_tags":
-            self.post_tags[str(row.get("post_id"))].append((int(row.get("sort_order") or 0), str(row.get("tag_id"))))
+            self.post_tags[str(row.get("post_id"))].append((_order(row), str(row.get("tag_id"))))
         elif table == "posts_authors":
-            order = int(row.get("sort_order") or 0)
-            self.post_authors[str(row.get("post_id"))].append((order, str(row.get("author_id"))))
+            self.post_authors[str(row.get("post_id"))].append((_order(row), str(row.get("author_id"))))
+
+
+def _order(row: dict[str, Any]) -> int:
+    """A relation's sort_order; one that is no small whole number sorts last."""
+    value = row.get("sort_order")
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9 else 10**9
 
 
 @contextmanager
@@ -60,12 +79,36 @@ def _json_errors() -> Iterator[None]:
 
 def read(file: BinaryIO) -> Iterator[Entry]:
     with _json_errors():
+        _depth_check(file)
+        file.seek(0)
         relations = _relations(file)
         if not relations.base:
             raise ImportFailed("This JSON file is not a Ghost export: it has no data.posts.")
         file.seek(0)
         for post in ijson.items(file, f"{relations.base}.posts.item", use_float=True):
-            yield _entry(post, relations) if isinstance(post, dict) else Skipped("a post", "it is not an object")
+            if not isinstance(post, dict):
+                yield Skipped("a post", "it is not an object")
+                continue
+            name = post.get("title") if isinstance(post.get("title"), str) else str(post.get("id", "a post"))
+            yield entry_read(name or "a post", partial(_entry, post, relations))
+
+
+def _depth_check(file: BinaryIO) -> None:
+    """
+    A first look, before anything is built: a Ghost export nests a few levels
+    (its rich text is a JSON string). ijson's paths grow with the depth, so a
+    file nested thousands deep would take gigabytes to walk: refused.
+    """
+    depth = 0
+    for event, _ in ijson.basic_parse(file, use_float=True):
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > _DEPTH_MAX:
+                raise ImportFailed(
+                    f"The file nests over {_DEPTH_MAX} levels deep, which no Ghost export does: refused."
+                )
+        elif event in ("end_map", "end_array"):
+            depth -= 1
 
 
 def _relations(file: BinaryIO) -> _Relations:
@@ -91,7 +134,9 @@ def _relations(file: BinaryIO) -> _Relations:
 
 
 def _entry(post: dict[str, Any], relations: _Relations) -> Entry:
-    title, post_id = str(post.get("title") or ""), str(post.get("uuid") or post.get("id") or "")
+    if not all(isinstance(post.get(f), str | None) for f in ("title", "slug", "uuid", "html", "markdown", "status")):
+        raise ItemUnreadable("its title, slug, uuid, html or status is not text")
+    title, post_id = post.get("title") or "", str(post.get("uuid") or post.get("id") or "")
     kind = post.get("type") or ("page" if post.get("page") in (1, True) else "post")
     if kind != "post":
         return LeftOut(kind=str(kind))

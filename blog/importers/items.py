@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -24,6 +25,14 @@ WORDPRESS_NS = "http://wordpress.org/export/"
 
 class ImportFailed(Exception):
     """The file cannot be read at all (not an export, malformed, or an XML attack): the message says why."""
+
+
+class ItemUnreadable(Exception):
+    """One item cannot be read as a post: the message is the reason the report gives."""
+
+
+# Deeper than any export nests (a post's HTML included): refused, not recursed into.
+DEPTH_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -68,3 +77,17 @@ class LeftOut:
 
 
 Entry = Item | Skipped | LeftOut
+
+
+def entry_read(name: str, read: Callable[[], Entry]) -> Entry:
+    """
+    One item read by `read`, or Skipped with the reason: a value no export
+    should hold (a date in year 0, a title nested thousands deep) skips its
+    item and never stops the others.
+    """
+    try:
+        return read()
+    except ItemUnreadable as exc:
+        return Skipped(name=name, reason=str(exc))
+    except (ValueError, TypeError, OverflowError, RecursionError, LookupError, AttributeError) as exc:
+        return Skipped(name=name, reason=f"it holds a value that cannot be read ({type(exc).__name__})")

@@ -12,22 +12,22 @@ import hashlib
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.importers import formats
-from blog.importers.items import DRAFT, PENDING, PUBLISHED, ImportFailed, Item, LeftOut, Skipped
+from blog.importers.items import DRAFT, MARKDOWN_ZIP, PENDING, PUBLISHED, ImportFailed, Item, LeftOut, Skipped
+from blog.importers.report import report_left_out, report_skip
 from blog.models import (
     CONTENT_MAX_LENGTH,
-    REPORT_MAX_ITEMS,
     SLUG_MAX_LENGTH,
     TAG_MAX_LENGTH,
     TAGS_PER_POST,
@@ -40,7 +40,7 @@ from blog.models import (
 )
 from blog.models.imports import JOB_QUIET_AFTER, OLD_PATH_MAX_LENGTH
 from site.pages import pages_changed
-from site.text import single_line
+from site.text import single_line, xml_chars_only
 from users import roles
 
 if TYPE_CHECKING:
@@ -58,13 +58,17 @@ class _Refused(Exception):
     """This item cannot be a post here; the message says why, for the report."""
 
 
+class _TakenOver(Exception):
+    """Another run took the job over (this one had gone quiet): this one stops, leaving it the job and its file."""
+
+
 @dataclass
 class _Run:
     job: ImportJob
     authors: dict[str, User | None] = field(default_factory=dict)
     public_changed: bool = False
     flushed_at: float = field(default_factory=time.monotonic)
-    started_at: datetime = field(default_factory=timezone.now)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = None) -> ImportJob | None:
@@ -77,11 +81,11 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
     now = timezone.now()
     waiting = Q(state=ImportJob.State.QUEUED) | Q(state=ImportJob.State.RUNNING, progress_at__lt=now - JOB_QUIET_AFTER)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0, "bytes_read": 0, "report": []}
-    if not ImportJob.objects.filter(waiting, pk=job_id).update(
-        state=ImportJob.State.RUNNING, progress_at=now, **counts
-    ):
+    token = uuid.uuid4().hex
+    taken = ImportJob.objects.filter(waiting, pk=job_id)
+    if not taken.update(state=ImportJob.State.RUNNING, progress_at=now, run_token=token, error="", **counts):
         return None
-    run = _Run(job=ImportJob.objects.select_related("author").get(pk=job_id))
+    run = _Run(job=ImportJob.objects.select_related("author").get(pk=job_id), token=token)
     job = run.job
     try:
         with open(job.path, "rb") as file:
@@ -91,6 +95,9 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
                     job.bytes_read = file.tell()
                     _flush(run, progress)
             job.bytes_read = job.file_size
+    except _TakenOver:
+        logger.warning("import job %s was taken over by another run; this one stops", job.pk)
+        return None
     except ImportFailed as exc:
         job.state, job.error = ImportJob.State.FAILED, str(exc)
     except FileNotFoundError:
@@ -101,15 +108,29 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
     else:
         job.state = ImportJob.State.DONE
     job.finished_at = timezone.now()
-    _flush(run, progress)
+    try:
+        _flush(run, progress)
+    except _TakenOver:
+        return None
+    except DatabaseError:
+        logger.exception("import job %s: its report could not be saved", job.pk)
+        ImportJob.objects.filter(pk=job.pk, run_token=run.token).update(
+            state=job.state, finished_at=job.finished_at, report=[], error=job.error or "Its report could not be saved."
+        )
     _file_remove(job.path)
     return job
+
+
+_SAVED = ("state", "progress_at", "finished_at", "bytes_read", "created", "updated", "unchanged", "skipped", "report")
 
 
 def _flush(run: _Run, progress: Callable[[ImportJob], None] | None) -> None:
     job = run.job
     job.progress_at = timezone.now()
-    job.save()
+    job.error = xml_chars_only(job.error)
+    fields = {name: getattr(job, name) for name in (*_SAVED, "error")}
+    if not ImportJob.objects.filter(pk=job.pk, run_token=run.token).update(**fields):
+        raise _TakenOver
     if run.public_changed:
         pages_changed()
         run.public_changed = False
@@ -128,35 +149,21 @@ def _file_remove(path: str) -> None:
 def _entry_import(run: _Run, entry: Item | Skipped | LeftOut) -> None:
     job = run.job
     if isinstance(entry, LeftOut):
-        _left_out_count(job, entry.kind)
+        report_left_out(job, entry.kind)
         return
     if isinstance(entry, Skipped):
-        _skip(job, entry.name, entry.reason)
+        report_skip(job, entry.name, entry.reason)
         return
     try:
         outcome = _post_import(run, entry)
     except _Refused as exc:
-        _skip(job, entry.name, str(exc))
+        report_skip(job, entry.name, str(exc))
         return
     except Exception:  # One item the code did not foresee must not stop ten thousand others.
         logger.exception("import job %s: item %s failed", job.pk, entry.key)
-        _skip(job, entry.name, "it could not be imported because of an error on the server (logged)")
+        report_skip(job, entry.name, "it could not be imported because of an error on the server (logged)")
         return
     setattr(job, outcome, getattr(job, outcome) + 1)
-
-
-def _skip(job: ImportJob, name: str, reason: str) -> None:
-    job.skipped += 1
-    if sum("item" in row for row in job.report) < REPORT_MAX_ITEMS:
-        job.report.append({"item": name[:300], "reason": reason})
-
-
-def _left_out_count(job: ImportJob, kind: str) -> None:
-    left_out = next((row for row in job.report if row.get("left_out") == kind), None)
-    if left_out is None:
-        job.report.append({"left_out": kind[:100], "count": 0})
-        left_out = job.report[-1]
-    left_out["count"] += 1
 
 
 def _fit(value: str) -> str:
@@ -186,15 +193,15 @@ def _author(run: _Run, email: str) -> User:
     return run.authors[email] or run.job.author
 
 
-def import_file_preview(*, path: str, format: str) -> ImportJob:  # noqa: A002 (the export's format)
-    """What importing the file would do, counted as a job that is never saved: nothing is written."""
-    job, seen = ImportJob(path=path, format=format), set[bytes]()
+def import_file_preview(*, path: str, format: str, author_id: int) -> ImportJob:  # noqa: A002 (the export's format)
+    """What importing the file for `author_id` would do, counted as a job that is never saved: nothing is written."""
+    job, seen = ImportJob(path=path, format=format, author_id=author_id), set[bytes]()
     with open(path, "rb") as file:
         for entry in formats.read(file, format):
             if isinstance(entry, LeftOut):
-                _left_out_count(job, entry.kind)
+                report_left_out(job, entry.kind)
             elif isinstance(entry, Skipped):
-                _skip(job, entry.name, entry.reason)
+                report_skip(job, entry.name, entry.reason)
             else:
                 # What a real run would refuse, told without writing (16 bytes an item to remember).
                 key = hashlib.blake2b(f"{entry.source}\n{entry.key}".encode(), digest_size=16).digest()
@@ -203,10 +210,10 @@ def import_file_preview(*, path: str, format: str) -> ImportJob:  # noqa: A002 (
                     if key in seen:
                         raise _Refused(_repeated(entry))
                 except _Refused as exc:
-                    _skip(job, entry.name, str(exc))
+                    report_skip(job, entry.name, str(exc))
                     continue
                 seen.add(key)
-                found = _found(entry)
+                found = _found(entry, author_id)
                 outcome = CREATED if found is None else UNCHANGED if found.digest == entry.digest() else UPDATED
                 setattr(job, outcome, getattr(job, outcome) + 1)
     return job
@@ -221,24 +228,40 @@ def _check(item: Item) -> str:
     return title
 
 
+def _still(found: ImportedPost) -> bool:
+    """Inside the transaction: the item's row is as this run read it (no other run changed it since)."""
+    now = ImportedPost.objects.select_for_update().filter(pk=found.pk).values_list("digest", "run_token").first()
+    return now == (found.digest, found.run_token)
+
+
 def _repeated(item: Item) -> str:
     return f"another item of this export has the same id ({item.key}); the first was imported"
 
 
-def _found(item: Item) -> ImportedPost | None:
-    return ImportedPost.objects.select_related("post").filter(source=_fit(item.source), key=_fit(item.key)).first()
+def _source(item: Item, author_id: int | None) -> str:
+    """
+    The export's name for its site. A zip of Markdown files names none (two
+    blogs' zips both hold posts/hello.md): its items are told apart by the
+    account they are imported for.
+    """
+    return _fit(f"{item.source}:{author_id}" if item.source == MARKDOWN_ZIP else item.source)
+
+
+def _found(item: Item, author_id: int | None) -> ImportedPost | None:
+    found = ImportedPost.objects.select_related("post").filter(source=_source(item, author_id), key=_fit(item.key))
+    return found.first()
 
 
 def _post_import(run: _Run, item: Item) -> str:
     title = _check(item)
-    source, key, digest = _fit(item.source), _fit(item.key), item.digest()
-    found = _found(item)
-    if found is not None and found.imported_at >= run.started_at:
+    source, key, digest = _source(item, run.job.author_id), _fit(item.key), item.digest()
+    found = _found(item, run.job.author_id)
+    if found is not None and found.run_token == run.token:
         # Met earlier in this very run: exports do repeat an id. The first
         # one stays, so a second run gives the same posts, not the last one.
         raise _Refused(_repeated(item))
     if found is not None and found.digest == digest:
-        ImportedPost.objects.filter(pk=found.pk).update(imported_at=timezone.now())
+        ImportedPost.objects.filter(pk=found.pk).update(run_token=run.token, imported_at=timezone.now())
         return UNCHANGED
     post = found.post if found is not None else Post(author=_author(run, item.author_email))
     was_public = post.pk is not None and post.is_published
@@ -252,11 +275,18 @@ def _post_import(run: _Run, item: Item) -> str:
     post.prepare()  # Rendering is CPU work: before the transaction, never inside it.
     try:
         with transaction.atomic():
+            if found is not None and not _still(found):
+                raise _Refused("another import changed it at the same moment")
             post.save()
             post.tags.set(Tag.objects.named(_tags(item.tags)))
-            ImportedPost.objects.update_or_create(
-                source=source, key=key, defaults={"post": post, "digest": digest, "imported_at": timezone.now()}
-            )
+            # A new item's row is inserted, never updated: a second run
+            # importing the same item at the same moment fails here, and its
+            # post goes with its transaction.
+            mark = {"digest": digest, "run_token": run.token, "imported_at": timezone.now()}
+            if found is None:
+                ImportedPost.objects.create(source=source, key=key, post=post, **mark)
+            else:
+                ImportedPost.objects.filter(pk=found.pk).update(**mark)
             paths = [p for p in item.old_paths if len(p) <= OLD_PATH_MAX_LENGTH and p != post.get_absolute_url()]
             OldAddress.objects.bulk_create([OldAddress(path=p, post=post) for p in paths], ignore_conflicts=True)
     except IntegrityError as exc:  # Another run imported the same item at the same moment.

@@ -23,11 +23,17 @@ def _importer(request: HttpRequest) -> None:
 
 
 @login_required
-@takes_a_file(lambda: settings.IMPORT_MAX_BYTES)
+@takes_a_file(lambda: settings.IMPORT_MAX_BYTES, allowed=lambda request: roles.may_import(request.user))
 def import_start(request: HttpRequest) -> HttpResponse:
     _importer(request)
-    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None, user=request.user)
+    if getattr(request, "upload_too_large", False):
+        form.is_valid()
+        form.add_error(
+            None, f"The file is larger than {settings.IMPORT_MAX_BYTES // 1_000_000:,} MB, the most this site takes."
+        )
+    elif posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             job = import_job_create(

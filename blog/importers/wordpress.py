@@ -9,17 +9,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 from zoneinfo import ZoneInfo
 
-from defusedxml.ElementTree import iterparse
 from django.conf import settings
 
 from blog.importers.html import post_body, wordpress_autop
-from blog.importers.items import DRAFT, PENDING, PUBLISHED, SCHEDULED, WORDPRESS, Entry, Item, LeftOut, Skipped
-from blog.importers.xml import local_name, parse_errors_explained, text_of
+from blog.importers.items import (
+    DRAFT,
+    PENDING,
+    PUBLISHED,
+    SCHEDULED,
+    WORDPRESS,
+    WORDPRESS_NS,
+    Entry,
+    Item,
+    LeftOut,
+    Skipped,
+    entry_read,
+)
+from blog.importers.xml import elements, local_name, parse_errors_explained, text_of
 
 # What becomes of each status; trash and auto-drafts are not posts anyone wrote.
 _STATES = {"publish": PUBLISHED, "future": SCHEDULED, "draft": DRAFT, "pending": PENDING, "private": DRAFT}
@@ -31,37 +43,33 @@ _DEFAULT_CATEGORY = "uncategorized"
 
 def read(file: BinaryIO) -> Iterator[Entry]:
     authors: dict[str, str] = {}  # login (lower case) -> email
-    site = ""
-    channel: Element | None = None
+    site = link = ""
     with parse_errors_explained():
-        for event, element in iterparse(file, events=("start", "end"), forbid_dtd=True):
-            name = local_name(element.tag)
+        for event, element, depth in elements(file):
             if event == "start":
-                if name == "channel":
-                    channel = element
                 continue
-            if name == "base_site_url" and not site:
+            name = local_name(element.tag)
+            if depth == 2 and name == "base_site_url":
                 site = (element.text or "").strip().rstrip("/")
-            elif name == "author" and element.tag.startswith("{http://wordpress.org/export/"):
-                login = text_of(element, "author_login").lower()
-                if login:
+            elif depth == 2 and element.tag == "link":
+                link = (element.text or "").strip().rstrip("/")
+            elif depth == 2 and name == "author" and element.tag.startswith(f"{{{WORDPRESS_NS}"):
+                if login := text_of(element, "author_login").lower():
                     authors[login] = text_of(element, "author_email")
-            elif name == "item":
-                yield _entry(element, site=site or _link(channel), authors=authors)
-                element.clear()
-                if channel is not None:
-                    channel.remove(element)  # The stream holds one item at a time, however long the export.
+            elif depth == 2 and name == "item":
+                yield entry_read(_name(element), partial(_entry, element, site=site or link, authors=authors))
 
 
-def _link(channel: Element | None) -> str:
-    return text_of(channel, "link").rstrip("/") if channel is not None else ""
+def _name(item: Element) -> str:
+    title = text_of(item, "title")
+    return f"“{title}”" if title else f"post {text_of(item, 'post_id') or '?'}"
 
 
 def _entry(item: Element, *, site: str, authors: dict[str, str]) -> Entry:
     post_type, post_id, title = text_of(item, "post_type") or "post", text_of(item, "post_id"), text_of(item, "title")
     if post_type != "post":
         return LeftOut(kind=post_type)
-    name = f"“{title}”" if title else f"post {post_id or '?'}"
+    name = _name(item)
     status = text_of(item, "status")
     if status not in _STATES:
         return LeftOut(kind=f"{status or 'unknown'} post")

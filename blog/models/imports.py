@@ -60,6 +60,9 @@ class ImportJob(models.Model):
     # [{"item": name, "reason": why}, ...], the first REPORT_MAX_ITEMS skipped.
     report = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
+    # Which run holds the job: one taken over (its consumer went quiet) finds
+    # its token gone at its next progress write, and stops.
+    run_token = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -101,6 +104,8 @@ class ImportedPost(models.Model):
     key = models.CharField(max_length=300)
     post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="imported_from")
     digest = models.CharField(max_length=64)
+    # The run (ImportJob.run_token) that last met this item: met again in the same run, the export repeats an id.
+    run_token = models.CharField(max_length=32, blank=True, default="")
     imported_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         if not source.is_file():
             raise CommandError(f"{source} is not a file.")
         if dry_run:
-            self._dry_run(source)
+            self._dry_run(source, account.pk)
             return
         try:
             with open(source, "rb") as file:
@@ -65,12 +65,12 @@ class Command(BaseCommand):
         if job.state == ImportJob.State.FAILED:
             raise CommandError(job.error)
 
-    def _dry_run(self, source: Path) -> None:
+    def _dry_run(self, source: Path, author_id: int) -> None:
         try:
             with open(source, "rb") as file:
                 format_ = formats.detect(file)
             self.stdout.write(f"{source.name}: {FORMAT_NAMES[format_]}, {source.stat().st_size:,} bytes")
-            preview = runner.import_file_preview(path=str(source), format=format_)
+            preview = runner.import_file_preview(path=str(source), format=format_, author_id=author_id)
         except ImportFailed as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write("Dry run: nothing was written.")

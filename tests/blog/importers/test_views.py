@@ -98,3 +98,37 @@ def test_posts_may_not_go_to_an_account_that_cannot_write(editor_client, make_us
     response = _upload(editor_client, author=reader.pk)
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_a_writer_who_may_not_import_is_refused_before_the_file_is_read(client, make_user, monkeypatch):
+    from site import uploads
+
+    read = []
+    monkeypatch.setattr(uploads._SizeLimited, "receive_data_chunk", lambda self, data, start: read.append(data))
+    client.force_login(make_user(email="c@example.com", verified=True, role=Role.CONTRIBUTOR))
+    assert _upload(client, data=b"x" * 100_000).status_code == 403
+    assert read == []
+
+
+def test_a_file_past_the_limit_that_passed_the_door_is_refused_on_the_form(editor_client, editor, settings):
+    settings.IMPORT_MAX_BYTES = 1_000  # Below the door's own cap, so only the upload's handler sees it.
+    response = _upload(editor_client, data=WXR * 10, author=editor.pk)
+    assert response.status_code == 200 and "larger than 0 MB" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_wordpress_id_of_any_length_never_fails(client, db):
+    for value in ("9" * 5000, "١٢٣", "-1", "1.5", ""):
+        assert client.get("/", {"p": value}).status_code == 200
+
+
+def test_an_imported_html_post_previews_as_html(author_client, make_post):
+    post = make_post(title="From elsewhere", content="<table><tbody><tr><td>cell</td></tr></tbody></table>")
+    Post.objects.filter(pk=post.pk).update(markup="html")
+    page = author_client.get(f"/posts/{post.slug}/edit/").content.decode()
+    assert "stays HTML" in page
+    response = author_client.post(
+        f"/posts/{post.slug}/edit/",
+        {"title": post.title, "content": "<table><tr><td>new</td></tr></table>", "preview": "1"},
+    )
+    assert "<td>new</td>" in response.content.decode()  # The preview shows the table, not its tags as text.
