@@ -7,7 +7,8 @@ import logging
 import threading
 import time
 
-from django.db import DatabaseError, connection
+from django.conf import settings
+from django.db import DatabaseError, connection, connections
 from huey import Huey
 from huey.storage import SqliteStorage
 
@@ -24,6 +25,19 @@ _WRITE_FAILURES = (
 LOG_EVERY_SECONDS = 60
 _logged_at: dict[str, float] = {}
 _lock = threading.Lock()
+
+
+def connections_as_consumer() -> None:
+    """
+    This process writes in bulk, as the consumer does (run_huey, import_posts):
+    its SQLite connections map less of the database and checkpoint the WAL
+    at the consumer's smaller size themselves, so a page view's one-row
+    write never inherits a large checkpoint (site/settings.py says why).
+    """
+    database = connections["default"]
+    if database.vendor == "sqlite":
+        database.close()
+        database.settings_dict["OPTIONS"]["init_command"] = settings.CONSUMER_SQLITE_PRAGMAS
 
 
 def is_write_failure(exc: BaseException) -> bool:

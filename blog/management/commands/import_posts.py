@@ -16,6 +16,7 @@ from blog.importers import formats, runner
 from blog.importers.items import FORMAT_NAMES, ImportFailed
 from blog.importers.services import ImportRefused, import_job_create, import_job_run_here
 from blog.models import ImportJob
+from site.storage import connections_as_consumer
 
 
 class Command(BaseCommand):
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         if dry_run:
             self._dry_run(source, account.pk)
             return
+        connections_as_consumer()  # It writes in bulk, as the consumer would.
         try:
             with open(source, "rb") as file:
                 job = import_job_create(
