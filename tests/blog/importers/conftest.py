@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from blog.importers.services import import_job_create, import_job_run_here
 from users.roles import Role
@@ -13,6 +14,14 @@ def _imports_folder(settings, tmp_path):
     """Each test keeps uploads in a folder of its own, so what one leaves is no other's business."""
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
+
+
+@pytest.fixture(autouse=True)
+def _connection_settings_restored(monkeypatch):
+    """import_posts gives the connection the consumer's settings, as run_huey does: for the rest of its process."""
+    options = connection.settings_dict["OPTIONS"]
+    if "init_command" in options:
+        monkeypatch.setitem(options, "init_command", options["init_command"])
 
 
 @pytest.fixture(scope="session")

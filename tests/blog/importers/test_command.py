@@ -1,7 +1,9 @@
 """`manage.py import_posts PATH --author EMAIL`: the same import from the server's command line."""
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from blog.models import ImportJob, Post
 
@@ -14,6 +16,10 @@ def test_the_command_imports_with_progress_and_again_adds_nothing(pelican_tests,
     call_command("import_posts", export, "--author", editor.email)
     assert "0 new, 0 updated, 9 unchanged" in capsys.readouterr().out
     assert Post.objects.count() == 9 and ImportJob.objects.filter(started_by=None).count() == 2
+    if connection.vendor == "sqlite":  # It writes in bulk, with the consumer's connection settings.
+        assert (
+            f"mmap_size={settings.CONSUMER_SQLITE_MMAP_BYTES};" in connection.settings_dict["OPTIONS"]["init_command"]
+        )
 
 
 def test_a_dry_run_writes_nothing(pelican_tests, editor, capsys):
