@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 
-from blog.models import OldAddress, Post
+from blog.models import OldAddress, Post, published_q
 
 # WordPress answers these on any permalink setting.
 _WORDPRESS_IDS = ("p", "page_id")
@@ -17,7 +17,8 @@ _WORDPRESS_IDS = ("p", "page_id")
 
 def _post_at(path: str) -> Post | None:
     candidates = {path, path.rstrip("/") or "/", path if path.endswith("/") else f"{path}/"}
-    found = OldAddress.objects.filter(path__in=candidates, post__in=Post.objects.published()).select_related("post")
+    # The rule for "public" on the joined post: an IN of every published post scanned them all.
+    found = OldAddress.objects.filter(published_q(prefix="post__"), path__in=candidates).select_related("post")
     old = found.first()
     return old.post if old is not None else None
 

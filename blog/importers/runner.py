@@ -86,7 +86,7 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
     if not taken.update(state=ImportJob.State.RUNNING, progress_at=now, run_token=token, error="", **counts):
         return None
     run = _Run(job=ImportJob.objects.select_related("author").get(pk=job_id), token=token)
-    job = run.job
+    job, stopped = run.job, False
     try:
         with open(job.path, "rb") as file:
             for entry in formats.read(file, job.format):
@@ -97,6 +97,8 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
             job.bytes_read = job.file_size
     except _TakenOver:
         logger.warning("import job %s was taken over by another run; this one stops", job.pk)
+        if run.public_changed:
+            pages_changed()
         return None
     except ImportFailed as exc:
         job.state, job.error = ImportJob.State.FAILED, str(exc)
@@ -105,6 +107,9 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
     except Exception:
         logger.exception("import job %s stopped", job.pk)
         job.state, job.error = ImportJob.State.FAILED, "The import stopped on an error on the server; it is logged."
+    except KeyboardInterrupt:  # Ctrl-C on import_posts: stopped, not left for the reconciler to finish.
+        job.state, job.error = ImportJob.State.FAILED, "Stopped by the operator (Ctrl-C); run it again to go on."
+        stopped = True
     else:
         job.state = ImportJob.State.DONE
     job.finished_at = timezone.now()
@@ -114,10 +119,20 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
         return None
     except DatabaseError:
         logger.exception("import job %s: its report could not be saved", job.pk)
+        counts = {name: getattr(job, name) for name in ("created", "updated", "unchanged", "skipped", "bytes_read")}
         ImportJob.objects.filter(pk=job.pk, run_token=run.token).update(
-            state=job.state, finished_at=job.finished_at, report=[], error=job.error or "Its report could not be saved."
+            state=job.state,
+            finished_at=job.finished_at,
+            report=[],
+            error=job.error or "Its report could not be saved.",
+            **counts,
         )
+    finally:
+        if run.public_changed:  # Whatever became of the job, what it published shows.
+            pages_changed()
     _file_remove(job.path)
+    if stopped:
+        raise KeyboardInterrupt
     return job
 
 
@@ -228,10 +243,11 @@ def _check(item: Item) -> str:
     return title
 
 
-def _still(found: ImportedPost) -> bool:
-    """Inside the transaction: the item's row is as this run read it (no other run changed it since)."""
+def _still(found: ImportedPost, post: Post) -> bool:
+    """Inside the transaction: the item's row and its post are as this run read them (nobody changed either since)."""
     now = ImportedPost.objects.select_for_update().filter(pk=found.pk).values_list("digest", "run_token").first()
-    return now == (found.digest, found.run_token)
+    edited = Post.objects.filter(pk=post.pk).values_list("updated_at", flat=True).first()
+    return now == (found.digest, found.run_token) and edited is not None and edited <= found.imported_at
 
 
 def _repeated(item: Item) -> str:
@@ -263,33 +279,54 @@ def _post_import(run: _Run, item: Item) -> str:
     if found is not None and found.digest == digest:
         ImportedPost.objects.filter(pk=found.pk).update(run_token=run.token, imported_at=timezone.now())
         return UNCHANGED
-    post = found.post if found is not None else Post(author=_author(run, item.author_email))
-    was_public = post.pk is not None and post.is_published
-    post.title, post.content, post.markup = title, item.body, item.markup
-    if post.pk is None:
-        post.planned_slug = slugify(item.slug, allow_unicode=True).strip("-_")[: SLUG_MAX_LENGTH - 12]
+    if found is not None:
+        return _post_update(run, item, found, title=title, digest=digest)
+    post = Post(author=_author(run, item.author_email), title=title, content=item.body, markup=item.markup)
+    post.planned_slug = slugify(item.slug, allow_unicode=True).strip("-_")[: SLUG_MAX_LENGTH - 12]
     post.published_at = None if item.state in (DRAFT, PENDING) else item.published_at
-    post.submitted_at = post.submitted_at or timezone.now() if item.state == PENDING else None
+    post.submitted_at = timezone.now() if item.state == PENDING else None
     if item.state == PUBLISHED:
-        post.subscribers_owed_at = post.subscribers_owed_at or timezone.now()  # Old news: no mail.
+        post.subscribers_owed_at = timezone.now()  # Old news: nobody is mailed.
     post.prepare()  # Rendering is CPU work: before the transaction, never inside it.
     try:
         with transaction.atomic():
-            if found is not None and not _still(found):
-                raise _Refused("another import changed it at the same moment")
             post.save()
             post.tags.set(Tag.objects.named(_tags(item.tags)))
             # A new item's row is inserted, never updated: a second run
             # importing the same item at the same moment fails here, and its
             # post goes with its transaction.
             mark = {"digest": digest, "run_token": run.token, "imported_at": timezone.now()}
-            if found is None:
-                ImportedPost.objects.create(source=source, key=key, post=post, **mark)
-            else:
-                ImportedPost.objects.filter(pk=found.pk).update(**mark)
-            paths = [p for p in item.old_paths if len(p) <= OLD_PATH_MAX_LENGTH and p != post.get_absolute_url()]
-            OldAddress.objects.bulk_create([OldAddress(path=p, post=post) for p in paths], ignore_conflicts=True)
-    except IntegrityError as exc:  # Another run imported the same item at the same moment.
-        raise _Refused("another import took it at the same moment") from exc
-    run.public_changed |= was_public or post.is_published
-    return CREATED if found is None else UPDATED
+            ImportedPost.objects.create(source=source, key=key, post=post, **mark)
+            _old_addresses_add(item, post)
+    except IntegrityError as exc:
+        raise _Refused("it could not be stored: another import took it at the same moment") from exc
+    run.public_changed |= post.is_published
+    return CREATED
+
+
+def _old_addresses_add(item: Item, post: Post) -> None:
+    paths = [p for p in item.old_paths if len(p) <= OLD_PATH_MAX_LENGTH and p != post.get_absolute_url()]
+    OldAddress.objects.bulk_create([OldAddress(path=p, post=post) for p in paths], ignore_conflicts=True)
+
+
+def _post_update(run: _Run, item: Item, found: ImportedPost, *, title: str, digest: str) -> str:
+    """
+    An item that changed since it was imported: its post takes the new
+    title, text and tags, unless someone changed the post here since (then
+    it is left as it is, and the report says so). What was decided here is
+    never undone: whether the post is published, scheduled or in review.
+    """
+    post = found.post
+    if post.updated_at > found.imported_at:
+        raise _Refused("it was changed here since it was imported, so it is left as it is here")
+    post.title, post.content, post.markup = title, item.body, item.markup
+    post.prepare()  # Before the transaction.
+    with transaction.atomic():
+        if not _still(found, post):
+            raise _Refused("it changed (here, or by another import) while this one ran; left as it is")
+        post.save(update_fields=["title", "content", "markup", "updated_at"])
+        post.tags.set(Tag.objects.named(_tags(item.tags)))
+        ImportedPost.objects.filter(pk=found.pk).update(digest=digest, run_token=run.token, imported_at=timezone.now())
+        _old_addresses_add(item, post)
+    run.public_changed |= post.is_published
+    return UPDATED

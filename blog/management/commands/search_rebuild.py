@@ -14,6 +14,7 @@ from blog.models.search import indexable
 from blog.rendering import render
 
 BATCH = 200
+SOURCE = ("pk", "title", "content", "markup")
 
 
 class Command(BaseCommand):

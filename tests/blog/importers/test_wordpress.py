@@ -159,3 +159,21 @@ def test_a_file_cut_short_keeps_what_came_before(run_import):
     job = run_import(export[: export.index(b"<wp:post_id>2")])
     assert job.state == ImportJob.State.FAILED and "stops being valid XML" in job.error
     assert job.created == 1 and Post.objects.count() == 1
+
+
+def test_a_second_import_never_undoes_what_was_decided_here(run_import, editor):
+    from blog import services
+
+    run_import(_wxr(_item(1, title="Kept", slug="kept"), _item(2, title="Unpublished here", slug="gone")))
+    unpublished = Post.objects.get(title="Unpublished here")
+    services.post_unpublish(by=editor, post=unpublished)
+    # The export now says the first is a draft, and both changed.
+    job = run_import(
+        _wxr(_item(1, title="Kept, retitled", status="draft", slug="kept"), _item(2, title="Back?", slug="gone"))
+    )
+    assert (job.updated, job.skipped) == (1, 1)
+    assert "changed here since it was imported" in job.report[0]["reason"]
+    kept = Post.objects.get(slug="kept")
+    assert kept.title == "Kept, retitled" and kept.is_published  # Publication is decided here, not by the export.
+    unpublished.refresh_from_db()
+    assert unpublished.title == "Unpublished here" and unpublished.published_at is None
