@@ -31,6 +31,10 @@ _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 # A post may be 100,000 characters; HTML some times that is no post, and is
 # refused before any work is spent on it.
 HTML_MAX_LENGTH = 1_000_000
+_HTML_SPACES = " \t\n\r\f"
+_BLOCK_TAGS = frozenset(
+    "root p h1 h2 h3 h4 h5 h6 li ul ol blockquote pre table thead tbody tr td th hr br section".split()
+)
 # Added by the renderer to every post's HTML alike, so never a difference.
 _ADDED = {"loading", "decoding", "tabindex", "rel"}
 
@@ -133,11 +137,11 @@ def _tokens(html: str) -> list[tuple[str, ...]]:
     def walk(node: _Node, pre: bool) -> None:
         for child in node.children:
             if isinstance(child, str):
-                text = child if pre else _WHITESPACE.sub(" ", child)
-                if out and out[-1][0] == "text":
-                    out[-1] = ("text", out[-1][1] + text)
+                kind, text = ("code", child) if pre else ("text", _WHITESPACE.sub(" ", child))
+                if out and out[-1][0] == kind:
+                    out[-1] = (kind, out[-1][1] + text)
                 else:
-                    out.append(("text", text))
+                    out.append((kind, text))
                 continue
             if pre and child.tag == "span":  # Highlighting, which the renderer adds to code by itself.
                 walk(child, pre)
@@ -150,9 +154,31 @@ def _tokens(html: str) -> list[tuple[str, ...]]:
             out.append(("close", child.tag))
 
     walk(_tree(html), False)
-    # Spacing at the edges of blocks is no difference a reader sees.
-    tokens = [("text", t[1].strip()) if t[0] == "text" else t for t in out]
-    return [t for t in tokens if t != ("text", "")]
+    trimmed = [_edges_trimmed(out, n) for n in range(len(out))]
+    return [token for token in trimmed if token not in (("text", ""), ("code", ""))]
+
+
+def _at_block_edge(token: tuple[str, ...] | None) -> bool:
+    return token is None or (token[0] in ("open", "close") and token[1] in _BLOCK_TAGS)
+
+
+def _edges_trimmed(tokens: list[tuple[str, ...]], n: int) -> tuple[str, ...]:
+    """
+    HTML's spaces at the edges of a block are no difference a reader sees;
+    inside a line they are (a space before a link), and so is a no-break
+    space anywhere. Code keeps its spaces, and only its final line breaks go.
+    """
+    kind, text = tokens[n][0], tokens[n][1]
+    before, after = tokens[n - 1] if n else None, tokens[n + 1] if n + 1 < len(tokens) else None
+    if kind == "code":
+        return (kind, text.rstrip("\n")) if after is not None and after[0] == "close" else tokens[n]
+    if kind != "text":
+        return tokens[n]
+    if _at_block_edge(before):
+        text = text.lstrip(_HTML_SPACES)
+    if _at_block_edge(after):
+        text = text.rstrip(_HTML_SPACES)
+    return (kind, text)
 
 
 def _same(one: str, other: str) -> bool:

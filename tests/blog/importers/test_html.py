@@ -59,3 +59,14 @@ def test_whatever_is_stored_shows_what_the_safe_original_shows(html):
         render(sanitize(html.replace("<b>", "<strong>").replace("</b>", "</strong>")), markup=HTML).html
     )
     assert "<script" not in shown and "javascript:" not in shown and "onclick" not in shown
+
+
+def test_spaces_a_reader_sees_are_never_lost():
+    # Inline code keeps its spaces, and a paragraph its leading no-break spaces:
+    # Markdown would drop both, so those stay HTML rather than lose them.
+    for html in ("<p><code> a </code></p>", "<p>\u00a0\u00a0Indented</p>"):
+        body, markup = post_body(html)
+        assert _tokens(render(body, markup=markup).html) == _tokens(render(sanitize(html), markup=HTML).html)
+    assert post_body("<p><code> a </code></p>")[1] == "html"
+    assert post_body("<p>a <em>b</em> c</p>") == ("a *b* c\n", "markdown")
+    assert post_body("<pre><code>x = 1</code></pre>")[1] == "markdown"  # A final line break is no difference.
