@@ -6,6 +6,7 @@ nothing a Contributor writes is public until an Editor (or better) published it.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -69,6 +70,8 @@ ACTIONS = {
     "invite_editor": (Role.ADMINISTRATOR, 403),  # An Editor's form offers no such role: 400.
     "suspend_contributor": (Role.EDITOR, 403),
     "admin_index": (Role.ADMINISTRATOR, 302),
+    "import_page": (Role.EDITOR, 403),
+    "import_upload": (Role.EDITOR, 403),
 }
 
 
@@ -102,6 +105,11 @@ def _act(client, action, world):
         return client.post(f"/accounts/team/{other.pk}/suspend/")
     if action == "admin_index":
         return client.get("/admin/")
+    if action == "import_page":
+        return client.get("/import/")
+    if action == "import_upload":
+        export = b'<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel></channel></rss>'
+        return client.post("/import/", {"file": SimpleUploadedFile("export.xml", export)})
     raise AssertionError(action)
 
 
