@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= .
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql validators samples
+.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql validators samples caddy
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -48,7 +48,7 @@ run: $(VENV)/.runtime
 PG_LOG := test-artifacts/pytest-postgresql.log
 FLEET_LOG := test-artifacts/pytest-postgresql-consumers.log
 FLEET := tests/stack/test_consumers.py
-test: lint typecheck postgresql validators samples
+test: lint typecheck postgresql caddy validators samples
 	@mkdir -p test-artifacts; \
 	echo "The PostgreSQL pass runs beside this one; its output: $(PG_LOG) and $(FLEET_LOG)"; \
 	$(PY) -m harness.postgres -- $(PY) -m pytest -p no:cacheprovider --ignore=$(FLEET) $(PYTEST_ARGS) >$(PG_LOG) 2>&1 & pg=$$!; \
@@ -68,6 +68,12 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
 		{ echo "Installing Debian's postgresql for the PostgreSQL pass of the suite"; $(SUDO) apt-get update -qq && \
 		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
+
+# Debian's Caddy, for the test of the deploy's picture serving (tests/stack/test_caddy.py).
+caddy:
+	@command -v caddy >/dev/null 2>&1 || \
+		{ echo "Installing Debian's caddy for the test of deploy/Caddyfile"; $(SUDO) apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq caddy >/dev/null; }
 
 # The Nu Html Checker (the W3C's validator, as the vnu-jar package its
 # authors publish on npm; pinned) and the Java runtime it runs on, for

@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html, format_html_join
 
 from blog import services
+from blog.media import services as media_services
 from blog.models import (
     DailySources,
     DailyViews,
+    Image,
     ImportJob,
     MailCounts,
     OldAddress,
@@ -242,3 +246,58 @@ class OldAddressAdmin(admin.ModelAdmin):
     search_fields = ("path", "post__title")
     raw_id_fields = ("post",)
     list_select_related = ("post",)
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    """Pictures are uploaded while writing; here they are looked at, their alt text changed, unused ones deleted."""
+
+    list_display = ("thumbnail", "name", "owner", "format", "dimensions", "stored", "shown_in", "created_at")
+    list_filter = ("format", "animated")
+    list_select_related = ("owner",)
+    search_fields = ("name", "alt", "owner__email")
+    fields = ("thumbnail", "name", "alt", "owner", "file", "format", "dimensions", "stored", "shown_in", "created_at")
+    readonly_fields = ("thumbnail", "owner", "file", "format", "dimensions", "stored", "shown_in", "created_at")
+    actions = ["delete_unused"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("posts")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # Uploaded from the Write page, cleaned on the way in.
+
+    def has_delete_permission(self, request: HttpRequest, obj: Image | None = None) -> bool:
+        return False  # Only through the action below, which keeps what a post shows.
+
+    @admin.display(description="")
+    def thumbnail(self, image: Image) -> str:
+        return format_html('<img src="{}" alt="{}" width="80" style="height:auto">', image.url, image.alt)
+
+    @admin.display(description="size")
+    def dimensions(self, image: Image) -> str:
+        return f"{image.width}×{image.height}"
+
+    @admin.display(description="stored", ordering="size")
+    def stored(self, image: Image) -> str:
+        return filesizeformat(image.size + image.variants_size)
+
+    @admin.display(description="shown in")
+    def shown_in(self, image: Image) -> str:
+        posts = list(image.posts.all())
+        if not posts:
+            return "no post"
+        return format_html_join(", ", '<a href="{}">{}</a>', ((post.get_absolute_url(), post.title) for post in posts))
+
+    def save_model(self, request: HttpRequest, obj: Image, form, change: bool) -> None:
+        media_services.image_alt_set(by=request.user, image=obj, alt=obj.alt)
+
+    @admin.action(description="Delete the selected pictures that no post shows", permissions=["change"])
+    def delete_unused(self, request: HttpRequest, queryset) -> None:
+        deleted, kept = 0, 0
+        for image in queryset:
+            try:
+                media_services.image_delete(by=request.user, image=image)
+                deleted += 1
+            except media_services.PictureInUse:
+                kept += 1
+        self.message_user(request, f"Deleted {deleted} picture(s); kept {kept} that a post still shows.")

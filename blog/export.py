@@ -1,6 +1,8 @@
 """
 A writer's posts as a zip of Markdown files with front matter, to take
 anywhere (Hugo, Jekyll, Bear Blog) or back here: blog/importers reads it.
+Their pictures come along under media/, at the paths the posts name
+(/media/images/…), so a static site built from the zip shows them.
 """
 
 import io
@@ -9,10 +11,11 @@ import zipfile
 from collections.abc import Iterator
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.storage import storages
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.models import DRAFT_SLUG_PREFIX, Post
+from blog.models import DRAFT_SLUG_PREFIX, Image, Post
 from blog.rendering import HTML
 
 
@@ -83,4 +86,24 @@ def posts_zip(*, author: AbstractBaseUser) -> Iterator[bytes]:
         for post in Post.objects.by(author).prefetch_related("tags").order_by("pk").iterator(chunk_size=100):
             archive.writestr(_file_name(post, taken), _front_matter(post) + "\n" + post.content.rstrip() + "\n")
             yield sink.take()
+        yield from _pictures(archive, sink, author)
     yield sink.take()
+
+
+_CHUNK = 1 << 20
+
+
+def _pictures(archive: zipfile.ZipFile, sink: _Chunks, author: AbstractBaseUser) -> Iterator[bytes]:
+    """Each picture `author` uploaded, as kept (its variants are made again from it), a megabyte at a time."""
+    storage = storages["media"]
+    for image in Image.objects.of(author).order_by("pk").iterator(chunk_size=100):
+        try:
+            kept = storage.open(image.file, "rb")
+        except OSError:
+            continue  # A file lost from the storage: the rest still come.
+        info = zipfile.ZipInfo(f"media/{image.file}", date_time=image.created_at.timetuple()[:6])
+        info.compress_type = zipfile.ZIP_STORED  # Already compressed.
+        with kept, archive.open(info, "w", force_zip64=True) as entry:
+            while chunk := kept.read(_CHUNK):
+                entry.write(chunk)
+                yield sink.take()

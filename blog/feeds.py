@@ -29,15 +29,16 @@ from blog.models import Post, Tag, authors
 from site.text import xml_chars_only
 
 FEED_ITEMS = 20
-_LINKING_TAG = re.compile(r"<(?:a|img)\s[^>]*>")
+_LINKING_TAG = re.compile(r"<(?:a|img|source)\s[^>]*>")
 _URL_ATTRIBUTE = re.compile(r'\s(href|src)="([^"]*)"')
+_SRCSET = re.compile(r'\ssrcset="([^"]*)"')
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def absolute_links(content: str, base: str) -> str:
     """
     Every link and picture address of rendered HTML as an absolute URL,
-    relative to base. Only inside <a> and <img> tags: a post's text (a code
+    relative to base (each of a srcset's too). Only inside <a>, <img> and <source> tags: a post's text (a code
     sample showing href="/x") stays as written. The renderer's HTML escapes
     '<', '>' and '"' inside attribute values, so a tag ends at its first '>'.
     """
@@ -48,7 +49,16 @@ def absolute_links(content: str, base: str) -> str:
             return match[0]
         return f' {name}="{html.escape(urljoin(base, html.unescape(value)))}"'
 
-    return _LINKING_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(absolute, tag[0]), content)
+    def absolute_set(match: re.Match[str]) -> str:
+        # "url 480w, url 960w": each address made absolute, its width kept.
+        candidates = [candidate.strip().split(" ", 1) for candidate in html.unescape(match[1]).split(",")]
+        made = [" ".join([urljoin(base, parts[0]), *parts[1:]]) for parts in candidates if parts and parts[0]]
+        return f' srcset="{html.escape(", ".join(made))}"'
+
+    def tag(match: re.Match[str]) -> str:
+        return _SRCSET.sub(absolute_set, _URL_ATTRIBUTE.sub(absolute, match[0]))
+
+    return _LINKING_TAG.sub(tag, content)
 
 
 class _OnSiteUrl:

@@ -7,6 +7,7 @@ BlogPosting as JSON-LD.
 import html
 import json
 import re
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
@@ -15,13 +16,16 @@ from blog.models import Post
 
 # As Django's json_script: nothing in the data can close the <script> element.
 _SCRIPT_SAFE = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-_IMAGE = re.compile(r'<img [^>]*?\bsrc="(https://[^"]+)"')
+_IMAGE = re.compile(r'<img [^>]*?\bsrc="([^"]+)"')
 
 
 def post_image(post: Post) -> str | None:
-    """The post's first picture (rendered posts show only https ones), for link previews."""
+    """
+    The post's first picture, for link previews, as an absolute URL: an https
+    one from elsewhere, or one uploaded here (its variant for a column's width).
+    """
     found = _IMAGE.search(post.content_html)
-    return html.unescape(found[1]) if found else None
+    return urljoin(settings.SITE_URL + post.get_absolute_url(), html.unescape(found[1])) if found else None
 
 
 def post_json_ld(post: Post) -> SafeString:

@@ -7,7 +7,8 @@ Safe by construction, twice over: the parser shows raw HTML as text and
 refuses links other than http, https, mailto and same-site ones; then nh3
 keeps only the tags and attributes the renderer makes, so no input can
 smuggle a script, an event handler or a javascript:/data: URL into a page.
-Images load only from https URLs.
+Images load only from https URLs, and from this site's own pictures
+(MEDIA_URL, blog/media/).
 """
 
 import functools
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from html import unescape
 
 import nh3
+from django.conf import settings
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -65,6 +67,11 @@ def _link_allowed(url: str) -> bool:
     return scheme is None or scheme[1].lower() in _SCHEMES
 
 
+def _own_picture(url: str) -> bool:
+    """A file of the site's media storage: a path under MEDIA_URL, never one that climbs out of it."""
+    return url.startswith(settings.MEDIA_URL) and "/../" not in url and "\\" not in url
+
+
 def _highlight(code: str, lang: str, attrs: object) -> str:
     # "" lets markdown-it escape the code and wrap it in <pre><code> itself.
     return highlighting.highlight(code, lang)
@@ -80,7 +87,7 @@ def _parser(*, linkify: bool) -> MarkdownIt:
 
 def _keep(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "src":
-        return value if value.lower().startswith("https://") else None
+        return value if value.lower().startswith("https://") or _own_picture(value) else None
     if attribute == "class":
         return value if _CLASS_VALUE.match(value) else None
     if attribute == "style":

@@ -28,6 +28,7 @@ from blog.models import (
     SubscriptionConfirmation,
     Tag,
 )
+from blog.models.media import images_unlinked
 from blog.models.tallies import READERS_PER_ADDRESS
 from site import pages
 from site.pages import pages_changed
@@ -263,7 +264,9 @@ def post_delete(*, by: User, post: Post) -> None:
     """Delete a post with its tallies; the tags it leaves unused stay for its writer's next post."""
     _change_check(by, post)
     public = post.is_published
-    post.delete()
+    with transaction.atomic():
+        images_unlinked([post.pk])  # Its pictures were in use until now: kept another IMAGES_UNUSED_DAYS.
+        post.delete()
     if public:
         pages_changed()
 

@@ -8,7 +8,9 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from blog import newsletter, readers, services
 from blog.deliveries import POST_MAIL
 from blog.importers import runner
+from blog.media import pruning, variants
 from blog.models import ImportJob
+from blog.models.media import Image
 from site.queue import enqueue
 from site.tasks import deliveries_queue
 
@@ -57,3 +59,32 @@ def imports_reconcile_task() -> None:
     for job_id in ImportJob.objects.stalled().values_list("pk", flat=True):
         logger.warning("import job %s was left waiting or part-way: queued again", job_id)
         enqueue(import_run_task, job_id)
+
+
+# A picture's variants (blog/media/variants.py): after account mail and
+# new-post mail, before imports. A failure is retried; a task lost with its
+# consumer is found by the reconciler below.
+@db_task(priority=-5, retries=3, retry_delay=30)
+def image_variants_task(image_id: int) -> None:
+    variants.image_variants_make(image_id=image_id)
+
+
+@db_periodic_task(crontab(minute="*/2"))
+def images_variants_reconcile_task() -> None:
+    for image_id in Image.objects.variants_late().values_list("pk", flat=True)[:1000]:
+        logger.warning("picture %s still has no variants: queued again", image_id)
+        enqueue(image_variants_task, image_id, priority=-5)
+
+
+# Once a day: pictures no post has shown for IMAGES_UNUSED_DAYS are named,
+# and those named a day ago and still unused are removed.
+@db_periodic_task(crontab(hour="3", minute="41"))
+def images_prune_task() -> None:
+    pruned = pruning.images_prune()
+    if pruned.named or pruned.removed or pruned.stray_files:
+        logger.info(
+            "pictures: %d named for removal tomorrow, %d removed, %d stray files removed",
+            len(pruned.named),
+            len(pruned.removed),
+            len(pruned.stray_files),
+        )

@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from blog import feeds, review_views, search_views, subscriber_views, views
 from blog.importers import views as import_views
+from blog.media import views as media_views
 from blog.sitemaps import sitemap_index, sitemap_section
 from site.pages import kept
 
@@ -40,6 +41,11 @@ urlpatterns = [
     path("review/<uslug:slug>/publish/", review_views.review_publish, name="review-publish"),
     path("review/<uslug:slug>/return/", review_views.review_return, name="review-return"),
     path("dashboard/export/", views.posts_export, name="posts-export"),
+    path("pictures/", media_views.picture_list, name="picture-list"),
+    path("pictures/upload/", media_views.picture_upload, name="picture-upload"),
+    path("write/picture/", media_views.post_picture_add, name="post-picture-add"),
+    path("pictures/<int:pk>/alt/", media_views.picture_alt, name="picture-alt"),
+    path("pictures/<int:pk>/delete/", media_views.picture_delete, name="picture-delete"),
     path("import/", import_views.import_start, name="import"),
     path("import/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("authors/<int:pk>/", kept(views.AuthorDetailView.as_view(), parameters=CURSORS), name="author-detail"),

@@ -121,7 +121,7 @@ class AuthorDetailView(KeysetListView):
         )
 
 
-def _post_to_change(request: HttpRequest, slug: str) -> Post:
+def post_to_change(request: HttpRequest, slug: str) -> Post:
     """The post, if this user may change it: 404 for another's post they may not even see, 403 for their own."""
     post = get_object_or_404(Post.objects.select_related("author"), slug=slug)
     if post.author_id != request.user.pk and not roles.may_edit_any(request.user):
@@ -198,7 +198,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _post_to_change(request, slug)
+    post = post_to_change(request, slug)
     can_schedule = roles.may_publish(request.user)
     form = PostForm(request.POST if request.method == "POST" else None, instance=post, can_schedule=can_schedule)
     if request.method == "POST" and form.is_valid():
@@ -225,7 +225,7 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def post_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _post_to_change(request, slug)
+    post = post_to_change(request, slug)
     try:
         services.post_publish(by=request.user, post=post)
     except services.NotVerified:
@@ -245,7 +245,7 @@ def _submit_throttle(request: HttpRequest) -> None:
 @login_required
 @require_POST
 def post_submit(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _post_to_change(request, slug)
+    post = post_to_change(request, slug)
     try:
         _submit_throttle(request)
     except Throttled as throttled:
@@ -257,7 +257,7 @@ def post_submit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def post_delete(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _post_to_change(request, slug)
+    post = post_to_change(request, slug)
     if request.method == "POST":
         services.post_delete(by=request.user, post=post)
         messages.success(request, f"Deleted “{post.title}”.")
@@ -276,7 +276,7 @@ def posts_export(request: HttpRequest) -> StreamingHttpResponse:
 @login_required
 @require_POST
 def post_unpublish(request: HttpRequest, slug: str) -> HttpResponse:
-    post = services.post_unpublish(by=request.user, post=_post_to_change(request, slug))
+    post = services.post_unpublish(by=request.user, post=post_to_change(request, slug))
     messages.success(request, "Unpublished: only you can see it now.")
     return redirect(post)
 

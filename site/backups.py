@@ -2,7 +2,9 @@
 Backups of the two SQLite files: consistent online copies, compressed and
 private, never written without room for them, never left half-written, and
 rotated so a year of them has a known size. On PostgreSQL, the same promises
-kept by `pg_dump` (one consistent snapshot of the data and the queue).
+kept by `pg_dump` (one consistent snapshot of the data and the queue). The
+pictures (the media storage: DATA_DIR/media, or the bucket) go beside them
+as one tar file.
 """
 
 import gzip
@@ -10,16 +12,19 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import connection
 
 BACKUP_FILES = ("db.sqlite3", "huey.sqlite3")
 PG_DUMP_FILE = "site.pgdump"
+MEDIA_FILE = "media.tar"
 STAMP = "%Y%m%d-%H%M%S"  # The folder name of a copy in DATA_DIR/backups/, in UTC.
 
 
@@ -214,3 +219,51 @@ def backups_prune(*, folder: Path, keep_daily: int, keep_weekly: int) -> list[Pa
     for path in deleted:
         shutil.rmtree(path)
     return deleted
+
+
+def _media_files(storage: Storage, folder: str = "") -> list[tuple[str, int]]:
+    """(name, size) of every file in the media storage, folder by folder."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    prefix = f"{folder}/" if folder else ""
+    found = [(prefix + name, storage.size(prefix + name)) for name in sorted(files)]
+    for sub in sorted(folders):
+        found += _media_files(storage, prefix + sub)
+    return found
+
+
+def media_backup(*, dest: Path) -> int:
+    """
+    Write every file of the media storage into dest/media.tar (files never
+    change: a name is its content, so the copy is consistent). Returns how
+    many. Raises BackupError, leaving no media.tar behind.
+    """
+    storage = storages["media"]
+    target = dest / MEDIA_FILE
+    if dest.is_symlink() or target.exists() or target.is_symlink():
+        raise BackupError(f"{dest} already holds {MEDIA_FILE} (or is a link); choose an empty folder.")
+    files = _media_files(storage)
+    needed = sum(size for _, size in files) + 512 * (len(files) + 2)
+    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if shutil.disk_usage(dest).free < needed:
+        raise BackupError(f"Not enough free space in {dest} for the pictures: about {needed // 2**20 + 1} MB needed.")
+    written = 0
+    try:
+        with os.fdopen(_private_file(target), "wb") as out, tarfile.open(fileobj=out, mode="w|") as tar:
+            for name, size in files:
+                try:
+                    kept = storage.open(name, "rb")
+                except FileNotFoundError:
+                    continue  # Removed since the listing (an unused picture pruned): not owed to the copy.
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = size, 0o644
+                info.mtime = int(storage.get_modified_time(name).timestamp())
+                with kept:
+                    tar.addfile(info, kept)
+                written += 1
+    except (OSError, tarfile.TarError) as exc:
+        target.unlink(missing_ok=True)
+        raise BackupError(f"The copy of the pictures failed and was removed: {exc}") from exc
+    return written

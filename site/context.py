@@ -9,4 +9,5 @@ def identity(request: HttpRequest) -> dict:
         "blog_name": settings.SITE_NAME,
         "site_description": settings.SITE_DESCRIPTION,
         "site_url": settings.SITE_URL,
+        "picture_max_mb": settings.IMAGE_MAX_BYTES // 1_000_000,
     }

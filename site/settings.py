@@ -117,17 +117,20 @@ if REGISTRATION not in {"open", "invite", "closed"}:
 # How much one account may write, by role, so that no account can fill the
 # disk or the front page: new posts a day (drafts included), posts published
 # or scheduled a day, and the total size of its unpublished drafts (in
-# kilobytes). Editors and up have no limit. 0 means none allowed.
+# kilobytes), and the pictures it keeps (megabytes, variants included).
+# Editors and up have no limit. 0 means none allowed.
 QUOTAS = {
     "contributor": {
         "posts_per_day": env_int("QUOTA_CONTRIBUTOR_POSTS_PER_DAY", 20),
         "publishes_per_day": 0,
         "drafts_kb": env_int("QUOTA_CONTRIBUTOR_DRAFTS_KB", 2_000),
+        "images_mb": env_int("QUOTA_CONTRIBUTOR_IMAGES_MB", 50),
     },
     "author": {
         "posts_per_day": env_int("QUOTA_AUTHOR_POSTS_PER_DAY", 50),
         "publishes_per_day": env_int("QUOTA_AUTHOR_PUBLISHES_PER_DAY", 20),
         "drafts_kb": env_int("QUOTA_AUTHOR_DRAFTS_KB", 10_000),
+        "images_mb": env_int("QUOTA_AUTHOR_IMAGES_MB", 1_000),
     },
 }
 
@@ -195,6 +198,8 @@ MIDDLEWARE = [
     "site.middleware.request_size_limit",
     "site.middleware.refuse_nul",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pictures from DATA_DIR/media, the same way (blog/media/serving.py).
+    "blog.media.serving.media_files",
     # A post imported from another blog answers at its old addresses (a 404
     # here, or WordPress's /?p=123) with a redirect, before any kept page.
     "blog.redirects.old_addresses",
@@ -222,6 +227,15 @@ FILE_UPLOAD_HANDLERS = ["site.uploads.NoFileUploads"]
 # megabytes; the import reads it as a stream, whatever its size. The proxy
 # lets this one address through at this size too (deploy/Caddyfile).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 200) * 1_000_000
+# And pictures (blog/media/): a phone's photo is 3 to 12 MB. Anything with
+# more pixels than IMAGE_MAX_MEGAPIXELS is refused before it is decoded (a
+# small file can claim a huge picture); what is kept is at most
+# IMAGE_MAX_EDGE pixels on its long side, the largest a page ever shows.
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_MB", 20) * 1_000_000
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_MEGAPIXELS", 60) * 1_000_000
+IMAGE_MAX_EDGE = env_int("IMAGE_MAX_EDGE", 2400)
+# A picture in no post for this many days is removed (after a day's notice).
+IMAGES_UNUSED_DAYS = env_int("IMAGES_UNUSED_DAYS", 30)
 
 ROOT_URLCONF = "site.urls"
 WSGI_APPLICATION = "site.wsgi.application"
@@ -357,8 +371,52 @@ REPORT_HOUR, REPORT_MINUTE = int(_match[1]), int(_match[2])
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
+# Pictures live in DATA_DIR/media on one box, served by the web process or
+# by the proxy (deploy/Caddyfile); past one box, in an S3-compatible bucket
+# (MEDIA_S3_BUCKET), its keys from the environment as boto3 reads them
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). Names are the content's hash,
+# so a file never changes and is cached for a year. MEDIA_URL is where
+# readers fetch them: the bucket's public address, or a CDN's.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+MEDIA_S3_ENDPOINT_URL = os.environ.get("MEDIA_S3_ENDPOINT_URL", "").rstrip("/")
+if MEDIA_S3_BUCKET:
+    _media_default = (
+        f"{MEDIA_S3_ENDPOINT_URL}/{MEDIA_S3_BUCKET}/"
+        if MEDIA_S3_ENDPOINT_URL
+        else f"https://{MEDIA_S3_BUCKET}.s3.amazonaws.com/"
+    )
+    MEDIA_URL = os.environ.get("MEDIA_URL", "") or _media_default
+    _media_storage: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": MEDIA_S3_ENDPOINT_URL or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION", "") or None,
+            "addressing_style": "path" if MEDIA_S3_ENDPOINT_URL else None,
+            "querystring_auth": False,
+            "file_overwrite": True,  # A name is its content: writing it again writes the same bytes.
+            "default_acl": os.environ.get("MEDIA_S3_ACL", "") or None,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    MEDIA_URL = os.environ.get("MEDIA_URL", "") or "/media/"
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": MEDIA_ROOT,
+            "base_url": MEDIA_URL,
+            "allow_overwrite": True,  # A name is its content: writing it again writes the same bytes.
+            "file_permissions_mode": 0o644,
+            "directory_permissions_mode": 0o755,
+        },
+    }
+if not MEDIA_URL.endswith("/") or not (MEDIA_URL.startswith("/") or urlsplit(MEDIA_URL).scheme in {"http", "https"}):
+    raise ImproperlyConfigured(f"MEDIA_URL must be a path or an http(s) URL ending in '/', not {MEDIA_URL!r}.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "media": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -39,6 +39,17 @@ def _page_cache(settings, tmp_path):
         }
 
 
+@pytest.fixture(autouse=True)
+def _media_storage(settings, tmp_path):
+    """Each test keeps its pictures in a folder of its own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "media": {**settings.STORAGES["media"], "OPTIONS": {**settings.STORAGES["media"]["OPTIONS"]}},
+    }
+    if "location" in settings.STORAGES["media"]["OPTIONS"]:
+        settings.STORAGES["media"]["OPTIONS"]["location"] = tmp_path / "media"
+
+
 @pytest.fixture
 def page_cache_off(settings):
     """For tests that read a page's template context, which a page answered from the page cache has not."""

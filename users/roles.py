@@ -121,6 +121,7 @@ class Quota:
     posts_per_day: int
     publishes_per_day: int
     drafts_kb: int
+    images_mb: int
 
 
 def quota(user: Actor) -> Quota | None:

@@ -12,6 +12,7 @@ from blog.models.mail import (
     Subscriber,
     SubscriptionConfirmation,
 )
+from blog.models.media import Image
 from blog.models.posts import (
     CONTENT_MAX_LENGTH,
     DRAFT_SLUG_PREFIX,
@@ -46,6 +47,7 @@ __all__ = [
     "TITLE_MAX_LENGTH",
     "REPORT_MAX_ITEMS",
     "DailySources",
+    "Image",
     "ImportJob",
     "ImportedPost",
     "OldAddress",

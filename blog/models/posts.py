@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from blog import pictures
+from blog.models.media import Image, images_link, media_name
 from blog.models.search import PostSearch
 from blog.rendering import EXCERPT_MAX_LENGTH, HTML, MARKDOWN, WORDS_PER_MINUTE, render
 from site.text import xml_chars_only
@@ -235,6 +237,8 @@ class Post(models.Model):
         fields = kwargs.get("update_fields")
         if fields is None or {"title", "content", "markup"} & set(fields):
             PostSearch.keep(self)
+        if (names := vars(self).pop("_picture_names", None)) is not None:
+            images_link(self, names)
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post-detail", kwargs={"slug": self.slug})
@@ -288,6 +292,12 @@ class Post(models.Model):
         rendered = render(self.content, markup=self.markup)
         self.content_html, self.excerpt, self.word_count = rendered.html, rendered.excerpt, rendered.words
         self._rendered_from, self._search_text = (self.content, self.markup), rendered.text
+        # The pictures uploaded here that it shows: sized, with their variants, and recorded as in use.
+        names = {name for src in pictures.sources(rendered.html) if (name := media_name(src)) is not None}
+        if names:
+            shown = {image.url: image.shown for image in Image.objects.named(names)}
+            self.content_html = pictures.with_pictures(rendered.html, shown)
+        self._picture_names = names
 
     # A post page is the hottest read on the site: its tags are one raw query
     # (the ORM took ~1 ms to build it; the page ~3 ms).

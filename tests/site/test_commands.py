@@ -67,7 +67,8 @@ def test_backup_files_are_compressed_private_and_whole(data_dir, tmp_path):
     out = _backup(str(dest))
     assert "integrity ok, compressed" in out
     assert _mode(dest) == 0o700
-    assert sorted(p.name for p in dest.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz"]
+    assert sorted(p.name for p in dest.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz", "media.tar"]
+    assert _mode(dest / "media.tar") == 0o600
     for name in ("db.sqlite3", "huey.sqlite3"):
         assert _mode(dest / f"{name}.gz") == 0o600
         restored = tmp_path / name
@@ -165,7 +166,8 @@ def test_sqlite_writes_its_plain_copy_only_inside_a_folder_no_one_else_can_enter
     with mock.patch("site.backups.sqlite3.connect", side_effect=watch):
         _backup(str(dest))
     assert seen == [(True, True, 0o700, True)] * 2
-    assert sorted(p.name for p in dest.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz"]  # The folder is gone.
+    # The folder is gone.
+    assert sorted(p.name for p in dest.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz", "media.tar"]
 
 
 @pytest.mark.sqlite_only

@@ -35,6 +35,6 @@ def test_readme_deploy_instructions_work(tmp_path, smtp):
         )
         # The backup timer's service ran once: a compressed copy in DATA/backups.
         [copy] = (tmp_path / "data" / "backups").iterdir()
-        assert sorted(p.name for p in copy.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz"]
+        assert sorted(p.name for p in copy.iterdir()) == ["db.sqlite3.gz", "huey.sqlite3.gz", "media.tar"]
     finally:
         site.stop()

@@ -9,9 +9,12 @@ the same way; restore it with `pg_restore` (README, "Past one box").
     python manage.py backup --keep 14 --keep-weekly 8
     python manage.py backup /mnt/backups/x        # into a folder of your choice (no rotation)
 
+The pictures go beside them as media.tar (`--no-media` leaves them out).
+
 deploy/quick_publisher-backup.timer runs it daily. Restoring is in the README:
 stop both services, gunzip the two files into DATA_DIR (removing any
--wal/-shm files beside them), start the services.
+-wal/-shm files beside them), unpack media.tar into DATA_DIR/media, start
+the services.
 """
 
 from datetime import UTC, datetime
@@ -21,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from site.backups import STAMP, BackupError, backup_dump, backup_write, backups_prune
+from site.backups import MEDIA_FILE, STAMP, BackupError, backup_dump, backup_write, backups_prune, media_backup
 
 
 class Command(BaseCommand):
@@ -33,8 +36,13 @@ class Command(BaseCommand):
         parser.add_argument("dest", nargs="?", help="Folder to write the copies into (created if missing).")
         parser.add_argument("--keep", type=int, default=7, help="Daily copies to keep in DATA_DIR/backups (7).")
         parser.add_argument("--keep-weekly", type=int, default=4, help="Weekly copies to keep as well (4).")
+        parser.add_argument(
+            "--no-media",
+            action="store_true",
+            help="Leave the pictures out (a bucket backed up by its own versioning, say).",
+        )
 
-    def handle(self, *args, dest=None, keep=7, keep_weekly=4, **options) -> None:
+    def handle(self, *args, dest=None, keep=7, keep_weekly=4, no_media=False, **options) -> None:
         if keep < 1 or keep_weekly < 0:
             raise CommandError("--keep must be at least 1 and --keep-weekly at least 0.")
         folder = settings.DATA_DIR / "backups"
@@ -46,6 +54,8 @@ class Command(BaseCommand):
             else:
                 for name, pages in backup_write(dest=target, data_dir=settings.DATA_DIR):
                     self.stdout.write(f"  {name}: {pages} pages copied, integrity ok, compressed")
+            if not no_media:
+                self.stdout.write(f"  {MEDIA_FILE}: {media_backup(dest=target)} picture files")
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Backup written to {target}"))

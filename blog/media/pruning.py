@@ -1,0 +1,98 @@
+"""
+Removing pictures: one a writer deletes, and the ones no post has shown for
+IMAGES_UNUSED_DAYS (a periodic task and `manage.py images_prune`), named a
+day before they go; and files no picture names, left by an upload or a
+removal cut short. Files go only after the rows' removal commits, and a
+file two accounts keep goes with the last of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+
+from blog.models.media import PRUNE_NOTICE, Image
+
+logger = logging.getLogger(__name__)
+
+
+def image_remove(image: Image) -> None:
+    names = [image.file, *image.variant_names()]
+    with transaction.atomic():
+        image.delete()
+        transaction.on_commit(lambda: _files_remove(names, digest=image.digest))
+
+
+def _files_remove(names: list[str], *, digest: str) -> None:
+    """Remove a picture's files, unless another account keeps the same picture."""
+    if Image.objects.filter(digest=digest).exists():
+        return
+    storage = storages["media"]
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError as exc:
+            logger.warning("could not remove %s: %s", name, exc)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    named: list[Image]  # Unused long enough: named for removal, removed at the next run.
+    removed: list[Image]  # Named a day ago or more and still unused: gone.
+    stray_files: list[str]  # Files no picture names (an upload or a removal cut short), a day old or more.
+
+
+def images_prune(*, dry_run: bool = False, now: datetime | None = None) -> Pruned:
+    """
+    Pictures no post has shown for IMAGES_UNUSED_DAYS are first named for
+    removal, then removed a day later if still unused (a post that shows one
+    again takes the name away). With dry_run, only say what would happen.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.IMAGES_UNUSED_DAYS)
+    unused = Image.objects.unused_since(cutoff)
+    due = list(unused.filter(prune_after__lte=now))
+    to_name = list(unused.filter(prune_after__isnull=True))
+    strays = _stray_files(now)
+    if dry_run:
+        return Pruned(named=to_name, removed=due, stray_files=strays)
+    if to_name:
+        Image.objects.filter(pk__in=[i.pk for i in to_name], prune_after__isnull=True).update(
+            prune_after=now + PRUNE_NOTICE
+        )
+    removed = []
+    for image in due:
+        # Checked again one by one: a post may have shown it since the list was read.
+        if Image.objects.unused_since(cutoff).filter(pk=image.pk, prune_after__lte=now).exists():
+            image_remove(image)
+            removed.append(image)
+    storage = storages["media"]
+    for name in strays:
+        storage.delete(name)
+    return Pruned(named=to_name, removed=removed, stray_files=strays)
+
+
+def _stray_files(now: datetime) -> list[str]:
+    """Files under images/ that no picture names, last written more than a day before `now`."""
+    storage = storages["media"]
+    try:
+        folders, _ = storage.listdir("images")
+    except FileNotFoundError:
+        return []
+    stray = []
+    for folder in sorted(folders):
+        files = storage.listdir(f"images/{folder}")[1]
+        names = {f"images/{folder}/{file}" for file in files}
+        named = set(Image.objects.filter(file__startswith=f"images/{folder}/").values_list("file", flat=True))
+        for variants in Image.objects.filter(file__startswith=f"images/{folder}/").values_list("variants", flat=True):
+            named.update(name for variant in variants for name in variant.values() if isinstance(name, str))
+        for name in sorted(names - named):
+            if storage.get_modified_time(name) < now - PRUNE_NOTICE:
+                stray.append(name)
+    return stray

@@ -1,0 +1,175 @@
+"""Pictures uploaded while writing: the cleaned file, its smaller variants, and the posts that show it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from blog import pictures
+
+ALT_MAX_LENGTH = 500
+NAME_MAX_LENGTH = 200
+# The widths a page may ask for (srcset): a phone, a phone at 2x or a
+# column, a wide screen at 2x. A picture narrower than one gets its own
+# width instead; none is made wider than the picture.
+VARIANT_WIDTHS = (480, 960, 1600)
+# Variants not made this long after an upload were lost with their task (a
+# consumer killed): the reconciler queues them again. A picture whose
+# variants failed this many times is served as uploaded, and stays so.
+VARIANTS_LATE_AFTER = timedelta(minutes=2)
+VARIANTS_MAX_TRIES = 5
+# A picture found unused is named for removal first, and removed only when
+# still unused a day later: the dry run before the run.
+PRUNE_NOTICE = timedelta(days=1)
+
+
+class Format(models.TextChoices):
+    JPEG = "JPEG", "JPEG"
+    PNG = "PNG", "PNG"
+    GIF = "GIF", "GIF"
+    WEBP = "WEBP", "WebP"
+    AVIF = "AVIF", "AVIF"
+
+
+EXTENSIONS = {Format.JPEG: "jpg", Format.PNG: "png", Format.GIF: "gif", Format.WEBP: "webp", Format.AVIF: "avif"}
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "avif": "image/avif",
+}
+
+
+class ImageQuerySet(models.QuerySet):
+    def of(self, user: models.Model) -> ImageQuerySet:
+        return self.filter(owner=user)
+
+    def bytes_used(self) -> int:
+        """What these pictures take in storage, their variants included."""
+        return self.aggregate(size=Sum(F("size") + F("variants_size")))["size"] or 0
+
+    def variants_owed(self) -> ImageQuerySet:
+        return self.filter(variants_at__isnull=True)
+
+    def variants_late(self) -> ImageQuerySet:
+        """Owed, and not made in the time a task takes: its task was lost."""
+        return self.variants_owed().filter(created_at__lt=timezone.now() - VARIANTS_LATE_AFTER)
+
+    def unused(self) -> ImageQuerySet:
+        """In no post."""
+        return self.exclude(Exists(Image.posts.through.objects.filter(image=OuterRef("pk"))))
+
+    def unused_since(self, moment: datetime) -> ImageQuerySet:
+        return self.unused().filter(last_used_at__lt=moment)
+
+    def named(self, names: set[str]) -> ImageQuerySet:
+        return self.filter(file__in=names)
+
+
+class Image(models.Model):
+    """
+    One picture as kept: decoded, turned upright, stripped of every piece of
+    metadata and encoded again (blog/media/cleaning.py), under a name made
+    from its content, so it never changes and is cached for a year.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    # The name in the media storage ("images/ab/<hash>.jpg"); the same bytes
+    # uploaded by two accounts are one file, and two rows.
+    file = models.CharField(max_length=100, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    format = models.CharField(max_length=4, choices=Format.choices, editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    animated = models.BooleanField(default=False, editable=False)
+    size = models.PositiveBigIntegerField("bytes", editable=False)
+    alt = models.CharField("alt text", max_length=ALT_MAX_LENGTH, blank=True)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True, help_text="The name it was uploaded with.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # [{"width": 480, "webp": name, "fallback": name}, ...], narrowest first,
+    # once made; variants_at None means still owed (blog/media/variants.py).
+    variants = models.JSONField(default=list, blank=True, editable=False)
+    variants_size = models.PositiveBigIntegerField(default=0, editable=False)
+    variants_at = models.DateTimeField(null=True, blank=True, editable=False)
+    variants_tries = models.PositiveSmallIntegerField(default=0, editable=False)
+    posts = models.ManyToManyField("blog.Post", blank=True, related_name="images", editable=False)
+    # When a post last started or stopped showing it (or it was uploaded).
+    last_used_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Named for removal (unused): removed after this unless a post shows it again.
+    prune_after = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "digest"], name="blog_image_one_per_owner")]
+        indexes = [models.Index(fields=["file"], name="blog_image_file")]
+
+    def __str__(self) -> str:
+        return self.name or self.file
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:picture-list") + f"#picture-{self.pk}"
+
+    @property
+    def url(self) -> str:
+        return media_url(self.file)
+
+    @property
+    def markdown(self) -> str:
+        """How a post shows it."""
+        alt = self.alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+        return f"![{alt}]({self.url})"
+
+    @property
+    def shown(self) -> pictures.Shown:
+        variants = tuple(
+            (variant["width"], media_url(variant["webp"]), media_url(variant["fallback"])) for variant in self.variants
+        )
+        return pictures.Shown(width=self.width, height=self.height, url=self.url, variants=variants)
+
+    def variant_names(self) -> list[str]:
+        """The files made from it (at its own width, the picture itself serves as the fallback: not listed)."""
+        names = (variant.get(kind) for variant in self.variants for kind in ("webp", "fallback"))
+        return [name for name in names if name and name != self.file]
+
+
+def media_url(name: str) -> str:
+    """Where readers fetch a file of the media storage (MEDIA_URL, the web process, Caddy or the bucket)."""
+    return settings.MEDIA_URL + name
+
+
+def media_name(url: str) -> str | None:
+    """The media storage's name for an address media_url() gave, or None for any other address."""
+    if not url.startswith(settings.MEDIA_URL):
+        return None
+    return url[len(settings.MEDIA_URL) :]
+
+
+def images_link(post: models.Model, names: set[str]) -> None:
+    """
+    Record which pictures `post` shows now (inside the post's save): one no
+    longer shown, or newly shown, counts as used now, and one shown again is
+    no longer named for removal.
+    """
+    shown = set(Image.objects.named(names).values_list("pk", flat=True)) if names else set()
+    links = Image.posts.through.objects.filter(post_id=post.pk)
+    before = set(links.values_list("image_id", flat=True))
+    if shown == before:
+        return
+    links.filter(image_id__in=before - shown).delete()
+    Image.posts.through.objects.bulk_create(
+        [Image.posts.through(post_id=post.pk, image_id=image_id) for image_id in shown - before]
+    )
+    Image.objects.filter(pk__in=shown ^ before).update(last_used_at=timezone.now(), prune_after=None)
+
+
+def images_unlinked(post_ids: list[int]) -> None:
+    """These posts go: their pictures count as used until now."""
+    Image.objects.filter(Q(posts__in=post_ids)).update(last_used_at=timezone.now())
