@@ -1,6 +1,6 @@
 """
 No form on the site takes a file but those that say so: file parts are
-dropped unread, never spooled to disk. A view wrapped in `takes_a_file`
+dropped as they pass, never kept in memory or spooled to disk. A view wrapped in `takes_a_file`
 takes one, written to a temporary file as it arrives, up to its own size
 (the body cap of site.middleware.request_size_limit rises to it for that
 address alone).
@@ -19,9 +19,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 
 class NoFileUploads(FileUploadHandler):
-    def new_file(self, *args, **kwargs) -> None:
-        # Stop reading the body here: nothing after a file part is wanted.
-        raise StopUpload(connection_reset=True)
+    """
+    A file part's bytes are dropped as they pass (the body is capped before
+    it is read, site.middleware.request_size_limit); the fields after it are
+    still read: a picture chosen on the Write page but not uploaded must not
+    cut off the Publish button after it.
+    """
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         return None

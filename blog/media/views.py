@@ -92,11 +92,15 @@ def picture_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "images": images,
-        "used_mb": f"{Image.objects.of(request.user).bytes_used() / 1e6:,.1f}",
+        "used": _megabytes(Image.objects.of(request.user).bytes_used()),
         "quota_mb": f"{limits.images_mb:,}" if limits else None,
         "unused_days": settings.IMAGES_UNUSED_DAYS,
     }
     return render(request, "blog/image_list.html", context, status=400 if form.errors else 200)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB" if size >= 100_000 else f"{size / 1e3:,.0f} KB"
 
 
 def _own(request: HttpRequest, pk: int) -> Image:

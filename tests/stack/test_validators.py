@@ -73,7 +73,16 @@ carl = User.objects.create_user(email='carl@example.org', password={PASSWORD!r},
 for n in range(12):
     post = services.post_create(author=ada, title=f'Post {{n:02}}', content=f'Short post number {{n}}.', publish=True)
     Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(days=20 - n))
-rich = services.post_create(author=ada, title='Every kind of block', content={RICH_POST!r}, publish=True)
+import io
+from PIL import Image as Picture
+from blog.media import services as media_services, variants
+photo = io.BytesIO()
+Picture.new('RGB', (1200, 800), (30, 120, 200)).save(photo, format='JPEG')
+photo.seek(0)
+image = media_services.image_upload(by=ada, file=photo, alt='A blue sky', name='sky.jpg')
+variants.image_variants_make(image_id=image.pk)
+rich = services.post_create(author=ada, title='Every kind of block',
+    content={RICH_POST!r} + '\\n\\n' + image.markdown + '\\n', publish=True)
 services.post_tags_set(post=rich, names=['sqlite', 'self-hosting'])
 services.post_create(author=ada, title='A draft', content='Not yet.')
 waiting = services.post_write(author=carl, title='Waiting for review', content='Please read me.', submit=True).post
@@ -147,6 +156,8 @@ def _pages(seeded):
         ("review-queue", "owner", "/review/", 200),
         ("submitted-post", "owner", f"/posts/{waiting}/", 200),
         ("team", "owner", "/accounts/team/", 200),
+        ("pictures", "ada", "/pictures/", 200),
+        ("admin-pictures", "owner", "/admin/blog/image/", 200),
         ("import", "owner", "/import/", 200),
         ("import-job", "owner", f"/import/{seeded['job']}/", 200),
         ("admin-index", "owner", "/admin/", 200),

@@ -70,6 +70,7 @@
         cursor = null;
         say("Picture added to the text. Save to keep the post.");
       } else {
+        if (request.status === 400) input.value = "";  // Refused: not sent again with the post.
         say((answer && answer.error) || "The upload failed (" + request.status + "). Nothing was kept.", true);
       }
     };

@@ -94,7 +94,7 @@ def test_the_picture_list_shows_use_size_and_quota_and_takes_uploads(client, con
     image = upload(picture("PNG", size=(300, 200)), by=contributor, alt="Chart")
     make_post(author=contributor, title="Has a chart", content=image.markdown, published_at=None)
     page = client.get("/pictures/").content.decode()
-    assert "Has a chart" in page and "300×200" in page and "You use 0.0 MB of the 50 MB your role may keep" in page
+    assert "Has a chart" in page and "300×200" in page and "You use 1 KB of the 50 MB your role may keep" in page
     response = client.post("/pictures/", {"file": file(picture("JPEG"), "second.jpg"), "alt": "Second"})
     assert response.status_code == 302 and Image.objects.count() == 2
     response = client.post("/pictures/", {"file": file(b"junk")})
@@ -195,3 +195,12 @@ def test_the_write_and_edit_pages_still_take_no_file(author_client, make_post):
     assert author_client.post("/write/", upload).status_code == 302
     assert author_client.post(f"/posts/{post.slug}/edit/", upload).status_code == 302
     assert not Image.objects.exists()
+
+
+def test_a_picture_left_in_the_file_input_does_not_cut_off_the_forms_other_fields(author_client):
+    # The browser sends fields in page order: the Publish button comes after the file input.
+    fields = {"title": "Out now", "content": "Hello.", "picture-file": file(picture("PNG")), "publish": "1"}
+    response = author_client.post("/write/", fields)
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert post.is_published and not Image.objects.exists()
