@@ -21,6 +21,7 @@ from bench import (
     import_scale,
     pages_scale,
     peers,
+    pictures,
     planning,
     report_scale,
     search_scale,
@@ -51,6 +52,7 @@ SECTIONS = (
     "planning",
     "search",
     "import",
+    "pictures",
 )
 
 
@@ -131,6 +133,8 @@ def main():
             results["search"] = search_scale.run(tmp / "search", static_root, postgres=postgres)
         if "import" in sections:
             results["import"] = import_scale.run(10_000)
+        if "pictures" in sections:
+            results["pictures"] = pictures.run(tmp / "pictures", static_root)
     if args.only and args.merge:
         # Sections keep their own start time in the document, so a merged one says when it ran.
         merged = json.loads((ROOT / "docs" / "benchmarks.json").read_text())

@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -303,3 +304,30 @@ class Client:
 
     def post_form(self, path, fields):
         return self.request(path, {"csrfmiddlewaretoken": self.csrf_token(path), **fields})
+
+    def post_file(self, path, fields, name, file_name, data, content_type, *, token_from, timeout=60):
+        """A multipart form with one file, as a browser's script sends it (CSRF in the header)."""
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+            for key, value in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        headers = {
+            "Referer": self.base_url + "/",
+            **self.headers,
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "X-CSRFToken": self.csrf_token(token_from),
+        }
+        request = urllib.request.Request(self.base_url + path, data=body, headers=headers)
+        try:
+            response = self.opener.open(request, timeout=timeout)
+        except urllib.error.HTTPError as error:
+            response = error
+        return response.status, dict(response.headers), response.read().decode()

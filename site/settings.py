@@ -407,7 +407,6 @@ else:
         "OPTIONS": {
             "location": MEDIA_ROOT,
             "base_url": MEDIA_URL,
-            "allow_overwrite": True,  # A name is its content: writing it again writes the same bytes.
             "file_permissions_mode": 0o644,
             "directory_permissions_mode": 0o755,
         },

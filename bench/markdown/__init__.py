@@ -5,6 +5,7 @@ from bench.markdown.fan_out import fan_out_lines
 from bench.markdown.imports import import_lines
 from bench.markdown.pages import pages_lines, planning_lines
 from bench.markdown.peers import peers_lines
+from bench.markdown.pictures import pictures_lines
 from bench.markdown.rendering import rendering_lines
 from bench.markdown.scale import report_lines, year_lines
 from bench.markdown.search import search_lines
@@ -165,5 +166,7 @@ def write_markdown(r, path):
         lines += search_lines(found)
     if imported := r.get("import"):
         lines += import_lines(imported)
+    if shown := r.get("pictures"):
+        lines += pictures_lines(shown)
     lines += lessons_lines()
     path.write_text("\n".join(lines))

@@ -51,16 +51,23 @@ class Cleaned:
 
 def picture_clean(file: BinaryIO, *, max_bytes: int, max_pixels: int, max_edge: int) -> Cleaned:
     """The clean copy of the picture in `file`; PictureRefused for anything else."""
-    data = file.read(max_bytes + 1)
-    if not data:
+    size = _remaining(file)
+    if size is None:  # Not seekable: read, up to one byte past the limit.
+        file = io.BytesIO(file.read(max_bytes + 1))
+        size = _remaining(file) or 0
+    if size == 0:
         raise PictureRefused("The file is empty.")
-    if len(data) > max_bytes:
+    if size > max_bytes:
         raise PictureRefused(f"The picture is larger than {max_bytes // 1_000_000:,} MB, the most this site takes.")
+    # Pillow's own bomb check (a frame's size, as it seeks; a picture's, as it opens) at this site's limit,
+    # never above it. Process-wide, and only ever lowered.
+    Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or max_pixels, max_pixels)
     try:
         with warnings.catch_warnings():
             # Pillow only warns of a decompression bomb below twice its limit: here it is an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _clean(data, max_pixels=max_pixels, max_edge=max_edge)
+            # Pillow reads the file where it is (an upload's temporary file): no copy of it in memory.
+            return _clean(file, max_pixels=max_pixels, max_edge=max_edge)
     except PictureRefused:
         raise
     except (Image.UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
@@ -77,8 +84,19 @@ def _unreadable(exc: Exception) -> str:
     return "The picture has too many pixels to be read safely."
 
 
-def _clean(data: bytes, *, max_pixels: int, max_edge: int) -> Cleaned:
-    image: Image.Image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+def _remaining(file: BinaryIO) -> int | None:
+    """How many bytes are left to read in `file`, without reading them; None if it cannot say."""
+    try:
+        start = file.tell()
+        end = file.seek(0, io.SEEK_END)
+        file.seek(start)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return end - start
+
+
+def _clean(file: BinaryIO, *, max_pixels: int, max_edge: int) -> Cleaned:
+    image: Image.Image = Image.open(file, formats=list(FORMATS))
     format_ = image.format or ""
     width, height = image.size
     if width * height > max_pixels:
@@ -86,13 +104,17 @@ def _clean(data: bytes, *, max_pixels: int, max_edge: int) -> Cleaned:
             f"The picture has {width * height / 1e6:,.0f} megapixels; this site takes at most {max_pixels / 1e6:,.0f}."
         )
     frames = getattr(image, "n_frames", 1)
+    if format_ == "MPO":
+        # A phone's JPEG with a second picture inside (a preview, an HDR gain map): the photo is the first.
+        image.seek(0)
+        format_, frames = "JPEG", 1
     if frames > 1:
         return _clean_animation(image, format_, frames)
     if format_ == "JPEG" and max(width, height) >= 2 * max_edge:
         # Decoded at a half, a quarter or an eighth of its size: a 24-megapixel photo fits in 18 MB, not 72.
         image.draft("RGB", _fit((width, height), max_edge))
     image.load()
-    image = ImageOps.exif_transpose(image) or image
+    ImageOps.exif_transpose(image, in_place=True)  # In place: a turned copy would be another 18 MB.
     image = _srgb(image)
     if max(image.size) > max_edge:
         image = image.resize(_fit(image.size, max_edge), Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -131,6 +153,10 @@ def _clean_animation(image: Image.Image, format_: str, frames: int) -> Cleaned:
         )
     copies, durations = [], []
     for frame in ImageSequence.Iterator(image):
+        if frame.size != (width, height):
+            # A frame larger than the animation it claims to be: Pillow grows the canvas to it, and a few
+            # kilobytes of file would take gigabytes. No encoder writes one.
+            raise PictureRefused("The animation's frames are larger than the animation: refused.")
         durations.append(int(frame.info.get("duration", 100)))
         copy = frame.convert("RGBA")
         copy.info = {}

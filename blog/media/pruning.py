@@ -14,19 +14,37 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from blog.models import Post
 from blog.models.media import PRUNE_NOTICE, Image
 
 logger = logging.getLogger(__name__)
 
 
-def image_remove(image: Image) -> None:
+def posts_naming(image: Image) -> models.QuerySet:
+    """
+    Posts whose text names the picture at all (its hash), linked or not: a
+    post saved without its save() (an update(), an old release) still
+    counts. The last check before a picture goes.
+    """
+    return Post.objects.filter(content__contains=image.digest[:32])
+
+
+def image_remove(image: Image, *, unless: models.QuerySet | None = None) -> bool:
+    """
+    Delete the picture's row, and its files once that commits; in one
+    transaction with the check `unless` (rows that, if any exist, keep it).
+    False if kept.
+    """
     names = [image.file, *image.variant_names()]
     with transaction.atomic():
+        if (unless is not None and unless.exists()) or posts_naming(image).exists():
+            return False
         image.delete()
         transaction.on_commit(lambda: _files_remove(names, digest=image.digest))
+    return True
 
 
 def _files_remove(names: list[str], *, digest: str) -> None:
@@ -68,10 +86,13 @@ def images_prune(*, dry_run: bool = False, now: datetime | None = None) -> Prune
         )
     removed = []
     for image in due:
-        # Checked again one by one: a post may have shown it since the list was read.
-        if Image.objects.unused_since(cutoff).filter(pk=image.pk, prune_after__lte=now).exists():
-            image_remove(image)
+        # Checked again, in the removal's transaction: a post may have shown it since the list was read.
+        still_due = Image.objects.unused_since(cutoff).filter(pk=image.pk, prune_after__lte=now)
+        if image_remove(image, unless=Image.objects.filter(pk=image.pk).exclude(pk__in=still_due)):
             removed.append(image)
+        else:
+            # Named in a post's text, though not linked (saved without save()): it stays, counted as used.
+            Image.objects.filter(pk=image.pk).update(prune_after=None, last_used_at=now)
     storage = storages["media"]
     for name in strays:
         storage.delete(name)

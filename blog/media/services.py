@@ -12,7 +12,6 @@ import unicodedata
 from typing import TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +19,8 @@ from django.utils import timezone
 from blog import tasks
 from blog.media import pruning
 from blog.media.cleaning import Cleaned, PictureRefused, picture_clean
+from blog.media.storing import file_keep
+from blog.models import Post
 from blog.models.media import ALT_MAX_LENGTH, EXTENSIONS, NAME_MAX_LENGTH, Image
 from site.queue import enqueue_on_commit
 from site.text import single_line
@@ -76,16 +77,14 @@ def image_upload(*, by: User, file: BinaryIO, alt: str = "", name: str = "") -> 
         max_edge=settings.IMAGE_MAX_EDGE,
     )
     alt = single_line(alt)[:ALT_MAX_LENGTH]
-    if (kept := Image.objects.of(by).filter(digest=cleaned.digest).first()) is not None:
-        return image_alt_set(by=by, image=kept, alt=alt) if alt and alt != kept.alt else kept
-    _quota_check(by, len(cleaned.data))
     file_name = image_file_name(cleaned)
-    storage = storages["media"]
+    if (kept := Image.objects.of(by).filter(digest=cleaned.digest).first()) is not None:
+        return _kept_again(by, kept, alt, cleaned)
+    _quota_check(by, len(cleaned.data))
     # The file first, outside any transaction; a row that lost a race, or
     # failed, leaves at worst a file no row names, which images_prune
     # (blog/media/pruning.py) takes away a day later.
-    if not storage.exists(file_name):
-        storage.save(file_name, ContentFile(cleaned.data))
+    file_keep(file_name, cleaned.data)
     image = Image(
         owner=by,
         file=file_name,
@@ -111,13 +110,24 @@ def image_upload(*, by: User, file: BinaryIO, alt: str = "", name: str = "") -> 
         return Image.objects.of(by).get(digest=cleaned.digest)  # The same upload, twice at once.
     except PictureRefused:
         if not Image.objects.filter(digest=cleaned.digest).exists():
-            storage.delete(file_name)
+            storages["media"].delete(file_name)
         raise
+    # Another account's removal of the same picture may have taken the file
+    # between our write and our row: written again (the row now keeps it).
+    file_keep(file_name, cleaned.data)
     return image
 
 
+def _kept_again(by: User, kept: Image, alt: str, cleaned: Cleaned) -> Image:
+    """The same picture uploaded again: in use from now (no longer named for removal), its file there, new alt text."""
+    Image.objects.filter(pk=kept.pk).update(last_used_at=timezone.now(), prune_after=None)
+    kept.prune_after = None
+    file_keep(kept.file, cleaned.data)
+    return image_alt_set(by=by, image=kept, alt=alt) if alt and alt != kept.alt else kept
+
+
 def _owner_check(by: User, image: Image) -> None:
-    if image.owner_id != by.pk and not roles.may_edit_any(by):
+    if not roles.may_write(by) or (image.owner_id != by.pk and not roles.may_edit_any(by)):
         raise NotAllowed(f"{by} may not change picture {image.pk}")
 
 
@@ -134,11 +144,13 @@ class PictureInUse(Exception):
 
 
 def image_delete(*, by: User, image: Image) -> None:
-    """Delete a picture no post shows, with its files. Raises PictureInUse otherwise."""
+    """Delete a picture no post shows, with its files. Raises PictureInUse otherwise, naming the posts `by` may see."""
     _owner_check(by, image)
-    titles = list(image.posts.values_list("title", flat=True)[:3])
-    if titles:
+    showing = image.posts.all()
+    if showing.exists() or not pruning.image_remove(image, unless=showing):
+        seen = list(showing.filter(pk__in=Post.objects.visible_to(by)).values_list("title", flat=True)[:3])
+        others = showing.count() - len(seen)
+        named = [f"“{title}”" for title in seen] + ([f"{others} other post(s)"] if others > 0 else [])
         raise PictureInUse(
-            "A post still shows this picture (" + ", ".join(f"“{t}”" for t in titles) + "): take it out first."
+            f"A post still shows this picture ({', '.join(named) or 'its text names it'}): take it out first."
         )
-    pruning.image_remove(image)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from posixpath import splitext
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from blog.media.cleaning import variants_encode
+from blog.media.storing import file_keep
 from blog.models import Post
 from blog.models.media import EXTENSIONS, VARIANT_WIDTHS, VARIANTS_MAX_TRIES, Image
 from site.pages import pages_changed
@@ -45,8 +45,7 @@ def image_variants_make(*, image_id: int) -> bool:
         logger.error("picture %s: no variants after %d tries; it is served as uploaded", image.pk, VARIANTS_MAX_TRIES)
         Image.objects.filter(pk=image.pk).update(variants_at=timezone.now())
         return True
-    storage = storages["media"]
-    with storage.open(image.file, "rb") as stored:
+    with storages["media"].open(image.file, "rb") as stored:
         data = stored.read()
     stem = splitext(image.file)[0]
     extension = EXTENSIONS[image.format]  # type: ignore[index]
@@ -54,22 +53,21 @@ def image_variants_make(*, image_id: int) -> bool:
     made = variants_encode(data, format_=image.format, widths=variant_widths(image.width))
     for width, (webp, fallback) in sorted(made.items()):
         webp_name = f"{stem}-{width}.webp"
-        storage.save(webp_name, ContentFile(webp))
+        file_keep(webp_name, webp)
         fallback_name = image.file
         if fallback is not None:
             fallback_name = f"{stem}-{width}.{extension}"
-            storage.save(fallback_name, ContentFile(fallback))
+            file_keep(fallback_name, fallback)
             size += len(fallback)
         size += len(webp)
         variants.append({"width": width, "webp": webp_name, "fallback": fallback_name})
-    with transaction.atomic():
-        recorded = Image.objects.filter(pk=image.pk, variants_at__isnull=True).update(
-            variants=variants, variants_size=size, variants_at=timezone.now()
-        )
-        if recorded:
-            pages_changed()
-    if recorded:
-        posts_rerender(image_id=image.pk)
+    # Recorded, then the posts showing it rendered again, and only then done:
+    # a task lost in between leaves it owed, and the reconciler's next run
+    # finds the files there and renders the posts.
+    if not Image.objects.filter(pk=image.pk, variants_at__isnull=True).update(variants=variants, variants_size=size):
+        return True  # Removed meanwhile: its files go with the stray ones.
+    posts_rerender(image_id=image.pk)
+    Image.objects.filter(pk=image.pk).update(variants_at=timezone.now())
     return True
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +16,7 @@ from django.views.decorators.http import require_POST
 from blog.forms import PostForm
 from blog.media import services
 from blog.media.forms import AltForm, PictureForm
+from blog.models import Post
 from blog.models.media import Image
 from blog.views import post_to_change
 from site.throttles import Limit, Throttled, throttle_hit
@@ -21,6 +25,7 @@ from users import roles
 
 # Cleaning a picture is a second or so of CPU in the web process: a writer
 # adds a few a minute, a script would not stop.
+_SLUG = re.compile(r"[-\w]{1,300}")
 UPLOADS_PER_ACCOUNT = Limit("picture-upload:user", 60, 3600)
 PICTURES_LISTED = 60
 
@@ -87,7 +92,13 @@ def picture_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Uploaded. To show it in a post, put this in its text: {image.markdown}")
             return redirect("blog:picture-list")
-    images = Image.objects.of(request.user).prefetch_related("posts")[:PICTURES_LISTED]
+    # Only the posts this writer may see are named; the others are counted.
+    seen = Prefetch("posts", queryset=Post.objects.visible_to(request.user).only("pk", "title", "slug"), to_attr="seen")
+    images = list(
+        Image.objects.of(request.user).annotate(shown_in=Count("posts")).prefetch_related(seen)[:PICTURES_LISTED]
+    )
+    for image in images:
+        image.others = image.shown_in - len(image.seen)  # type: ignore[attr-defined]
     limits = roles.quota(request.user)
     context = {
         "form": form,
@@ -147,7 +158,10 @@ def post_picture_add(request: HttpRequest) -> HttpResponse:
     why the picture was refused. The Save buttons post to the page's own
     address, which takes no file.
     """
-    post = post_to_change(request, request.POST["post"]) if request.POST.get("post") else None
+    slug = request.POST.get("post", "")
+    if slug and not _SLUG.fullmatch(slug):
+        raise Http404
+    post = post_to_change(request, slug) if slug else None
     fields = ("title", "planned_slug", "content", "tags", "publish_at")
     initial = {name: request.POST.get(name, "") for name in fields}
     action = reverse("blog:post-edit", kwargs={"slug": post.slug}) if post else reverse("blog:post-create")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+import re
 from datetime import datetime, timedelta
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import models
@@ -68,8 +72,11 @@ class ImageQuerySet(models.QuerySet):
     def unused_since(self, moment: datetime) -> ImageQuerySet:
         return self.unused().filter(last_used_at__lt=moment)
 
-    def named(self, names: set[str]) -> ImageQuerySet:
-        return self.filter(file__in=names)
+    def with_stems(self, stems: set[str]) -> ImageQuerySet:
+        """The pictures whose file is one of these stems ("images/ab/<hash>") with its extension."""
+        if not stems:
+            return self.none()
+        return self.filter(functools.reduce(operator.or_, (Q(file__startswith=f"{stem}.") for stem in stems)))
 
 
 class Image(models.Model):
@@ -79,7 +86,12 @@ class Image(models.Model):
     from its content, so it never changes and is cached for a year.
     """
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    # An account's removal leaves its pictures to the posts that show them
+    # (others' too: an Editor's picture in an Author's post); those no post
+    # shows go with the prune.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="images"
+    )
     # The name in the media storage ("images/ab/<hash>.jpg"); the same bytes
     # uploaded by two accounts are one file, and two rows.
     file = models.CharField(max_length=100, editable=False)
@@ -145,20 +157,39 @@ def media_url(name: str) -> str:
     return settings.MEDIA_URL + name
 
 
-def media_name(url: str) -> str | None:
-    """The media storage's name for an address media_url() gave, or None for any other address."""
-    if not url.startswith(settings.MEDIA_URL):
-        return None
-    return url[len(settings.MEDIA_URL) :]
+# A picture's file, or one of its variants': images/<2 hex>/<32 hex>[-<width>].<extension>.
+_PICTURE_FILE = re.compile(r"(images/[0-9a-f]{2}/[0-9a-f]{32})(?:-[0-9]{1,5})?\.(?:jpg|png|gif|webp|avif)")
 
 
-def images_link(post: models.Model, names: set[str]) -> None:
+def picture_stem(url: str) -> str | None:
+    """
+    The stem ("images/ab/<hash>") of the site's own picture an address
+    names, however it names it: MEDIA_URL's address or the absolute one on
+    SITE_URL, the picture or any of its variants (as a reader's "copy image
+    address" gives it), with a query or fragment, percent-encoded or not.
+    None for any other address.
+    """
+    url = unquote(url.split("#", 1)[0].split("?", 1)[0])
+    bases = [settings.MEDIA_URL]
+    if settings.MEDIA_URL.startswith("/"):
+        bases.append(settings.SITE_URL + settings.MEDIA_URL)
+    for base in bases:
+        if url.startswith(base) and (found := _PICTURE_FILE.fullmatch(url[len(base) :])):
+            return found[1]
+    return None
+
+
+def file_stem(name: str) -> str:
+    return name.rsplit(".", 1)[0]
+
+
+def images_link(post: models.Model, stems: set[str]) -> None:
     """
     Record which pictures `post` shows now (inside the post's save): one no
     longer shown, or newly shown, counts as used now, and one shown again is
     no longer named for removal.
     """
-    shown = set(Image.objects.named(names).values_list("pk", flat=True)) if names else set()
+    shown = set(Image.objects.with_stems(stems).values_list("pk", flat=True))
     links = Image.posts.through.objects.filter(post_id=post.pk)
     before = set(links.values_list("image_id", flat=True))
     if shown == before:

@@ -130,6 +130,7 @@ def test_caddy_serves_a_kept_picture_with_the_sites_headers(caddy, author, djang
         "/media/images/ab/" + "a" * 32 + ".html",
         "/media/planted.html",
         "/media/",
+        "/media/images/ab/" + "b" * 32 + ".jpg",  # The right shape, no such file.
     ],
 )
 def test_caddy_serves_nothing_else_from_the_folder(caddy, path):
@@ -137,8 +138,9 @@ def test_caddy_serves_nothing_else_from_the_folder(caddy, path):
     (data / "media" / "planted.html").write_text("<script>alert(1)</script>")
     (data / "media" / "images" / "ab").mkdir(parents=True, exist_ok=True)
     (data / "media" / "images" / "ab" / ("a" * 32 + ".html")).write_text("<script>alert(1)</script>")
-    status, _, body = _request(port, "GET", path)
+    status, headers, body = _request(port, "GET", path)
     assert status == 404 and b"script" not in body and b"the database" not in body
+    assert "immutable" not in headers.get("Cache-Control", "")  # A picture uploaded later takes the name.
 
 
 def test_caddy_lets_a_picture_through_at_its_size_and_no_other_body(caddy):

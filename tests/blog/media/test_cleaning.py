@@ -115,6 +115,15 @@ def test_a_file_over_the_size_limit_is_refused_without_reading_it_all():
 
     with pytest.raises(PictureRefused, match="larger than"):
         picture_clean(Counting(data + b"\0" * 10_000), **{**LIMITS, "max_bytes": 1000})
+    assert Counting.read_bytes == 0  # Its size is known from where it ends.
+
+    class Unseekable(Counting):
+        def seek(self, *args):
+            raise OSError("a pipe")
+
+    Counting.read_bytes = 0
+    with pytest.raises(PictureRefused, match="larger than"):
+        picture_clean(Unseekable(data + b"\0" * 10_000), **{**LIMITS, "max_bytes": 1000})
     assert Counting.read_bytes == 1001
 
 
@@ -268,3 +277,39 @@ def test_damaged_pictures_are_a_picture_or_a_refusal(seed, flips, cut):
     except PictureRefused:
         return
     assert opened(cleaned).format == cleaned.format
+
+
+def _gif_growing_past_its_screen(side, frames):
+    """A GIF whose screen is 1×1 and whose later frames are side×side: Pillow grows its canvas to each."""
+    small, big = io.BytesIO(), io.BytesIO()
+    Image.new("P", (1, 1), 0).save(small, "GIF")
+    Image.new("P", (side, side), 0).save(big, "GIF")
+    small, big = small.getvalue(), big.getvalue()
+
+    def body(data):
+        flags = data[10]
+        return data[13 + (3 * (1 << ((flags & 7) + 1)) if flags & 0x80 else 0) : -1]
+
+    head = small[: 13 + (3 * (1 << ((small[10] & 7) + 1)) if small[10] & 0x80 else 0)]
+    control = b"!\xf9\x04\x00\x0a\x00\x00\x00"
+    return head + control + body(small) + (control + body(big)) * (frames - 1) + b";"
+
+
+@pytest.mark.parametrize("side, frames", [(2000, 4), (9000, 3)])
+def test_an_animation_whose_frames_outgrow_it_is_refused(side, frames):
+    # Found by an attack: 86 KB took 546 MB, and 17 MB would have taken 97 GB.
+    data = _gif_growing_past_its_screen(side, frames)
+    assert len(data) < 200_000 and Image.open(io.BytesIO(data)).size == (1, 1)
+    with pytest.raises(PictureRefused, match="larger than the animation|too many pixels"):
+        clean(data)
+
+
+def test_a_phones_jpeg_with_a_second_picture_inside_is_kept_as_its_photo():
+    # MPF: an HDR gain map or a preview after the photo (Pillow opens it as MPO).
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 50, 50)).save(
+        out, "MPO", save_all=True, append_images=[Image.new("RGB", (200, 150), (9, 9, 9))]
+    )
+    cleaned = clean(out.getvalue())
+    assert (cleaned.format, cleaned.width, cleaned.height, cleaned.animated) == ("JPEG", 800, 600, False)
+    assert opened(cleaned).format == "JPEG" and getattr(opened(cleaned), "n_frames", 1) == 1
