@@ -3,8 +3,8 @@ Pictures: 24-megapixel camera JPEGs (6000×4000, about 10 MB) uploaded to a
 real site (gunicorn with one worker, run_huey), as the Write page's script
 sends them. Measured: the upload's answer time (the web worker cleans the
 picture: decode, turn, strip, scale to 2400 px), upload-to-variants-ready
-(the consumer has made the WebP and JPEG copies at 480, 960 and 1600 px and
-the largest is served), the variants one consumer makes a second from a
+(the consumer has made the WebP and JPEG copies at 480, 960 and 1600 px,
+recorded them, and the largest is served), the variants one consumer makes a second from a
 backlog (the consumer stopped while pictures arrive, then started), and the
 peak resident memory (VmHWM) of the web worker and of the consumer.
 
@@ -28,6 +28,7 @@ from PIL import Image
 
 from harness.live import Client, LiveSite, SmtpServer, _children, collectstatic, wait_for
 
+DONE = "select variants_at is not null from blog_image where id = ?"
 LATENCY_UPLOADS = 8
 BACKLOG_UPLOADS = 16
 PASSWORD = "bench-password-long-enough"
@@ -95,8 +96,10 @@ def run(tmp: Path, static_root: Path) -> dict:
                 started = time.perf_counter()
                 answered, image = _upload(client, data, n)
                 answers.append(answered)
-                variant = _largest_variant(image["url"])
-                wait_for(lambda v=site.url + variant: _served(v), 120, interval=0.02, message=variant)
+                # Ready: recorded as made, with the posts showing it rendered again, and its largest copy served.
+                wait_for(lambda pk=image["id"]: site.db(DONE, (pk,))[0][0], 120, interval=0.02, message="variants")
+                variant = site.url + _largest_variant(image["url"])
+                wait_for(lambda v=variant: _served(v), 10, interval=0.02, message=variant)
                 ready.append(time.perf_counter() - started)
             web_peak = _peak_mib(worker)
             consumer_peak = _peak_mib(site.processes["consumer"].pid)

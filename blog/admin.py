@@ -271,7 +271,7 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def thumbnail(self, image: Image) -> str:
-        return format_html('<img src="{}" alt="{}" width="80" style="height:auto">', image.url, image.alt)
+        return format_html('<img src="{}" alt="{}" width="80" style="height:auto">', image.thumbnail_url, image.alt)
 
     @admin.display(description="size")
     def dimensions(self, image: Image) -> str:

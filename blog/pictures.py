@@ -11,11 +11,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape, unescape
+from urllib.parse import unquote
+
+from django.conf import settings
 
 # The renderer's HTML (nh3's output): attributes double-quoted, with '"',
 # '<' and '>' escaped inside them, so a tag ends at its first '>'.
 _IMG = re.compile(r"<img\b[^>]*>")
 _ATTRIBUTE = re.compile(r'([a-z][a-z0-9-]*)="([^"]*)"')
+# The one rule for a picture's file name, or one of its variants':
+# images/<2 hex>/<32 hex>[-<width>].<extension>. Nothing else is served, linked or shown as one.
+PICTURE_FILE = re.compile(r"(images/[0-9a-f]{2}/[0-9a-f]{32})(?:-[0-9]{1,5})?\.(?:jpg|png|gif|webp|avif)")
 # The post column (site.css: .post-body, 40rem at 1.1rem, inside 1rem of margin).
 SIZES = "(min-width: 46rem) 704px, calc(100vw - 2rem)"
 
@@ -28,6 +34,28 @@ class Shown:
     height: int
     url: str
     variants: tuple[tuple[int, str, str], ...]
+
+
+def picture_stem(url: str) -> str | None:
+    """
+    The stem ("images/ab/<hash>") of the site's own picture an address
+    names, however it names it: MEDIA_URL's address or the absolute one on
+    SITE_URL, the picture or any of its variants (as a reader's "copy image
+    address" gives it), with a query or fragment, percent-encoded or not.
+    None for any other address.
+    """
+    url = unquote(url.split("#", 1)[0].split("?", 1)[0])
+    bases = [settings.MEDIA_URL]
+    if settings.MEDIA_URL.startswith("/"):
+        bases.append(settings.SITE_URL + settings.MEDIA_URL)
+    for base in bases:
+        if url.startswith(base) and (found := PICTURE_FILE.fullmatch(url[len(base) :])):
+            return found[1]
+    return None
+
+
+def file_stem(name: str) -> str:
+    return name.rsplit(".", 1)[0]
 
 
 def sources(html: str) -> list[str]:

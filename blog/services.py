@@ -265,7 +265,7 @@ def post_delete(*, by: User, post: Post) -> None:
     _change_check(by, post)
     public = post.is_published
     with transaction.atomic():
-        images_unlinked([post.pk])  # Its pictures were in use until now: kept another IMAGES_UNUSED_DAYS.
+        images_unlinked(post_ids=[post.pk])  # Its pictures were in use until now: kept another IMAGES_UNUSED_DAYS.
         post.delete()
     if public:
         pages_changed()

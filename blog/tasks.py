@@ -1,7 +1,9 @@
 """Background work for the blog: ids in, blog.newsletter and blog.readers do the work."""
 
 import logging
+from datetime import timedelta
 
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -74,6 +76,9 @@ def images_variants_reconcile_task() -> None:
     for image_id in Image.objects.variants_late().values_list("pk", flat=True)[:1000]:
         logger.warning("picture %s still has no variants: queued again", image_id)
         enqueue(image_variants_task, image_id, priority=-5)
+    # A post saved from a rendering begun before its picture's variants were recorded.
+    if caught_up := variants.posts_catch_up(since=timezone.now() - timedelta(hours=1)):
+        logger.info("rendered %d post(s) again with their pictures' variants", caught_up)
 
 
 # Once a day: pictures no post has shown for IMAGES_UNUSED_DAYS are named,

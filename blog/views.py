@@ -25,6 +25,7 @@ from blog.rendering import render as markdown_render
 from site import pages
 from site.http import too_many_requests
 from site.throttles import Limit, Throttled, throttle_hit
+from site.uploads import may_carry_a_file
 from users import roles
 
 CHART_DAYS = 30
@@ -163,6 +164,7 @@ def _saved_message(post: Post) -> str:
 
 
 @login_required
+@may_carry_a_file(lambda: settings.IMAGE_MAX_BYTES + 1_300_000)
 def post_create(request: HttpRequest) -> HttpResponse:
     if not roles.may_write(request.user):
         raise PermissionDenied
@@ -197,6 +199,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@may_carry_a_file(lambda: settings.IMAGE_MAX_BYTES + 1_300_000)
 def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
     post = post_to_change(request, slug)
     can_schedule = roles.may_publish(request.user)

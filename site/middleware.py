@@ -3,12 +3,13 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from site.storage import database_checkpoint, is_write_failure, write_failure_log
-from site.uploads import upload_max_bytes
+from site.uploads import body_max_bytes, upload_max_bytes
 
 # Pages use only our own stylesheet and no scripts; the admin's scripts are
 # files too. Inline style attributes stay allowed for the dashboard's SVG.
@@ -35,7 +36,11 @@ def request_size_limit(get_response: Callable[[HttpRequest], HttpResponse]) -> C
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and length > upload_max_bytes(request):
+        # Only a multipart body can carry a file to drop (site.uploads.may_carry_a_file).
+        allowed = (
+            body_max_bytes(request) if request.content_type == "multipart/form-data" else upload_max_bytes(request)
+        )
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and length > allowed:
             return render(request, "413.html", status=413)
         return get_response(request)
 
@@ -64,7 +69,12 @@ def refuse_nul(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
     """
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        if _carries_nul(request):
+        try:
+            nul = _carries_nul(request)
+        except RequestDataTooBig:
+            # A form's fields past their cap, in a body let through for a file it may carry (may_carry_a_file).
+            return render(request, "413.html", status=413)
+        if nul:
             return render(request, "400.html", status=400)
         return get_response(request)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,10 @@ class NoFileUploads(FileUploadHandler):
     """
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        # A body sent without a length is not capped before it is read: stop where a form's body would.
+        allowed = body_max_bytes(self.request) if self.request is not None else 0
+        if start + len(raw_data) > max(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, allowed):
+            raise StopUpload(connection_reset=True)
         return None
 
     def file_complete(self, file_size: int) -> None:
@@ -85,3 +90,29 @@ def upload_max_bytes(request: HttpRequest) -> int:
             limit = None
         request._upload_max_bytes = limit() if limit is not None else 0  # type: ignore[attr-defined]
     return request._upload_max_bytes  # type: ignore[attr-defined]
+
+
+def may_carry_a_file(max_bytes: Callable[[], int]) -> Callable[[View], View]:
+    """
+    A form that takes no file but sits beside one that does (the Write page's
+    picture, chosen and not uploaded, goes with Save too): its body may be as
+    large as that file, whose bytes are dropped as they pass (NoFileUploads);
+    its fields are read and checked as any form's.
+    """
+
+    def decorate(view: View) -> View:
+        view.max_body_bytes = max_bytes  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def body_max_bytes(request: HttpRequest) -> int:
+    """The largest body the view at this address takes: a file's, or one it lets pass; 0 for the rest."""
+    if not hasattr(request, "_body_max_bytes"):
+        try:
+            limit = getattr(resolve(request.path_info).func, "max_body_bytes", None)
+        except Resolver404:
+            limit = None
+        request._body_max_bytes = max(upload_max_bytes(request), limit() if limit else 0)  # type: ignore[attr-defined]
+    return request._body_max_bytes  # type: ignore[attr-defined]

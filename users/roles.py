@@ -83,6 +83,12 @@ class NotAllowed(PermissionDenied):
     """The user's role may not do this: a 403, and nothing changed."""
 
 
+class PictureLike(Protocol):
+    """What a rule needs of a picture."""
+
+    owner_id: int | None
+
+
 class PostLike(Protocol):
     """What a rule needs of a post (users never imports blog)."""
 
@@ -150,6 +156,11 @@ def may_edit(user: Actor, post: PostLike) -> bool:
     if not may_write(user) or post.author_id != user.pk:
         return False
     return may_publish(user) or post.published_at is None
+
+
+def may_change_picture(user: Actor, picture: PictureLike) -> bool:
+    """Change a picture's alt text or delete it: its owner while they write, and Editors and up."""
+    return may_write(user) and (picture.owner_id == user.pk or may_edit_any(user))
 
 
 def may_import(user: Actor) -> bool:

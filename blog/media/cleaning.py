@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -59,18 +58,18 @@ def picture_clean(file: BinaryIO, *, max_bytes: int, max_pixels: int, max_edge: 
         raise PictureRefused("The file is empty.")
     if size > max_bytes:
         raise PictureRefused(f"The picture is larger than {max_bytes // 1_000_000:,} MB, the most this site takes.")
-    # Pillow's own bomb check (a frame's size, as it seeks; a picture's, as it opens) at this site's limit,
-    # never above it. Process-wide, and only ever lowered.
-    Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or max_pixels, max_pixels)
+    # Pillow's own bomb check, which also guards what this module cannot see
+    # before Pillow allocates it (an animation's frame as it seeks), errs at
+    # twice its limit: set so that is this site's. (Its warning below that is
+    # only a warning: a warnings filter is not thread-safe under gunicorn's
+    # threads, and the explicit checks below refuse those pictures anyway.)
+    Image.MAX_IMAGE_PIXELS = max_pixels // 2
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns of a decompression bomb below twice its limit: here it is an error.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # Pillow reads the file where it is (an upload's temporary file): no copy of it in memory.
-            return _clean(file, max_pixels=max_pixels, max_edge=max_edge)
+        # Pillow reads the file where it is (an upload's temporary file): no copy of it in memory.
+        return _clean(file, max_pixels=max_pixels, max_edge=max_edge)
     except PictureRefused:
         raise
-    except (Image.UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+    except (Image.UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise PictureRefused(_unreadable(exc)) from exc
     except MemoryError as exc:
         raise PictureRefused("The picture is too large to read.") from exc
@@ -117,6 +116,8 @@ def _clean(file: BinaryIO, *, max_pixels: int, max_edge: int) -> Cleaned:
     ImageOps.exif_transpose(image, in_place=True)  # In place: a turned copy would be another 18 MB.
     image = _srgb(image)
     if max(image.size) > max_edge:
+        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA" if image.has_transparency_data else "RGB")  # Not nearest neighbour.
         image = image.resize(_fit(image.size, max_edge), Image.Resampling.LANCZOS, reducing_gap=3.0)
     return _encoded(image, format_, animated=False)
 
@@ -130,8 +131,11 @@ def _fit(size: tuple[int, int], edge: int) -> tuple[int, int]:
 def _srgb(image: Image.Image) -> Image.Image:
     """In the colours every screen assumes, in a mode every format here saves."""
     icc = image.info.get("icc_profile")
-    if image.mode in ("CMYK", "YCbCr", "LAB", "HSV", "I", "I;16", "F") or image.mode.startswith("I;"):
-        image = image.convert("RGB") if not icc or image.mode != "CMYK" else image
+    if image.mode in ("I", "F") or image.mode.startswith("I;"):
+        # 16 bits a channel: scaled to 8 (a plain convert clips everything past 255 to white).
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
+    elif image.mode in ("YCbCr", "LAB", "HSV") or (image.mode == "CMYK" and not icc):
+        image = image.convert("RGB")
     if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
         try:
             mode = "RGBA" if image.mode == "RGBA" else "RGB"
@@ -187,19 +191,30 @@ def _encoded(image: Image.Image, format_: str, *, animated: bool, frames: list[I
     return Cleaned(data=out.getvalue(), format=format_, width=image.width, height=image.height, animated=animated)
 
 
-def variants_encode(data: bytes, *, format_: str, widths: list[int]) -> dict[int, tuple[bytes, bytes | None]]:
+# The fallback beside each WebP copy, for what reads no WebP (mail, link previews, old browsers): a
+# JPEG stays a JPEG and a PNG a PNG; a WebP or an AVIF becomes a JPEG, or a PNG if it has transparency.
+_FALLBACKS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "PNG", "WEBP": "JPEG", "AVIF": "JPEG"}
+
+
+def variants_encode(data: bytes, *, format_: str, widths: list[int]) -> dict[int, tuple[bytes, Cleaned | None]]:
     """
     For each width (all narrower than or as wide as the picture): the
-    picture at that width as WebP, and in its own format (None at its own
-    width, where the picture itself serves). Decoded once, each width made
-    from the next wider one.
+    picture at that width as WebP, and as its fallback (None where the
+    picture itself serves: its own width, in a format every reader takes).
+    Decoded once, each width made from the next wider one.
     """
     image: Image.Image = Image.open(io.BytesIO(data), formats=[format_])
     full = image.size
     if format_ == "JPEG":
         image.draft("RGB", _fit(full, max(widths) * max(full) // full[0]))
     image.load()
-    made: dict[int, tuple[bytes, bytes | None]] = {}
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        # A palette is resized by nearest neighbour: in full colour first.
+        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    fallback_format = _FALLBACKS[format_]
+    if fallback_format == "JPEG" and image.mode in ("RGBA", "LA"):
+        fallback_format = "PNG"
+    made: dict[int, tuple[bytes, Cleaned | None]] = {}
     for width in sorted(widths, reverse=True):
         size = (width, max(1, round(full[1] * width / full[0])))
         if image.size != size:
@@ -207,7 +222,7 @@ def variants_encode(data: bytes, *, format_: str, widths: list[int]) -> dict[int
         webp = io.BytesIO()
         image.save(webp, format="WEBP", quality=WEBP_QUALITY)
         fallback = None
-        if width != full[0]:
-            fallback = _encoded(image.copy(), format_, animated=False).data
+        if width != full[0] or fallback_format != format_:
+            fallback = _encoded(image.copy(), fallback_format, animated=False)
         made[width] = (webp.getvalue(), fallback)
     return made

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from blog.models import Post
 from blog.models.media import PRUNE_NOTICE, Image
+from blog.pictures import PICTURE_FILE, file_stem
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +33,19 @@ def posts_naming(image: Image) -> models.QuerySet:
     return Post.objects.filter(content__contains=image.digest[:32])
 
 
-def image_remove(image: Image, *, unless: models.QuerySet | None = None) -> bool:
+def image_remove(*, image: Image, unless: models.QuerySet | None = None) -> bool:
     """
     Delete the picture's row, and its files once that commits; in one
     transaction with the check `unless` (rows that, if any exist, keep it).
     False if kept.
     """
     names = [image.file, *image.variant_names()]
+    # The text scan reads every post: before the write lock, not under it. A
+    # post saved meanwhile is linked by its save, which `unless` sees.
+    if posts_naming(image).exists():
+        return False
     with transaction.atomic():
-        if (unless is not None and unless.exists()) or posts_naming(image).exists():
+        if unless is not None and unless.exists():
             return False
         image.delete()
         transaction.on_commit(lambda: _files_remove(names, digest=image.digest))
@@ -88,19 +93,30 @@ def images_prune(*, dry_run: bool = False, now: datetime | None = None) -> Prune
     for image in due:
         # Checked again, in the removal's transaction: a post may have shown it since the list was read.
         still_due = Image.objects.unused_since(cutoff).filter(pk=image.pk, prune_after__lte=now)
-        if image_remove(image, unless=Image.objects.filter(pk=image.pk).exclude(pk__in=still_due)):
+        if image_remove(image=image, unless=Image.objects.filter(pk=image.pk).exclude(pk__in=still_due)):
             removed.append(image)
         else:
             # Named in a post's text, though not linked (saved without save()): it stays, counted as used.
             Image.objects.filter(pk=image.pk).update(prune_after=None, last_used_at=now)
     storage = storages["media"]
     for name in strays:
-        storage.delete(name)
+        # Read again just before: the same picture uploaded since names it once more.
+        if not Image.objects.with_stems({_stem(name)}).exists():
+            storage.delete(name)
     return Pruned(named=to_name, removed=removed, stray_files=strays)
 
 
+def _stem(name: str) -> str:
+    """The picture a file belongs to (itself or a variant), or the name itself for a file of no picture's shape."""
+    found = PICTURE_FILE.fullmatch(name)
+    return found[1] if found else name
+
+
 def _stray_files(now: datetime) -> list[str]:
-    """Files under images/ that no picture names, last written more than a day before `now`."""
+    """
+    Files under images/ of no picture (neither it nor one of its variants,
+    recorded or still being made), last written more than a day before `now`.
+    """
     storage = storages["media"]
     try:
         folders, _ = storage.listdir("images")
@@ -109,11 +125,9 @@ def _stray_files(now: datetime) -> list[str]:
     stray = []
     for folder in sorted(folders):
         files = storage.listdir(f"images/{folder}")[1]
-        names = {f"images/{folder}/{file}" for file in files}
-        named = set(Image.objects.filter(file__startswith=f"images/{folder}/").values_list("file", flat=True))
-        for variants in Image.objects.filter(file__startswith=f"images/{folder}/").values_list("variants", flat=True):
-            named.update(name for variant in variants for name in variant.values() if isinstance(name, str))
-        for name in sorted(names - named):
-            if storage.get_modified_time(name) < now - PRUNE_NOTICE:
+        kept = Image.objects.filter(file__startswith=f"images/{folder}/").values_list("file", flat=True)
+        stems = {file_stem(name) for name in kept}
+        for name in sorted(f"images/{folder}/{file}" for file in files):
+            if _stem(name) not in stems and storage.get_modified_time(name) < now - PRUNE_NOTICE:
                 stray.append(name)
     return stray

@@ -12,6 +12,7 @@ import unicodedata
 from typing import TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -84,7 +85,7 @@ def image_upload(*, by: User, file: BinaryIO, alt: str = "", name: str = "") -> 
     # The file first, outside any transaction; a row that lost a race, or
     # failed, leaves at worst a file no row names, which images_prune
     # (blog/media/pruning.py) takes away a day later.
-    file_keep(file_name, cleaned.data)
+    file_keep(name=file_name, data=cleaned.data)
     image = Image(
         owner=by,
         file=file_name,
@@ -102,7 +103,9 @@ def image_upload(*, by: User, file: BinaryIO, alt: str = "", name: str = "") -> 
         image.variants_at = timezone.now()
     try:
         with transaction.atomic():
-            _quota_check(by, len(cleaned.data))  # Again under the write lock: two uploads at once.
+            # Again under a lock: the write lock on SQLite, the account's row on PostgreSQL (two uploads at once).
+            get_user_model().objects.select_for_update().filter(pk=by.pk).exists()
+            _quota_check(by, len(cleaned.data))
             image.save()
             if image.variants_at is None:
                 enqueue_on_commit(tasks.image_variants_task, image.pk)
@@ -114,7 +117,7 @@ def image_upload(*, by: User, file: BinaryIO, alt: str = "", name: str = "") -> 
         raise
     # Another account's removal of the same picture may have taken the file
     # between our write and our row: written again (the row now keeps it).
-    file_keep(file_name, cleaned.data)
+    file_keep(name=file_name, data=cleaned.data)
     return image
 
 
@@ -122,12 +125,12 @@ def _kept_again(by: User, kept: Image, alt: str, cleaned: Cleaned) -> Image:
     """The same picture uploaded again: in use from now (no longer named for removal), its file there, new alt text."""
     Image.objects.filter(pk=kept.pk).update(last_used_at=timezone.now(), prune_after=None)
     kept.prune_after = None
-    file_keep(kept.file, cleaned.data)
+    file_keep(name=kept.file, data=cleaned.data)
     return image_alt_set(by=by, image=kept, alt=alt) if alt and alt != kept.alt else kept
 
 
 def _owner_check(by: User, image: Image) -> None:
-    if not roles.may_write(by) or (image.owner_id != by.pk and not roles.may_edit_any(by)):
+    if not roles.may_change_picture(by, image):
         raise NotAllowed(f"{by} may not change picture {image.pk}")
 
 
@@ -147,7 +150,7 @@ def image_delete(*, by: User, image: Image) -> None:
     """Delete a picture no post shows, with its files. Raises PictureInUse otherwise, naming the posts `by` may see."""
     _owner_check(by, image)
     showing = image.posts.all()
-    if showing.exists() or not pruning.image_remove(image, unless=showing):
+    if showing.exists() or not pruning.image_remove(image=image, unless=showing):
         seen = list(showing.filter(pk__in=Post.objects.visible_to(by)).values_list("title", flat=True)[:3])
         others = showing.count() - len(seen)
         named = [f"“{title}”" for title in seen] + ([f"{others} other post(s)"] if others > 0 else [])

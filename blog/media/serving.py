@@ -8,7 +8,6 @@ reached. Past one box (MEDIA_S3_BUCKET) the bucket serves them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from posixpath import splitext
 
@@ -18,9 +17,8 @@ from django.http import FileResponse, HttpRequest, HttpResponseNotAllowed, HttpR
 from django.http.response import HttpResponseBase
 
 from blog.models.media import CONTENT_TYPES
+from blog.pictures import PICTURE_FILE
 
-# Only names the site made: images/<2 hex>/<32 hex>[-<width>].<extension>.
-FILE_NAME = re.compile(r"images/[0-9a-f]{2}/[0-9a-f]{32}(?:-[0-9]{1,5})?\.(?:jpg|png|gif|webp|avif)")
 # A file is only ever a picture: opened as a page, it may run nothing.
 FILE_HEADERS = {
     "Cache-Control": "public, max-age=31536000, immutable",
@@ -37,7 +35,7 @@ def media_files(get_response: Callable[[HttpRequest], HttpResponseBase]) -> Call
             return get_response(request)
         storage = storages["media"]
         name = request.path_info[len(prefix) :]
-        if not isinstance(storage, FileSystemStorage) or not FILE_NAME.fullmatch(name):
+        if not isinstance(storage, FileSystemStorage) or not PICTURE_FILE.fullmatch(name):
             return HttpResponseNotFound("Not found.", content_type="text/plain")
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])

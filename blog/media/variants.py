@@ -10,11 +10,11 @@ was lost. Making them twice writes the same files twice, nothing more.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from posixpath import splitext
 
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from blog.media.cleaning import variants_encode
@@ -33,32 +33,36 @@ def variant_widths(width: int) -> list[int]:
 
 def image_variants_make(*, image_id: int) -> bool:
     """
-    Make and record the variants of one picture, if still owed. True when
-    done (or nothing is owed); raises on a failure, for the task to retry,
-    until VARIANTS_MAX_TRIES, when the picture is left served as uploaded.
+    Make and record the variants of one picture, if still owed and no other
+    consumer holds them. True when done (or nothing is owed, or another
+    holds them); raises on a failure, for the task to retry, until
+    VARIANTS_MAX_TRIES takes, when the picture is left served as uploaded.
     """
-    image = Image.objects.filter(pk=image_id, variants_at__isnull=True).first()
-    if image is None:
+    if not Image.objects.variants_claim(image_id):
         return True
-    Image.objects.filter(pk=image.pk).update(variants_tries=F("variants_tries") + 1)
-    if image.variants_tries + 1 > VARIANTS_MAX_TRIES:
+    image = Image.objects.get(pk=image_id)
+    if image.variants_tries > VARIANTS_MAX_TRIES:
         logger.error("picture %s: no variants after %d tries; it is served as uploaded", image.pk, VARIANTS_MAX_TRIES)
         Image.objects.filter(pk=image.pk).update(variants_at=timezone.now())
         return True
-    with storages["media"].open(image.file, "rb") as stored:
-        data = stored.read()
+    try:
+        with storages["media"].open(image.file, "rb") as stored:
+            data = stored.read()
+        made = variants_encode(data, format_=image.format, widths=variant_widths(image.width))
+    except BaseException:
+        # Let the task's retry (or the reconciler) take it again at once, not after the lease.
+        Image.objects.filter(pk=image.pk).update(variants_claimed_until=None)
+        raise
     stem = splitext(image.file)[0]
-    extension = EXTENSIONS[image.format]  # type: ignore[index]
     variants, size = [], 0
-    made = variants_encode(data, format_=image.format, widths=variant_widths(image.width))
     for width, (webp, fallback) in sorted(made.items()):
         webp_name = f"{stem}-{width}.webp"
-        file_keep(webp_name, webp)
+        file_keep(name=webp_name, data=webp)
         fallback_name = image.file
         if fallback is not None:
-            fallback_name = f"{stem}-{width}.{extension}"
-            file_keep(fallback_name, fallback)
-            size += len(fallback)
+            fallback_name = f"{stem}-{width}.{EXTENSIONS[fallback.format]}"  # type: ignore[index]
+            file_keep(name=fallback_name, data=fallback.data)
+            size += len(fallback.data)
         size += len(webp)
         variants.append({"width": width, "webp": webp_name, "fallback": fallback_name})
     # Recorded, then the posts showing it rendered again, and only then done:
@@ -67,22 +71,42 @@ def image_variants_make(*, image_id: int) -> bool:
     if not Image.objects.filter(pk=image.pk, variants_at__isnull=True).update(variants=variants, variants_size=size):
         return True  # Removed meanwhile: its files go with the stray ones.
     posts_rerender(image_id=image.pk)
-    Image.objects.filter(pk=image.pk).update(variants_at=timezone.now())
+    Image.objects.filter(pk=image.pk).update(variants_at=timezone.now(), variants_claimed_until=None)
     return True
 
 
-def posts_rerender(*, image_id: int) -> int:
+def posts_rerender(*, image_id: int, only: list[int] | None = None) -> int:
     """
     Render again the posts showing a picture whose variants just arrived
     (outside any transaction), and store each one's HTML unless it changed
-    meanwhile (its own save rendered it then). The number stored.
+    meanwhile (its own save rendered it then). The number stored; kept
+    pages are forgotten once if a public one changed.
     """
-    stored = 0
-    for post in Post.objects.filter(images=image_id).iterator(chunk_size=50):
+    stored, public = 0, False
+    showing = Post.objects.filter(images=image_id)
+    for post in (showing if only is None else showing.filter(pk__in=only)).iterator(chunk_size=50):
         post.render()
         with transaction.atomic():
-            stored += Post.objects.filter(pk=post.pk, content=post.content, markup=post.markup).update(
+            done = Post.objects.filter(pk=post.pk, content=post.content, markup=post.markup).update(
                 content_html=post.content_html
             )
-            pages_changed()
+        stored += done
+        public = public or bool(done and post.is_published)
+    if public:
+        pages_changed()
+    return stored
+
+
+def posts_catch_up(*, since: datetime) -> int:
+    """
+    Posts rendered without the variants of a picture made since `since`
+    (saved from a rendering begun before the variants were recorded, and
+    committed after they were rendered in): rendered again. The number stored.
+    """
+    stored = 0
+    for image in Image.objects.filter(variants_at__gte=since).exclude(variants=[]).iterator(chunk_size=100):
+        largest = image.variants[-1]["webp"]
+        stale = list(image.posts.exclude(content_html__contains=largest).values_list("pk", flat=True))
+        if stale:
+            stored += posts_rerender(image_id=image.pk, only=stale)
     return stored

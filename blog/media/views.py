@@ -7,6 +7,8 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -94,15 +96,18 @@ def picture_list(request: HttpRequest) -> HttpResponse:
             return redirect("blog:picture-list")
     # Only the posts this writer may see are named; the others are counted.
     seen = Prefetch("posts", queryset=Post.objects.visible_to(request.user).only("pk", "title", "slug"), to_attr="seen")
-    images = list(
-        Image.objects.of(request.user).annotate(shown_in=Count("posts")).prefetch_related(seen)[:PICTURES_LISTED]
-    )
+    page = Paginator(Image.objects.of(request.user).order_by("-created_at", "-id").only("pk"), PICTURES_LISTED)
+    page_obj = page.get_page(request.GET.get("page"))
+    listed = Image.objects.filter(pk__in=[image.pk for image in page_obj.object_list])
+    images = list(listed.annotate(shown_in=Count("posts")).prefetch_related(seen).order_by("-created_at", "-id"))
+
     for image in images:
         image.others = image.shown_in - len(image.seen)  # type: ignore[attr-defined]
     limits = roles.quota(request.user)
     context = {
         "form": form,
         "images": images,
+        "page_obj": page_obj,
         "used": _megabytes(Image.objects.of(request.user).bytes_used()),
         "quota_mb": f"{limits.images_mb:,}" if limits else None,
         "unused_days": settings.IMAGES_UNUSED_DAYS,
@@ -115,9 +120,12 @@ def _megabytes(size: int) -> str:
 
 
 def _own(request: HttpRequest, pk: int) -> Image:
+    """The picture, if this user may change it: 404 for another's, 403 for their own when they may not."""
     image = get_object_or_404(Image, pk=pk)
     if image.owner_id != request.user.pk and not roles.may_edit_any(request.user):
         raise Http404
+    if not roles.may_change_picture(request.user, image):
+        raise PermissionDenied
     return image
 
 

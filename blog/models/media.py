@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import operator
-import re
 from datetime import datetime, timedelta
-from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import models
@@ -27,6 +23,9 @@ VARIANT_WIDTHS = (480, 960, 1600)
 # variants failed this many times is served as uploaded, and stays so.
 VARIANTS_LATE_AFTER = timedelta(minutes=2)
 VARIANTS_MAX_TRIES = 5
+# A consumer making a picture's variants holds them this long (a 24-megapixel
+# photo takes well under a second); one killed mid-way leaves them to the next.
+VARIANTS_LEASE = timedelta(minutes=5)
 # A picture found unused is named for removal first, and removed only when
 # still unused a day later: the dry run before the run.
 PRUNE_NOTICE = timedelta(days=1)
@@ -62,8 +61,23 @@ class ImageQuerySet(models.QuerySet):
         return self.filter(variants_at__isnull=True)
 
     def variants_late(self) -> ImageQuerySet:
-        """Owed, and not made in the time a task takes: its task was lost."""
-        return self.variants_owed().filter(created_at__lt=timezone.now() - VARIANTS_LATE_AFTER)
+        """
+        Owed, and not taken in the time a task takes (its task was lost), or
+        taken by a consumer whose lease ran out (it was killed).
+        """
+        now = timezone.now()
+        never_taken = Q(variants_claimed_until__isnull=True, created_at__lt=now - VARIANTS_LATE_AFTER)
+        return self.variants_owed().filter(never_taken | Q(variants_claimed_until__lt=now))
+
+    def variants_claim(self, pk: int) -> bool:
+        """Take the owed variants of one picture for VARIANTS_LEASE, unless another consumer holds them: taken?"""
+        now = timezone.now()
+        free = Q(variants_claimed_until__isnull=True) | Q(variants_claimed_until__lt=now)
+        return bool(
+            self.variants_owed()
+            .filter(free, pk=pk)
+            .update(variants_claimed_until=now + VARIANTS_LEASE, variants_tries=F("variants_tries") + 1)
+        )
 
     def unused(self) -> ImageQuerySet:
         """In no post."""
@@ -74,9 +88,8 @@ class ImageQuerySet(models.QuerySet):
 
     def with_stems(self, stems: set[str]) -> ImageQuerySet:
         """The pictures whose file is one of these stems ("images/ab/<hash>") with its extension."""
-        if not stems:
-            return self.none()
-        return self.filter(functools.reduce(operator.or_, (Q(file__startswith=f"{stem}.") for stem in stems)))
+        # An IN of exact names, which the file index serves on both engines (a LIKE prefix it may not).
+        return self.filter(file__in=[f"{stem}.{extension}" for stem in stems for extension in EXTENSIONS.values()])
 
 
 class Image(models.Model):
@@ -110,6 +123,7 @@ class Image(models.Model):
     variants_size = models.PositiveBigIntegerField(default=0, editable=False)
     variants_at = models.DateTimeField(null=True, blank=True, editable=False)
     variants_tries = models.PositiveSmallIntegerField(default=0, editable=False)
+    variants_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     posts = models.ManyToManyField("blog.Post", blank=True, related_name="images", editable=False)
     # When a post last started or stopped showing it (or it was uploaded).
     last_used_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -121,7 +135,10 @@ class Image(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["owner", "digest"], name="blog_image_one_per_owner")]
-        indexes = [models.Index(fields=["file"], name="blog_image_file")]
+        indexes = [
+            models.Index(fields=["file"], name="blog_image_file"),
+            models.Index(fields=["digest"], name="blog_image_digest"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.file
@@ -132,6 +149,11 @@ class Image(models.Model):
     @property
     def url(self) -> str:
         return media_url(self.file)
+
+    @property
+    def thumbnail_url(self) -> str:
+        """Its narrowest copy (the picture itself until the copies exist): for lists of pictures."""
+        return media_url(self.variants[0]["webp"]) if self.variants else self.url
 
     @property
     def markdown(self) -> str:
@@ -157,33 +179,7 @@ def media_url(name: str) -> str:
     return settings.MEDIA_URL + name
 
 
-# A picture's file, or one of its variants': images/<2 hex>/<32 hex>[-<width>].<extension>.
-_PICTURE_FILE = re.compile(r"(images/[0-9a-f]{2}/[0-9a-f]{32})(?:-[0-9]{1,5})?\.(?:jpg|png|gif|webp|avif)")
-
-
-def picture_stem(url: str) -> str | None:
-    """
-    The stem ("images/ab/<hash>") of the site's own picture an address
-    names, however it names it: MEDIA_URL's address or the absolute one on
-    SITE_URL, the picture or any of its variants (as a reader's "copy image
-    address" gives it), with a query or fragment, percent-encoded or not.
-    None for any other address.
-    """
-    url = unquote(url.split("#", 1)[0].split("?", 1)[0])
-    bases = [settings.MEDIA_URL]
-    if settings.MEDIA_URL.startswith("/"):
-        bases.append(settings.SITE_URL + settings.MEDIA_URL)
-    for base in bases:
-        if url.startswith(base) and (found := _PICTURE_FILE.fullmatch(url[len(base) :])):
-            return found[1]
-    return None
-
-
-def file_stem(name: str) -> str:
-    return name.rsplit(".", 1)[0]
-
-
-def images_link(post: models.Model, stems: set[str]) -> None:
+def images_link(*, post: models.Model, stems: set[str]) -> None:
     """
     Record which pictures `post` shows now (inside the post's save): one no
     longer shown, or newly shown, counts as used now, and one shown again is
@@ -201,6 +197,6 @@ def images_link(post: models.Model, stems: set[str]) -> None:
     Image.objects.filter(pk__in=shown ^ before).update(last_used_at=timezone.now(), prune_after=None)
 
 
-def images_unlinked(post_ids: list[int]) -> None:
+def images_unlinked(*, post_ids: list[int]) -> None:
     """These posts go: their pictures count as used until now."""
     Image.objects.filter(Q(posts__in=post_ids)).update(last_used_at=timezone.now())

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog import pictures
-from blog.models.media import Image, file_stem, images_link, picture_stem
+from blog.models.media import Image, images_link
 from blog.models.search import PostSearch
 from blog.rendering import EXCERPT_MAX_LENGTH, HTML, MARKDOWN, WORDS_PER_MINUTE, render
 from site.text import xml_chars_only
@@ -238,7 +238,7 @@ class Post(models.Model):
         if fields is None or {"title", "content", "markup"} & set(fields):
             PostSearch.keep(self)
         if (stems := vars(self).pop("_picture_stems", None)) is not None:
-            images_link(self, stems)
+            images_link(post=self, stems=stems)
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post-detail", kwargs={"slug": self.slug})
@@ -293,9 +293,11 @@ class Post(models.Model):
         self.content_html, self.excerpt, self.word_count = rendered.html, rendered.excerpt, rendered.words
         self._rendered_from, self._search_text = (self.content, self.markup), rendered.text
         # The pictures uploaded here that it shows: sized, with their variants, and recorded as in use.
-        stems = {src: stem for src in pictures.sources(rendered.html) if (stem := picture_stem(src)) is not None}
+        stems = {
+            src: stem for src in pictures.sources(rendered.html) if (stem := pictures.picture_stem(src)) is not None
+        }
         if stems:
-            images = {file_stem(image.file): image for image in Image.objects.with_stems(set(stems.values()))}
+            images = {pictures.file_stem(image.file): image for image in Image.objects.with_stems(set(stems.values()))}
             shown = {src: images[stem].shown for src, stem in stems.items() if stem in images}
             self.content_html = pictures.with_pictures(rendered.html, shown)
         self._picture_stems = set(stems.values())

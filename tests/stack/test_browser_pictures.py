@@ -31,20 +31,28 @@ def _photo(path, size, hue):
     return path
 
 
-def _drop(page, selector, path, mime="image/jpeg"):
-    """Drag a file from the desktop onto an element, as a browser delivers it: a drop event with its DataTransfer."""
+def _drop(page, selector, path, mime="image/jpeg", how="drop"):
+    """
+    Drag a file from the desktop onto an element (or paste one), as a browser
+    delivers it: drop events with a DataTransfer, or a paste event with it.
+    """
     data = base64.b64encode(path.read_bytes()).decode()
     page.evaluate(
-        """([selector, data, name, mime]) => {
+        """([selector, data, name, mime, how]) => {
             const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
             const transfer = new DataTransfer();
             transfer.items.add(new File([bytes], name, {type: mime}));
             const target = document.querySelector(selector);
+            if (how === "paste") {
+                const options = {bubbles: true, cancelable: true, clipboardData: transfer};
+                target.dispatchEvent(new ClipboardEvent("paste", options));
+                return;
+            }
             for (const type of ["dragenter", "dragover", "drop"]) {
                 target.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer}));
             }
         }""",
-        [selector, data, path.name, mime],
+        [selector, data, path.name, mime, how],
     )
 
 
@@ -89,6 +97,15 @@ def test_an_author_adds_pictures_and_readers_see_them(live_site, browser, screen
     assert _width_overflow(page) <= 0
     _shoot(page, screenshots, "picture-added")
 
+    # Pasted (a screenshot from the clipboard): the same, where the cursor is.
+    screenshot = tmp_path / "screenshot.png"
+    Image.new("RGB", (300, 200), (200, 200, 30)).save(screenshot, format="PNG")
+    _drop(page, "textarea[name=content]", screenshot, mime="image/png", how="paste")
+    expect(page.locator(".picture-status")).to_contain_text("Describe screenshot.png")
+    page.keyboard.type("A yellow square")
+    page.keyboard.press("Enter")
+    expect(text).to_have_value(re.compile(r"!\[A yellow square\]\(/media/images/.+\.png\)"))
+
     # A file that is no picture: said beside the button, nothing added.
     bogus = tmp_path / "notes.jpg"
     bogus.write_text("<html><script>alert(1)</script></html>")
@@ -106,11 +123,11 @@ def test_an_author_adds_pictures_and_readers_see_them(live_site, browser, screen
     # The consumer makes the variants, then the post asks for them.
     for _ in range(60):
         page.goto(post_url)
-        if page.locator(".post-body picture").count() == 2:
+        if page.locator(".post-body picture").count() == 3:
             break
         page.wait_for_timeout(500)
     pictures = page.locator(".post-body picture img")
-    expect(pictures).to_have_count(2)
+    expect(pictures).to_have_count(3)
     expect(pictures.first).to_have_attribute("alt", "Boats in the harbour at noon")
     assert pictures.first.get_attribute("width") == "2400" and pictures.first.get_attribute("height") == "1600"
     for size, label in ((PHONE, "phone"), (DESKTOP, "desktop")):

@@ -79,7 +79,10 @@ class _Site(http.server.BaseHTTPRequestHandler):
     """Stands for gunicorn: reads the whole body and says how much came."""
 
     def do_POST(self) -> None:
-        length = len(self.rfile.read(int(self.headers["Content-Length"])))
+        try:
+            length = len(self.rfile.read(int(self.headers["Content-Length"])))
+        except (ConnectionError, OSError):
+            return  # Cut off by the proxy at its size limit.
         self.send_response(200)
         self.end_headers()
         self.wfile.write(f"got {length}".encode())
@@ -147,8 +150,8 @@ def test_caddy_lets_a_picture_through_at_its_size_and_no_other_body(caddy):
     port, _ = caddy
     big = b"x" * 5_000_000
     headers = {"Content-Type": "application/octet-stream"}
-    for path in ("/write/picture/", "/pictures/upload/", "/pictures/"):
+    for path in ("/write/picture/", "/pictures/upload/", "/pictures/", "/write/", "/posts/a-post/edit/"):
         assert _request(port, "POST", path, big, headers)[::2] == (200, b"got 5000000"), path
     # Refused at the door (Caddy 2.6 answers a body past its size with a 502, or cuts it off).
-    status, _, body = _request(port, "POST", "/write/", big, headers)
+    status, _, body = _request(port, "POST", "/accounts/login/", big, headers)
     assert status in (0, 413, 502) and b"got" not in body

@@ -86,6 +86,12 @@
     request.send(data);
   }
 
+  // A picture chosen but not uploaded is not sent with Save, Preview or Publish.
+  form.addEventListener("submit", function (event) {
+    if (event.submitter !== button) input.disabled = true;
+  });
+  window.addEventListener("pageshow", function () { input.disabled = false; });
+
   button.addEventListener("click", function (event) {
     event.preventDefault();
     upload();

@@ -125,7 +125,10 @@ def test_a_task_lost_after_the_variants_are_made_leaves_them_owed(author, make_p
     post = make_post(content=image.markdown)
     with mock.patch.object(variants, "posts_rerender", side_effect=SystemExit), pytest.raises(SystemExit):
         variants.image_variants_make(image_id=image.pk)
-    assert Image.objects.variants_owed().filter(pk=image.pk).exists()  # The reconciler finds it again.
+    assert Image.objects.variants_owed().filter(pk=image.pk).exists()
+    assert not Image.objects.variants_late().exists()  # Its consumer's lease still holds it...
+    Image.objects.update(variants_claimed_until=timezone.now() - timedelta(seconds=1))
+    assert list(Image.objects.variants_late()) == [image]  # ...until it runs out: the reconciler finds it again.
     variants.image_variants_make(image_id=image.pk)
     post.refresh_from_db()
     assert "srcset" in post.content_html and not Image.objects.variants_owed().exists()
@@ -145,7 +148,9 @@ def test_an_upload_racing_a_removal_of_the_same_picture_keeps_its_file(
         if not removed:
             removed.append(True)
             with django_capture_on_commit_callbacks(execute=True):
-                pruning.image_remove(Image.objects.get(pk=theirs.pk))  # The other account deletes theirs meanwhile.
+                pruning.image_remove(
+                    image=Image.objects.get(pk=theirs.pk)
+                )  # The other account deletes theirs meanwhile.
         return found
 
     with mock.patch.object(type(storage), "exists", exists_then_removed):

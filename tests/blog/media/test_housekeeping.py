@@ -72,7 +72,8 @@ def test_the_admin_lists_pictures_with_their_size_and_posts(admin_client, upload
     image = upload(picture("JPEG", size=(900, 600)), alt="A view")
     make_post(title="The view post", content=image.markdown)
     page = admin_client.get("/admin/blog/image/").content.decode()
-    assert "The view post" in page and "900×600" in page and image.url in page
+    image.refresh_from_db()
+    assert "The view post" in page and "900×600" in page and image.thumbnail_url in page
 
 
 def test_the_admins_delete_action_keeps_what_a_post_shows(admin_client, upload, make_post):

@@ -204,3 +204,36 @@ def test_a_picture_left_in_the_file_input_does_not_cut_off_the_forms_other_field
     assert response.status_code == 302
     post = Post.objects.get()
     assert post.is_published and not Image.objects.exists()
+
+
+def test_a_camera_sized_picture_left_in_the_file_input_does_not_stop_publishing(author_client, settings):
+    # Past the 1.3 MB cap of a form without a file: the Write page lets it through and drops it.
+    big = file(b"\xff\xd8" + bytes(range(256)) * 12_000, "IMG_1234.JPG")
+    response = author_client.post(
+        "/write/", {"title": "Out now", "content": "Hello.", "picture-file": big, "publish": "1"}
+    )
+    assert response.status_code == 302 and Post.objects.get().is_published
+    assert not Image.objects.exists()
+
+
+def test_other_forms_keep_their_small_cap(client, settings):
+    body = b"a=" + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    assert (
+        client.generic("POST", "/accounts/login/", body, content_type="application/x-www-form-urlencoded").status_code
+        == 413
+    )
+    for content_type in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        # A form's body never grows past its cap; a multipart one past the picture's.
+        small = b"--x\r\n" + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+        big = b"--x\r\n" + b"x" * (settings.IMAGE_MAX_BYTES + 2_000_000)
+        body = small if content_type.startswith("application") else big
+        assert client.generic("POST", "/write/", body, content_type=content_type).status_code == 413
+
+
+def test_the_picture_list_pages_through_every_picture(author_client, upload, monkeypatch):
+    monkeypatch.setattr("blog.media.views.PICTURES_LISTED", 2)
+    made = [upload(picture("PNG", color=(n, n, n)), name=f"p{n}.png") for n in range(5)]
+    pages = [author_client.get(f"/pictures/?page={n}").content.decode() for n in (1, 2, 3)]
+    for image in made:
+        assert sum(f'id="picture-{image.pk}"' in page for page in pages) == 1
+    assert "Page 3 of 3" in pages[2]
