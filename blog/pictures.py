@@ -60,7 +60,7 @@ def file_stem(name: str) -> str:
 
 def sources(html: str) -> list[str]:
     """The src of every picture in the HTML, in order."""
-    return [unescape(attributes.get("src", "")) for attributes in map(_attributes, _IMG.findall(html))]
+    return [unescape(attributes["src"]) for attributes in map(_attributes, _IMG.findall(html)) if "src" in attributes]
 
 
 def _attributes(tag: str) -> dict[str, str]:
