@@ -26,7 +26,7 @@ from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from blog.models import Post, Tag, authors
+from blog.models import Page, Post, Tag, authors
 from site.pages import keep_not
 
 SITEMAP_URLS = 5_000
@@ -84,7 +84,15 @@ class TagSitemap(SiteSitemap):
         return reverse("blog:tag-detail", kwargs={"slug": item})
 
 
-SITEMAPS = {"posts": PostSitemap, "authors": AuthorSitemap, "tags": TagSitemap}
+class PageSitemap(SiteSitemap):
+    def items(self) -> QuerySet:
+        return Page.objects.published().order_by("pk").values_list("slug", flat=True)
+
+    def location(self, item: str) -> str:
+        return reverse("page-detail", kwargs={"slug": item})
+
+
+SITEMAPS = {"posts": PostSitemap, "authors": AuthorSitemap, "tags": TagSitemap, "pages": PageSitemap}
 
 
 class SitemapIndexItem(NamedTuple):

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from blog import feeds, review_views, search_views, subscriber_views, views
 from blog.importers import views as import_views
 from blog.media import views as media_views
+from blog.pages import views as page_views
 from blog.sitemaps import sitemap_index, sitemap_section
 from site.pages import kept
 
@@ -46,6 +47,10 @@ urlpatterns = [
     path("write/picture/", media_views.post_picture_add, name="post-picture-add"),
     path("pictures/<int:pk>/alt/", media_views.picture_alt, name="picture-alt"),
     path("pictures/<int:pk>/delete/", media_views.picture_delete, name="picture-delete"),
+    path("pages/", page_views.PageListView.as_view(), name="page-list"),
+    path("pages/new/", page_views.page_create, name="page-create"),
+    path("pages/<uslug:slug>/edit/", page_views.page_edit, name="page-edit"),
+    path("pages/<uslug:slug>/delete/", page_views.page_remove, name="page-delete"),
     path("import/", import_views.import_start, name="import"),
     path("import/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("authors/<int:pk>/", kept(views.AuthorDetailView.as_view(), parameters=CURSORS), name="author-detail"),

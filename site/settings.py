@@ -251,6 +251,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "site.context.identity",
+                "blog.context.navigation",
             ],
         },
     },

@@ -8,7 +8,7 @@ functions below; a template only shows what they allow.
   cannot publish or schedule, nor edit a post once it is public.
 - Author: publishes and schedules their own posts.
 - Editor: publishes, schedules, unpublishes and edits anyone's posts; the
-  review queue; imports other blogs' exports; invites and suspends
+  review queue; imports other blogs' exports; the site's pages; invites and suspends
   Contributors and Authors.
 - Administrator: everything, site settings, roles, the admin.
 - Owner: the superuser (`createsuperuser`); ownership can be handed over.
@@ -50,6 +50,7 @@ _EDITOR = _AUTHOR | {
     "blog.edit_any_post",
     "blog.review_post",
     "blog.import_posts",
+    "blog.manage_pages",
     "users.invite_user",
     "users.suspend_user",
 }
@@ -166,6 +167,11 @@ def may_change_picture(user: Actor, picture: PictureLike) -> bool:
 def may_import(user: Actor) -> bool:
     """Import another blog's export: posts for anyone, published with their old dates (Editors and up)."""
     return user.is_authenticated and user.is_active and user.has_perm("blog.import_posts")
+
+
+def may_manage_pages(user: Actor) -> bool:
+    """Write, publish and unpublish the site's pages (About, Contact): Editors and up."""
+    return user.is_authenticated and user.is_active and user.has_perm("blog.manage_pages")
 
 
 def may_review(user: Actor) -> bool:

@@ -17,20 +17,22 @@ from django.core.files.storage import storages
 from django.db import models, transaction
 from django.utils import timezone
 
-from blog.models import Post
+from blog.models import Page, Post
 from blog.models.media import PRUNE_NOTICE, Image
 from blog.pictures import PICTURE_FILE, file_stem
 
 logger = logging.getLogger(__name__)
 
 
-def posts_naming(image: Image) -> models.QuerySet:
+def texts_naming(image: Image) -> bool:
     """
-    Posts whose text names the picture at all (its hash), linked or not: a
-    post saved without its save() (an update(), an old release) still
-    counts. The last check before a picture goes.
+    Whether a post's or a page's text names the picture at all (its hash),
+    linked or not: a post saved without its save() (an update(), an old
+    release) and a page (pages are not linked) still count. The last check
+    before a picture goes.
     """
-    return Post.objects.filter(content__contains=image.digest[:32])
+    name = image.digest[:32]
+    return Post.objects.filter(content__contains=name).exists() or Page.objects.filter(content__contains=name).exists()
 
 
 def image_remove(*, image: Image, unless: models.QuerySet | None = None) -> bool:
@@ -42,7 +44,7 @@ def image_remove(*, image: Image, unless: models.QuerySet | None = None) -> bool
     names = [image.file, *image.variant_names()]
     # The text scan reads every post: before the write lock, not under it. A
     # post saved meanwhile is linked by its save, which `unless` sees.
-    if posts_naming(image).exists():
+    if texts_naming(image):
         return False
     with transaction.atomic():
         if unless is not None and unless.exists():

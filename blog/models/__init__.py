@@ -13,6 +13,7 @@ from blog.models.mail import (
     SubscriptionConfirmation,
 )
 from blog.models.media import Image
+from blog.models.pages import Page
 from blog.models.posts import (
     CONTENT_MAX_LENGTH,
     DRAFT_SLUG_PREFIX,
@@ -51,6 +52,7 @@ __all__ = [
     "ImportJob",
     "ImportedPost",
     "OldAddress",
+    "Page",
     "DailyViews",
     "MailCounts",
     "Post",

@@ -131,7 +131,7 @@ def test_the_sitemap_splits_into_files_newest_posts_first(
     posts = [make_post(title=f"Post {n}", days_ago=10 - n) for n in range(8)]
     assert sitemap_files(client) == [
         "/sitemap-posts.xml", "/sitemap-posts.xml?p=2", "/sitemap-posts.xml?p=3", "/sitemap-authors.xml",
-        "/sitemap-tags.xml",
+        "/sitemap-tags.xml", "/sitemap-pages.xml",
     ]  # fmt: skip
     posts_locs = [loc for loc in sitemap_locs(client) if "/posts/" in loc]
     assert posts_locs == [settings.SITE_URL + post.get_absolute_url() for post in reversed(posts)]

@@ -94,6 +94,8 @@ from users.mailings import _reset_path
 subscriber = Subscriber.objects.create(author=ada, email='reader@example.org')
 confirmation = SubscriptionConfirmation.objects.create(subscriber=subscriber)
 from blog.models import ImportJob
+from blog.pages.services import page_save
+page_save(by=owner, title='About this blog', slug='about', content='We write about **SQLite**.', published=True)
 job = ImportJob.objects.create(started_by=owner, author=ada, file_name='wordpress-export.xml', path='/gone',
     file_size=64148, format='wordpress', state='done', created=9, unchanged=3, skipped=1, report=[
     dict(item='“' + 'A very long title ' * 12 + '” (12)',
@@ -157,6 +159,10 @@ def _pages(seeded):
         ("submitted-post", "owner", f"/posts/{waiting}/", 200),
         ("team", "owner", "/accounts/team/", 200),
         ("pictures", "ada", "/pictures/", 200),
+        ("page", None, "/about/", 200),
+        ("pages", "owner", "/pages/", 200),
+        ("page-new", "owner", "/pages/new/", 200),
+        ("page-edit", "owner", "/pages/about/edit/", 200),
         ("admin-pictures", "owner", "/admin/blog/image/", 200),
         ("import", "owner", "/import/", 200),
         ("import-job", "owner", f"/import/{seeded['job']}/", 200),

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog.media.services import image_upload
-from blog.models import Image, Post
+from blog.models import Image, Page, Post
 from tests.blog.media.conftest import picture
 from tests.sitemap import sitemap_locs
 from users.models import Invitation, User
@@ -44,6 +44,7 @@ def _snapshot():
         sorted(User.objects.filter(groups__isnull=False).values_list("pk", "groups__name")),
         sorted(Invitation.objects.values_list("pk", "email", "role", "revoked_at")),
         sorted(Image.objects.values_list("pk", "owner", "alt")),
+        sorted(Page.objects.values_list("pk", "slug", "published_at")),
     )
 
 
@@ -83,6 +84,8 @@ ACTIONS = {
     "picture_upload_on_write_page": (Role.CONTRIBUTOR, 403),
     "picture_alt_of_another": (Role.EDITOR, 404),
     "picture_delete_of_another": (Role.EDITOR, 404),
+    "pages_page": (Role.EDITOR, 403),
+    "page_publish": (Role.EDITOR, 403),
 }
 
 
@@ -128,6 +131,11 @@ def _act(client, action, world):
     if action == "picture_upload_on_write_page":
         fields = {"title": "T", "content": "x", "upload": "1", "picture-alt": "b"}
         return client.post("/write/picture/", {**fields, "picture-file": SimpleUploadedFile("b.png", picture("GIF"))})
+    if action == "pages_page":
+        return client.get("/pages/")
+    if action == "page_publish":
+        fields = {"title": "About", "slug": "", "content": "Us.", "published": "on", "navigation_order": "0"}
+        return client.post("/pages/new/", fields)
     if action == "picture_alt_of_another":
         return client.post(f"/pictures/{world['picture'].pk}/alt/", {"alt": "changed"})
     if action == "picture_delete_of_another":
