@@ -92,9 +92,10 @@ def post_mails_owe_all() -> Iterator[list[int]]:
     """Fan out every published post whose subscribers are not owed it yet: scheduled, admin- or shell-published."""
     # Posts whose author has nobody to mail (an import, a blog without
     # subscribers) are done in one statement, not one fan-out each.
-    Post.objects.awaiting_mail().exclude(author__in=Subscriber.objects.confirmed().values("author")).update(
-        subscribers_owed_at=timezone.now()
-    )
+    if not Subscriber.objects.confirmed().filter(author__isnull=True).exists():  # No one reads the whole site.
+        Post.objects.awaiting_mail().exclude(author__in=Subscriber.objects.confirmed().values("author")).update(
+            subscribers_owed_at=timezone.now()
+        )
     for post_id in list(Post.objects.awaiting_mail().values_list("pk", flat=True)):
         yield from post_mails_owe(post_id=post_id)
 
@@ -102,14 +103,19 @@ def post_mails_owe_all() -> Iterator[list[int]]:
 def post_mail_render(post_mail: PostMail) -> EmailMessage:
     post, subscriber = post_mail.post, post_mail.subscriber
     leave = unsubscribe_url(url_name="blog:subscriber-unsubscribe", kind=unsubscribe.NEW_POSTS, pk=subscriber.pk)
+    site_wide = subscriber.author_id is None
     return mail_render(
         template="blog/email/post_mail",
-        context={"post": post, "author": subscriber.author, "unsubscribe_url": leave},
+        context={"post": post, "author": post.author, "site_wide": site_wide, "unsubscribe_url": leave},
         to=subscriber.email,
         from_email=settings.NEWSLETTER_FROM_EMAIL,
         headers=unsubscribe_headers(
             url=leave,
-            list_name=f"New posts by {subscriber.author.public_name} on {settings.SITE_NAME}",
-            list_local=f"author-{subscriber.author_id}.posts",
+            list_name=(
+                f"New posts on {settings.SITE_NAME}"
+                if site_wide
+                else f"New posts by {post.author.public_name} on {settings.SITE_NAME}"
+            ),
+            list_local="site.posts" if site_wide else f"author-{subscriber.author_id}.posts",
         ),
     )

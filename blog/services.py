@@ -360,9 +360,9 @@ class SubscriptionLinkInvalid(Exception):
     """A confirmation link that is tampered with, expired, or sent before the reader unsubscribed."""
 
 
-def subscriber_add(*, author: User, email: str) -> None:
+def subscriber_add(*, author: User | None, email: str) -> None:
     """
-    A reader asks for `author`'s new posts at `email` (normalised): owe them a
+    A reader asks for `author`'s new posts (every author's, with None) at `email` (normalised): owe them a
     confirmation mail, unless that address is subscribed already. Returns
     nothing on purpose: the answer to the reader must not depend on it.
     """

@@ -1,8 +1,12 @@
 """
-Readers subscribing to an author's new posts: the form on the author page,
+Readers subscribing to an author's new posts (the form on the author page),
+or to every author's (the form on the front page):
 the confirmation link (double opt-in) and the one-click unsubscribe.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,6 +24,9 @@ from site.addresses import mailbox_key
 from site.http import client_key, too_many_requests
 from site.throttles import Limit, Throttled, throttle_hit
 from site.unsubscribe import OneClick, one_click_view
+
+if TYPE_CHECKING:
+    from users.models import User
 
 # As for signup: a client may ask for a few addresses an hour, and an
 # address is mailed a few confirmation links an hour at most, whoever asks.
@@ -52,9 +59,19 @@ def _from_this_site(request: HttpRequest) -> bool:
 @csrf_exempt
 @require_POST
 def subscriber_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _subscribe(request, get_object_or_404(authors(), pk=pk))
+
+
+# The whole site: every author's new posts (the form on the front page).
+@csrf_exempt
+@require_POST
+def site_subscriber_create(request: HttpRequest) -> HttpResponse:
+    return _subscribe(request, None)
+
+
+def _subscribe(request: HttpRequest, author: User | None) -> HttpResponse:
     if not _from_this_site(request):
         raise PermissionDenied("A subscription is made from this site's own form.")
-    author = get_object_or_404(authors(), pk=pk)
     form = SubscribeForm(request.POST)
     context = {"author": author, "form": form}
     if not form.is_valid():
@@ -97,7 +114,10 @@ def _subscriber_describe(subscriber_id: int) -> str | None:
     subscriber = (
         Subscriber.objects.select_related("author").filter(pk=subscriber_id, unsubscribed_at__isnull=True).first()
     )
-    return None if subscriber is None else f"new posts by {subscriber.author.public_name} (to {subscriber.email})"
+    if subscriber is None:
+        return None
+    whose = f"by {subscriber.author.public_name}" if subscriber.author else f"on {settings.SITE_NAME}"
+    return f"new posts {whose} (to {subscriber.email})"
 
 
 subscriber_unsubscribe = one_click_view(

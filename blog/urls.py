@@ -55,6 +55,7 @@ urlpatterns = [
     path("import/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("authors/<int:pk>/", kept(views.AuthorDetailView.as_view(), parameters=CURSORS), name="author-detail"),
     path("authors/<int:pk>/subscribe/", subscriber_views.subscriber_create, name="subscriber-create"),
+    path("subscribe/", subscriber_views.site_subscriber_create, name="site-subscriber-create"),
     path("subscriptions/confirm/<str:token>/", subscriber_views.subscriber_confirm, name="subscriber-confirm"),
     path(
         "subscriptions/unsubscribe/<str:token>/",

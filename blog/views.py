@@ -50,6 +50,9 @@ class PostListView(KeysetListView):
     def canonical_path(self) -> str:
         return reverse("blog:post-list")
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subscribe_form=SubscribeForm(), **kwargs)
+
 
 class PostDetailView(DetailView):
     template_name = "blog/post_detail.html"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from blog.models.posts import Post, published_q
@@ -85,14 +86,24 @@ class SubscriberQuerySet(models.QuerySet):
         return self.filter(author=author)
 
     def owed(self, post: Post) -> SubscriberQuerySet:
-        """Who is owed `post`: its author's subscribers who had confirmed by the time it was published."""
-        return self.confirmed().filter(author_id=post.author_id, confirmed_at__lte=post.published_at)
+        """
+        Who is owed `post`: its author's subscribers, and the whole site's,
+        who had confirmed by the time it was published; a reader subscribed
+        both ways is owed it once (as the author's subscriber).
+        """
+        confirmed = self.confirmed().filter(confirmed_at__lte=post.published_at)
+        by_author = confirmed.filter(author_id=post.author_id)
+        site_wide = confirmed.filter(author__isnull=True).exclude(email__in=by_author.values("email"))
+        return by_author | site_wide
 
 
 class Subscriber(models.Model):
-    """A reader who asked for an author's new posts by mail (no account needed)."""
+    """A reader who asked for an author's new posts (or every author's) by mail (no account needed)."""
 
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscribers")
+    # None: the whole site, every author's new posts.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="subscribers"
+    )
     email = models.EmailField(max_length=254)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     confirmed_at = models.DateTimeField(
@@ -104,13 +115,19 @@ class Subscriber(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["author", "email"], name="blog_subscriber_author_email_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "email"], name="blog_subscriber_author_email_unique"),
+            # NULLs are distinct in a unique index: the whole site's subscribers need their own.
+            models.UniqueConstraint(
+                fields=["email"], condition=models.Q(author__isnull=True), name="blog_subscriber_site_email_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.email} for {self.author}"
+        return f"{self.email} for {self.author or 'the whole site'}"
 
     def get_absolute_url(self) -> str:
-        return self.author.get_absolute_url()
+        return self.author.get_absolute_url() if self.author else reverse("blog:post-list")
 
     @property
     def state(self) -> str:
