@@ -16,7 +16,8 @@ class PageForm(forms.ModelForm):
 
     class Meta:
         model = Page
-        fields = ["title", "slug", "content", "in_navigation", "navigation_order"]
+        # The address is the form's own field, made into one by the service (any text is taken).
+        fields = ["title", "content", "in_navigation", "navigation_order"]
         widgets = {"content": forms.Textarea(attrs={"rows": 16})}
         help_texts = {"content": "Markdown, as in posts.", "in_navigation": "A link to it at the top of every page."}
         error_messages = {"content": {"max_length": f"Pages are limited to {CONTENT_MAX_LENGTH:,} characters."}}
@@ -24,6 +25,7 @@ class PageForm(forms.ModelForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["published"].initial = self.instance.pk is not None and self.instance.is_published
+        self.fields["slug"].initial = self.instance.slug
         self.fields["navigation_order"].widget.attrs.update(min=-999, max=999)
 
     def clean_title(self) -> str:

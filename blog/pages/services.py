@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.models import Page
+from blog.models import OldAddress, Page
 from blog.models.pages import PAGE_SLUG_MAX_LENGTH
 from site.pages import pages_changed
 from users import roles
@@ -49,6 +51,10 @@ def reserved() -> frozenset[str]:
                 walk(pattern.url_patterns)
 
     walk(get_resolver().url_patterns)
+    # What the web process answers before any route: pictures and static files, wherever they are set.
+    for prefix in (settings.MEDIA_URL, settings.STATIC_URL):
+        if not urlsplit(prefix).scheme and (first := prefix.strip("/").split("/", 1)[0]):
+            found.add(first.lower())
     return frozenset(found | KEPT_FOR_LATER)
 
 
@@ -59,6 +65,8 @@ def page_slug_clean(slug: str, *, title: str = "") -> str:
         raise PageRefused("Give the page an address with a letter or a digit in it, for example about.")
     if slug.lower() in reserved():
         raise PageRefused(f"/{slug}/ is one of the site's own addresses: choose another, for example about-{slug}.")
+    if OldAddress.objects.filter(path__in=[f"/{slug}/", f"/{slug}"]).exists():
+        raise PageRefused(f"/{slug}/ is an imported post's old address, which leads readers to it: choose another.")
     return slug
 
 

@@ -46,10 +46,13 @@ class PageListView(LoginRequiredMixin, ListView):
 
 def _page_form(request: HttpRequest, page: Page | None) -> HttpResponse:
     _manager(request)
+    # The form writes what was typed onto its instance: the page as saved stays for the template (its
+    # title, and the address its Delete button posts to), the form gets a copy.
+    saved = Page.objects.get(pk=page.pk) if page is not None else None
     form = PageForm(request.POST if request.method == "POST" else None, instance=page)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = page_save(
+            written = page_save(
                 by=request.user,
                 page=page,
                 title=form.cleaned_data["title"],
@@ -62,9 +65,11 @@ def _page_form(request: HttpRequest, page: Page | None) -> HttpResponse:
         except PageRefused as refused:
             form.add_error("slug", str(refused))
         else:
-            messages.success(request, "Published." if saved.is_published else "Saved as a draft: only Editors see it.")
-            return redirect(saved)
-    return render(request, "blog/page_form.html", {"form": form, "page": page}, status=400 if form.errors else 200)
+            messages.success(
+                request, "Published." if written.is_published else "Saved as a draft: only Editors see it."
+            )
+            return redirect(written)
+    return render(request, "blog/page_form.html", {"form": form, "page": saved}, status=400 if form.errors else 200)
 
 
 @login_required

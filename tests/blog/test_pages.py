@@ -8,7 +8,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog.models import Page
+from blog.models import OldAddress, Page, Post
 from blog.pages.services import PageRefused, page_save, reserved
 from tests.sitemap import sitemap_locs
 from users.roles import NotAllowed, Role
@@ -123,3 +123,36 @@ def test_a_page_is_rendered_safely(editor):
         by=editor, title="X", slug="x", content="<script>alert(1)</script> [a](javascript:alert(1))", published=True
     )
     assert "<script" not in page.content_html and 'href="javascript' not in page.content_html
+
+
+def test_the_edit_form_keeps_the_saved_page_when_what_was_typed_is_refused(editor, editor_client):
+    about = page_save(by=editor, title="About", slug="about", content="x", published=True)
+    page_save(by=editor, title="Contact", slug="contact", content="y", published=True)
+    fields = {"title": "About", "slug": "contact", "content": "x", "published": "on", "navigation_order": "0"}
+    response = editor_client.post(f"/pages/{about.slug}/edit/", fields)
+    page = response.content.decode()
+    assert response.status_code == 400 and "Another page" in page
+    assert 'action="/pages/about/delete/"' in page  # Never the other page's.
+    fields = {**fields, "slug": "About us", "title": ""}
+    assert editor_client.post(f"/pages/{about.slug}/edit/", fields).status_code == 400
+
+
+def test_any_text_is_made_into_an_address(editor_client):
+    fields = {"title": "About us", "slug": "About Us!", "content": "x", "published": "on", "navigation_order": "0"}
+    assert editor_client.post("/pages/new/", fields)["Location"] == "/about-us/"
+
+
+def test_an_imported_posts_old_address_is_not_taken(editor):
+    OldAddress.objects.create(path="/hello/", post=Post.objects.create(author=editor, title="Hello", content="x"))
+    with pytest.raises(PageRefused, match="old address"):
+        page_save(by=editor, title="Hello", slug="hello", content="x", published=True)
+
+
+def test_a_media_url_of_the_operators_choosing_is_reserved(editor, settings):
+    settings.MEDIA_URL = "/files/"
+    reserved.cache_clear()
+    try:
+        with pytest.raises(PageRefused, match="site's own"):
+            page_save(by=editor, title="Files", slug="files", content="x", published=True)
+    finally:
+        reserved.cache_clear()
