@@ -1,0 +1,31 @@
+// Light or dark: the reader's system setting until they choose with the
+// toggle, then their choice, kept in this browser. Loaded in <head> (before
+// the page is drawn, so a chosen theme never flashes the other one first).
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  try {
+    var kept = window.localStorage.getItem("theme");
+    if (kept === "light" || kept === "dark") root.setAttribute("data-theme", kept);
+  } catch (error) { /* Storage refused (private mode): the system's setting. */ }
+
+  function isDark() {
+    var chosen = root.getAttribute("data-theme");
+    if (chosen) return chosen === "dark";
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.getElementById("theme-toggle");
+    if (!button) return;
+    function show() { button.setAttribute("aria-pressed", isDark() ? "true" : "false"); }
+    button.parentElement.hidden = false;
+    show();
+    button.addEventListener("click", function () {
+      var next = isDark() ? "light" : "dark";
+      root.setAttribute("data-theme", next);
+      try { window.localStorage.setItem("theme", next); } catch (error) { /* Kept for this page only. */ }
+      show();
+    });
+  });
+})();
