@@ -15,12 +15,13 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from blog import reports, tasks
-from blog.deliveries import REPORT, REVIEW_MAIL, SUBSCRIPTION_CONFIRMATION
+from blog.deliveries import POST_MAIL, REPORT, REVIEW_MAIL, SUBSCRIPTION_CONFIRMATION
 from blog.models import (
     SUBSCRIPTION_CONFIRM_DAYS,
     DailySources,
     DailyViews,
     Post,
+    PostMail,
     PostRead,
     Report,
     ReviewMail,
@@ -403,8 +404,27 @@ def subscriber_confirm(*, token: str) -> Subscriber:
 
 
 def subscriber_unsubscribe(*, subscriber_id: int) -> None:
-    """No more new posts to this reader, including mails already owed."""
-    Subscriber.objects.filter(pk=subscriber_id, unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
+    """
+    No more new posts to this reader, including mails already owed. A post
+    owed to them as an author's subscriber, and not sent yet, goes to the
+    same address's subscription to the whole site instead, if that one was
+    owed it too (the fan-out owed it once, to the author's subscription).
+    """
+    with transaction.atomic():
+        if not Subscriber.objects.filter(pk=subscriber_id, unsubscribed_at__isnull=True).update(
+            unsubscribed_at=timezone.now()
+        ):
+            return
+        left = Subscriber.objects.get(pk=subscriber_id)
+        site = Subscriber.objects.confirmed().filter(author__isnull=True, email=left.email).first()
+        if left.author_id is None or site is None:
+            return
+        pending = PostMail.objects.filter(subscriber=left, post__published_at__gte=site.confirmed_at).undelivered()
+        posts = list(pending.values_list("post_id", flat=True))
+        PostMail.objects.bulk_create([PostMail(post_id=pk, subscriber=site) for pk in posts], ignore_conflicts=True)
+        moved = PostMail.objects.filter(subscriber=site, post_id__in=posts).due().values_list("pk", flat=True)
+        if moved_ids := list(moved):
+            deliveries_queue_on_commit(kind=POST_MAIL, ids=moved_ids)
 
 
 def post_read_record(*, post_id: int, visitor: str, source: str = "", day: date | None = None) -> int | None:

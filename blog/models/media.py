@@ -179,6 +179,20 @@ def media_url(name: str) -> str:
     return settings.MEDIA_URL + name
 
 
+def pictures_shown(html: str) -> tuple[str, set[str]]:
+    """
+    Rendered HTML with each picture uploaded here that it shows sized and
+    given its variants (blog/pictures.py), and the stems of those pictures:
+    for posts and pages alike.
+    """
+    stems = {src: stem for src in pictures.sources(html) if (stem := pictures.picture_stem(src)) is not None}
+    if not stems:
+        return html, set()
+    images = {pictures.file_stem(image.file): image for image in Image.objects.with_stems(set(stems.values()))}
+    shown = {src: images[stem].shown for src, stem in stems.items() if stem in images}
+    return pictures.with_pictures(html, shown), set(stems.values())
+
+
 def images_link(*, post: models.Model, stems: set[str]) -> None:
     """
     Record which pictures `post` shows now (inside the post's save): one no

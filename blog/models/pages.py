@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from blog.models.media import pictures_shown
 from blog.models.posts import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
 from blog.rendering import render
 from site.text import xml_chars_only
@@ -73,5 +74,5 @@ class Page(models.Model):
         """Clean and render the text if it changed: CPU work, called before the saving transaction."""
         self.title, self.content = xml_chars_only(self.title), xml_chars_only(self.content)
         if getattr(self, "_rendered_from", None) != self.content:
-            self.content_html = render(self.content).html
+            self.content_html, _ = pictures_shown(render(self.content).html)
             self._rendered_from = self.content

@@ -18,8 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog import pictures
-from blog.models.media import Image, images_link
+from blog.models.media import images_link, pictures_shown
 from blog.models.search import PostSearch
 from blog.rendering import EXCERPT_MAX_LENGTH, HTML, MARKDOWN, WORDS_PER_MINUTE, render
 from site.text import xml_chars_only
@@ -293,14 +292,7 @@ class Post(models.Model):
         self.content_html, self.excerpt, self.word_count = rendered.html, rendered.excerpt, rendered.words
         self._rendered_from, self._search_text = (self.content, self.markup), rendered.text
         # The pictures uploaded here that it shows: sized, with their variants, and recorded as in use.
-        stems = {
-            src: stem for src in pictures.sources(rendered.html) if (stem := pictures.picture_stem(src)) is not None
-        }
-        if stems:
-            images = {pictures.file_stem(image.file): image for image in Image.objects.with_stems(set(stems.values()))}
-            shown = {src: images[stem].shown for src, stem in stems.items() if stem in images}
-            self.content_html = pictures.with_pictures(rendered.html, shown)
-        self._picture_stems = set(stems.values())
+        self.content_html, self._picture_stems = pictures_shown(rendered.html)
 
     # A post page is the hottest read on the site: its tags are one raw query
     # (the ORM took ~1 ms to build it; the page ~3 ms).

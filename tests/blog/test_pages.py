@@ -1,5 +1,6 @@
 """The site's pages: addresses never the site's own, published by Editors, in the navigation and the sitemap."""
 
+import io
 from urllib.parse import quote
 
 import pytest
@@ -8,8 +9,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from blog.media.services import image_upload
 from blog.models import OldAddress, Page, Post
 from blog.pages.services import PageRefused, page_save, reserved
+from tests.blog.media.conftest import picture
 from tests.sitemap import sitemap_locs
 from users.roles import NotAllowed, Role
 
@@ -156,3 +159,10 @@ def test_a_media_url_of_the_operators_choosing_is_reserved(editor, settings):
             page_save(by=editor, title="Files", slug="files", content="x", published=True)
     finally:
         reserved.cache_clear()
+
+
+def test_a_page_shows_an_uploaded_picture_sized_with_its_variants(editor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        image = image_upload(by=editor, file=io.BytesIO(picture("JPEG", size=(1200, 800))), alt="Us")
+    page = page_save(by=editor, title="About", slug="about", content=image.markdown, published=True)
+    assert "<picture>" in page.content_html and 'width="1200" height="800"' in page.content_html

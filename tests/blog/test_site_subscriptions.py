@@ -98,3 +98,20 @@ def test_the_reconciler_owes_site_readers_posts_of_authors_no_one_follows(author
     batches = list(newsletter.post_mails_owe_all())
     assert sum(len(batch) for batch in batches) == 1 and PostMail.objects.get().post == post
     deliveries_reconcile_task.call_local()
+
+
+def test_leaving_the_author_before_the_send_moves_the_post_to_the_site_subscription(
+    author, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Found by a review: the fan-out owes a reader subscribed both ways once, as the author's subscriber.
+    day_ago = timezone.now() - timezone.timedelta(days=1)
+    Subscriber.objects.create(author=None, email="both@example.org", confirmed_at=day_ago)
+    mine = Subscriber.objects.create(author=author, email="both@example.org", confirmed_at=day_ago)
+    with django_capture_on_commit_callbacks(execute=False):  # Owed, the send not run yet.
+        post = services.post_create(author=author, title="In between", content="x", publish=True)
+    list(newsletter.post_mails_owe(post_id=post.pk))
+    assert PostMail.objects.filter(subscriber=mine).exists() and mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.subscriber_unsubscribe(subscriber_id=mine.pk)
+    assert [m.subject for m in mail.outbox] == ["In between"]
+    assert "subscribed to new posts on" in mail.outbox[0].body
