@@ -81,15 +81,20 @@ def takes_a_file(max_bytes: Callable[[], int], *, allowed: Callable[[HttpRequest
     return decorate
 
 
+def _view_limit(request: HttpRequest, attribute: str) -> int:
+    """A size the view at this address declares (0 if none), its view resolved once per request."""
+    if not hasattr(request, "_limit_view"):
+        try:
+            request._limit_view = resolve(request.path_info).func  # type: ignore[attr-defined]
+        except Resolver404:
+            request._limit_view = None  # type: ignore[attr-defined]
+    limit = getattr(request._limit_view, attribute, None)  # type: ignore[attr-defined]
+    return limit() if limit else 0
+
+
 def upload_max_bytes(request: HttpRequest) -> int:
     """The largest file the view at this address takes: 0 for every view but those wrapped in takes_a_file."""
-    if not hasattr(request, "_upload_max_bytes"):
-        try:
-            limit = getattr(resolve(request.path_info).func, "max_upload_bytes", None)
-        except Resolver404:
-            limit = None
-        request._upload_max_bytes = limit() if limit is not None else 0  # type: ignore[attr-defined]
-    return request._upload_max_bytes  # type: ignore[attr-defined]
+    return _view_limit(request, "max_upload_bytes")
 
 
 def may_carry_a_file(max_bytes: Callable[[], int]) -> Callable[[View], View]:
@@ -109,10 +114,4 @@ def may_carry_a_file(max_bytes: Callable[[], int]) -> Callable[[View], View]:
 
 def body_max_bytes(request: HttpRequest) -> int:
     """The largest body the view at this address takes: a file's, or one it lets pass; 0 for the rest."""
-    if not hasattr(request, "_body_max_bytes"):
-        try:
-            limit = getattr(resolve(request.path_info).func, "max_body_bytes", None)
-        except Resolver404:
-            limit = None
-        request._body_max_bytes = max(upload_max_bytes(request), limit() if limit else 0)  # type: ignore[attr-defined]
-    return request._body_max_bytes  # type: ignore[attr-defined]
+    return max(upload_max_bytes(request), _view_limit(request, "max_body_bytes"))
