@@ -1,4 +1,7 @@
-"""Template context from the blog every page gets: the pages in the navigation, read only if a template asks."""
+"""
+Template context from the blog every page gets, each read only if a
+template asks: the pages in the navigation, the site's logo and icon.
+"""
 
 import logging
 
@@ -6,7 +9,8 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from blog.models import Page
+from blog.models import Image, Page
+from site.context import site_settings_of
 
 logger = logging.getLogger(__name__)
 
@@ -14,8 +18,22 @@ logger = logging.getLogger(__name__)
 def navigation(request: HttpRequest) -> dict:
     # A page answered before any view (a 413 from the middleware, a 404) asks the database nothing.
     if getattr(request, "resolver_match", None) is None:
-        return {"navigation_pages": []}
-    return {"navigation_pages": SimpleLazyObject(lambda: _pages())}
+        return {"navigation_pages": [], "site_logo": None, "site_icon": None}
+    return {
+        "navigation_pages": SimpleLazyObject(lambda: _pages()),
+        "site_logo": SimpleLazyObject(lambda: _picture(site_settings_of(request).logo)),
+        "site_icon": SimpleLazyObject(lambda: _picture(site_settings_of(request).icon)),
+    }
+
+
+def _picture(name: str) -> Image | None:
+    if not name:
+        return None
+    try:
+        return Image.objects.filter(file=name).first()
+    except DatabaseError as exc:
+        logger.warning("the site's pictures could not be read: %s", exc)
+        return None
 
 
 def _pages() -> list[Page]:

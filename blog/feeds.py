@@ -26,6 +26,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from blog.models import Post, Tag, authors
+from site.models import site_settings
 from site.text import xml_chars_only
 
 FEED_ITEMS = 20
@@ -111,10 +112,10 @@ class PostsFeed(Feed):
         return super().get_feed(obj, _OnSiteUrl(request))  # type: ignore[arg-type]
 
     def title(self, obj: object = None) -> str:
-        return settings.SITE_NAME
+        return site_settings().title
 
     def description(self, obj: object = None) -> str:
-        return settings.SITE_DESCRIPTION
+        return site_settings().description
 
     subtitle = description
 
@@ -158,7 +159,7 @@ class AuthorFeed(PostsFeed):
         return get_object_or_404(authors(), pk=pk)
 
     def title(self, obj: object = None) -> str:
-        return xml_chars_only(f"{obj.public_name} · {settings.SITE_NAME}")
+        return xml_chars_only(f"{obj.public_name} · {site_settings().title}")
 
     def link(self, obj: object = None) -> str:
         return obj.get_absolute_url()
@@ -172,7 +173,7 @@ class TagFeed(PostsFeed):
         return get_object_or_404(Tag.objects.in_use(), slug=slug)
 
     def title(self, obj: object = None) -> str:
-        return xml_chars_only(f"Posts tagged {obj.name} · {settings.SITE_NAME}")
+        return xml_chars_only(f"Posts tagged {obj.name} · {site_settings().title}")
 
     def link(self, obj: object = None) -> str:
         return obj.get_absolute_url()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from blog.models import Post
+from site.models import site_settings
 
 # As Django's json_script: nothing in the data can close the <script> element.
 _SCRIPT_SAFE = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -47,7 +48,7 @@ def post_json_ld(post: Post) -> SafeString:
             "name": post.author.public_name,
             "url": settings.SITE_URL + post.author.get_absolute_url(),
         },
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL + "/"},
+        "publisher": {"@type": "Organization", "name": site_settings().title, "url": settings.SITE_URL + "/"},
     }
     image = post_image(post)
     if image:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from blog.models import SUBSCRIPTION_CONFIRM_DAYS, Post, PostMail, Subscriber, SubscriptionConfirmation
 from site import unsubscribe
 from site.mail import mail_render
+from site.models import site_settings
 from site.tokens import confirmation_token_make
 from site.unsubscribe import unsubscribe_headers, unsubscribe_url
 
@@ -112,9 +113,9 @@ def post_mail_render(post_mail: PostMail) -> EmailMessage:
         headers=unsubscribe_headers(
             url=leave,
             list_name=(
-                f"New posts on {settings.SITE_NAME}"
+                f"New posts on {site_settings().title}"
                 if site_wide
-                else f"New posts by {post.author.public_name} on {settings.SITE_NAME}"
+                else f"New posts by {post.author.public_name} on {site_settings().title}"
             ),
             list_local="site.posts" if site_wide else f"author-{subscriber.author_id}.posts",
         ),

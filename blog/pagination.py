@@ -19,6 +19,7 @@ from django.views.generic import ListView
 
 from blog.models import SLUG_MAX_LENGTH, Post
 from site import pages
+from site.models import site_settings
 
 PER_PAGE = 10
 MAX_ID = 2**63 - 1
@@ -119,7 +120,12 @@ class KeysetListView(ListView):
 
     def get_context_data(self, **kwargs: object) -> dict:
         posts = cast(QuerySet[Post], self.object_list)  # get_queryset()'s, as ListView.get() set it.
-        page = keyset_page(posts, older=self.request.GET.get("older"), newer=self.request.GET.get("newer"))
+        page = keyset_page(
+            posts,
+            older=self.request.GET.get("older"),
+            newer=self.request.GET.get("newer"),
+            per_page=site_settings().posts_per_page,
+        )
         if not page.linked:
             pages.keep_not(self.request)  # Not a page's own address: answered, never kept.
         canonical_url = settings.SITE_URL + self.canonical_path()

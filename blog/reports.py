@@ -20,6 +20,7 @@ from django.utils import timezone
 from blog.models import REPORT_OWED_DAYS, DailySources, DailyViews, Post, Report, ReportPlan, authors
 from site import unsubscribe
 from site.mail import mail_render
+from site.models import site_settings
 from site.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 REPORT_SOURCES = 5
@@ -147,7 +148,7 @@ def report_render(report: Report) -> EmailMessage:
         },
         to=report.author.email,
         from_email=settings.NEWSLETTER_FROM_EMAIL,
-        headers=unsubscribe_headers(url=leave, list_name=f"{settings.SITE_NAME} reports", list_local="reports"),
+        headers=unsubscribe_headers(url=leave, list_name=f"{site_settings().title} reports", list_local="reports"),
     )
 
 

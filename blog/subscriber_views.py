@@ -22,6 +22,7 @@ from blog.models import Subscriber, authors
 from site import unsubscribe
 from site.addresses import mailbox_key
 from site.http import client_key, too_many_requests
+from site.models import site_settings
 from site.throttles import Limit, Throttled, throttle_hit
 from site.unsubscribe import OneClick, one_click_view
 
@@ -116,7 +117,7 @@ def _subscriber_describe(subscriber_id: int) -> str | None:
     )
     if subscriber is None:
         return None
-    whose = f"by {subscriber.author.public_name}" if subscriber.author else f"on {settings.SITE_NAME}"
+    whose = f"by {subscriber.author.public_name}" if subscriber.author else f"on {site_settings().title}"
     return f"new posts {whose} (to {subscriber.email})"
 
 

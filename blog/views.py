@@ -24,6 +24,7 @@ from blog.rendering import MARKDOWN
 from blog.rendering import render as markdown_render
 from site import pages
 from site.http import too_many_requests
+from site.models import site_settings
 from site.throttles import Limit, Throttled, throttle_hit
 from site.uploads import may_carry_a_file
 from users import roles
@@ -95,7 +96,10 @@ class TagDetailView(KeysetListView):
         return self.tag.get_absolute_url()
 
     def get_context_data(self, **kwargs):
-        title, description = f"Posts tagged {self.tag.name}", f"Posts tagged {self.tag.name} on {settings.SITE_NAME}."
+        title, description = (
+            f"Posts tagged {self.tag.name}",
+            f"Posts tagged {self.tag.name} on {site_settings().title}.",
+        )
         return super().get_context_data(tag=self.tag, tag_title=title, tag_description=description, **kwargs)
 
 
@@ -118,7 +122,7 @@ class AuthorDetailView(KeysetListView):
     def get_context_data(self, **kwargs):
         description = (
             Truncator(self.author.bio).words(30) if self.author.bio
-            else f"Posts by {self.author.public_name} on {settings.SITE_NAME}."
+            else f"Posts by {self.author.public_name} on {site_settings().title}."
         )  # fmt: skip
         return super().get_context_data(
             author=self.author, author_description=description, subscribe_form=SubscribeForm(), **kwargs

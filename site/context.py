@@ -2,12 +2,29 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject, lazy
+
+from site.models import SiteSettings, site_settings
+
+
+def site_settings_of(request: HttpRequest) -> SiteSettings:
+    """The site's settings, read once a request (every template context asks)."""
+    if not hasattr(request, "_site_settings"):
+        request._site_settings = site_settings()  # type: ignore[attr-defined]
+    return request._site_settings  # type: ignore[attr-defined]
 
 
 def identity(request: HttpRequest) -> dict:
+    # A page answered before any view (a 413 from the middleware, a 404) asks the database nothing.
+    site: SiteSettings = (
+        SiteSettings.objects.first_values()
+        if getattr(request, "resolver_match", None) is None
+        else SimpleLazyObject(lambda: site_settings_of(request))  # type: ignore[assignment]
+    )
     return {
-        "blog_name": settings.SITE_NAME,
-        "site_description": settings.SITE_DESCRIPTION,
+        "site": site,
+        "blog_name": lazy(lambda: site.title, str)(),
+        "site_description": lazy(lambda: site.description, str)(),
         "site_url": settings.SITE_URL,
         "picture_max_mb": settings.IMAGE_MAX_BYTES // 1_000_000,
     }

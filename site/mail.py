@@ -13,6 +13,8 @@ from django.template import Context, Engine, engines
 from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
 
+from site.models import site_settings
+
 
 @functools.cache
 def _text_engine() -> Engine:
@@ -30,7 +32,7 @@ def mail_render(
     *, template: str, context: dict, to: str, from_email: str | None = None, headers: dict[str, str] | None = None
 ) -> EmailMultiAlternatives:
     """Build a text+HTML mail from <template>_subject.txt, .txt and .html (from DEFAULT_FROM_EMAIL unless given)."""
-    context = {"site_url": settings.SITE_URL, "blog_name": settings.SITE_NAME, **context}
+    context = {"site_url": settings.SITE_URL, "blog_name": site_settings().title, **context}
     subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
     text = _render_text(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", {**context, "subject": subject})

@@ -1,10 +1,27 @@
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import DatabaseError, models
 from django.urls import reverse
+
+from site import identity
+
+logger = logging.getLogger(__name__)
+
+
+def _first_values() -> dict[str, object]:
+    """What the environment says, where a new site starts: an Administrator changes it in the admin."""
+    return {
+        "registration": settings.REGISTRATION,
+        "title": settings.SITE_NAME,
+        "description": settings.SITE_DESCRIPTION,
+        "language": settings.SITE_LANGUAGE,
+    }
 
 
 class SiteSettingsQuerySet(models.QuerySet):
@@ -14,11 +31,15 @@ class SiteSettingsQuerySet(models.QuerySet):
         until an Administrator saves them. Reading writes nothing, so a page
         that only reads them still answers on a full disk.
         """
-        return SiteSettings.objects.filter(pk=1).first() or SiteSettings(pk=1, registration=settings.REGISTRATION)
+        return SiteSettings.objects.filter(pk=1).first() or self.first_values()
+
+    def first_values(self) -> SiteSettings:
+        """The settings as the environment gives them, unsaved."""
+        return SiteSettings(pk=1, **_first_values())
 
     def saved(self) -> SiteSettings:
         """The one row, made from the environment's first values if missing (for the admin, which edits it)."""
-        found, _ = SiteSettings.objects.get_or_create(pk=1, defaults={"registration": settings.REGISTRATION})
+        found, _ = SiteSettings.objects.get_or_create(pk=1, defaults=_first_values())
         return found
 
 
@@ -30,8 +51,91 @@ class SiteSettings(models.Model):
         INVITE = "invite", "By invitation only"
         CLOSED = "closed", "Closed: nobody new"
 
+    class DateFormat(models.TextChoices):
+        # Django's date format strings, each shown as a reader would see it.
+        DAY_MONTH = "j M Y", "6 Dec 2026"
+        DAY_LONG_MONTH = "j F Y", "6 December 2026"
+        MONTH_DAY = "M j, Y", "Dec 6, 2026"
+        LONG_MONTH_DAY = "F j, Y", "December 6, 2026"
+        ISO = "Y-m-d", "2026-12-06"
+        DAY_DOTS = "j.n.Y", "6.12.2026"
+        DAY_SLASHES = "d/m/Y", "06/12/2026"
+        MONTH_SLASHES = "m/d/Y", "12/06/2026"
+
     registration = models.CharField(
         max_length=10, choices=Registration.choices, default=Registration.OPEN, db_default=Registration.OPEN
+    )
+    title = models.CharField(
+        max_length=100,
+        default="quick_publisher",
+        db_default="quick_publisher",
+        help_text="In the masthead, page titles, feeds and mails.",
+    )
+    description = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="One line about the site: for search engines, link previews and feeds.",
+    )
+    # Pictures of the pictures pipeline, by their stored names ("images/ab/<hash>.png"):
+    # the blog keeps and shows them (blog/identity/), and never prunes them while named here.
+    logo = models.CharField(max_length=100, blank=True, default="", db_default="", editable=False)
+    icon = models.CharField(max_length=100, blank=True, default="", db_default="", editable=False)
+    accent = models.CharField(
+        "accent colour",
+        max_length=7,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[identity.accent_check],
+        help_text="Links and buttons, as #rrggbb; readable on white (4.5:1). Blank: the built-in blue.",
+    )
+    custom_css = models.TextField(
+        "custom CSS",
+        blank=True,
+        default="",
+        db_default="",
+        validators=[identity.custom_css_check],
+        help_text="A stylesheet loaded after the site's own on every reader's page (CSS only; no @import).",
+    )
+    # The first 16 hex digits of the stylesheet's SHA-256: its address (site.views.custom_css).
+    custom_css_digest = models.CharField(max_length=16, blank=True, default="", db_default="", editable=False)
+    footer = models.TextField(
+        blank=True, default="", db_default="", max_length=2000, help_text="Markdown, under every page."
+    )
+    footer_html = models.TextField(blank=True, default="", db_default="", editable=False)
+    navigation = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        validators=[identity.navigation_check],
+        help_text=(
+            "One link a line, in order, as Markdown: [About](/about/) or [Code](https://example.org/). "
+            "Blank: the published pages marked “in the navigation”."
+        ),
+    )
+    language = models.CharField(
+        max_length=35,
+        default="en",
+        db_default="en",
+        validators=[identity.language_check],
+        help_text="The pages' language, as a tag: en, en-GB, de, pt-BR…",
+    )
+    date_format = models.CharField(
+        max_length=10, choices=DateFormat.choices, default=DateFormat.DAY_MONTH, db_default=DateFormat.DAY_MONTH
+    )
+    posts_per_page = models.PositiveSmallIntegerField(
+        default=10,
+        db_default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="On the front, tag and author pages (1 to 50).",
+    )
+    read_counts_public = models.BooleanField(
+        "show read counts to readers",
+        default=False,
+        db_default=False,
+        help_text="Off: a post's read count is shown only to whoever may edit it.",
     )
 
     objects = SiteSettingsQuerySet.as_manager()
@@ -45,6 +149,37 @@ class SiteSettings(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.pk = 1  # One row, whichever way it is saved.
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:site_sitesettings_change", args=[1])
+
+    @property
+    def navigation_links(self) -> list[identity.Link]:
+        try:
+            return identity.navigation_links(self.navigation)
+        except ValidationError:  # Stored without the form (a shell): no links rather than a broken page.
+            return []
+
+    @property
+    def accent_style(self) -> str:
+        return identity.accent_style(self.accent)
+
+    @property
+    def custom_css_url(self) -> str:
+        return reverse("custom-css", kwargs={"digest": self.custom_css_digest}) if self.custom_css_digest else ""
+
+    def picture_names(self) -> set[str]:
+        """The pictures of the pictures pipeline these settings show."""
+        return {name for name in (self.logo, self.icon) if name}
+
+
+def site_settings() -> SiteSettings:
+    """The site's settings for a page, feed or mail: the environment's first values if the database cannot say."""
+    try:
+        return SiteSettings.objects.current()
+    except DatabaseError as exc:  # The page still shows (a 503 saying the database is away, say).
+        logger.warning("the site settings could not be read: %s", exc)
+        return SiteSettings.objects.first_values()
 
 
 class SendPace(models.Model):

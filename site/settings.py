@@ -96,6 +96,11 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 # The blog's name and one line about it: in page titles, the masthead, feeds and mails.
 SITE_NAME = " ".join(os.environ.get("SITE_NAME", "quick_publisher").split())[:100] or "quick_publisher"
 SITE_DESCRIPTION = " ".join(os.environ.get("SITE_DESCRIPTION", "Writing from a small, self-hosted blog.").split())[:300]
+# The pages' language (<html lang>), as a tag. These three are where a new
+# site starts: an Administrator changes them in the admin's site settings.
+SITE_LANGUAGE = os.environ.get("SITE_LANGUAGE", "en").strip() or "en"
+if not re.fullmatch(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*", SITE_LANGUAGE):
+    raise ImproperlyConfigured(f"SITE_LANGUAGE must be a language tag such as en or pt-BR, not {SITE_LANGUAGE!r}.")
 
 # The utm_source values counted as where readers came from (the dashboard,
 # the report mail); any other is text a stranger chose, so only the Referer's

@@ -174,6 +174,11 @@ def may_manage_pages(user: Actor) -> bool:
     return user.is_authenticated and user.is_active and user.has_perm("blog.manage_pages")
 
 
+def may_change_site(user: Actor) -> bool:
+    """Change the site's settings (its name, look, navigation, who may sign up): Administrators and up."""
+    return user.is_authenticated and user.is_active and user.has_perm("site.change_sitesettings")
+
+
 def may_review(user: Actor) -> bool:
     return user.is_authenticated and user.is_active and user.has_perm("blog.review_post")
 

@@ -23,6 +23,7 @@ from blog.media.cleaning import Cleaned, PictureRefused, picture_clean
 from blog.media.storing import file_keep
 from blog.models import Post
 from blog.models.media import ALT_MAX_LENGTH, EXTENSIONS, NAME_MAX_LENGTH, Image
+from site.models import SiteSettings
 from site.queue import enqueue_on_commit
 from site.text import single_line
 from users import roles
@@ -149,6 +150,10 @@ class PictureInUse(Exception):
 def image_delete(*, by: User, image: Image) -> None:
     """Delete a picture no post shows, with its files. Raises PictureInUse otherwise, naming the posts `by` may see."""
     _owner_check(by, image)
+    if image.file in SiteSettings.objects.current().picture_names():
+        raise PictureInUse(
+            "This picture is the site's logo or icon: an Administrator changes that in the site settings."
+        )
     showing = image.posts.all()
     if showing.exists() or not pruning.image_remove(image=image, unless=showing):
         seen = list(showing.filter(pk__in=Post.objects.visible_to(by)).values_list("title", flat=True)[:3])

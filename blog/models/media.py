@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog import pictures
+from site.models import SiteSettings
 
 ALT_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 200
@@ -80,8 +81,9 @@ class ImageQuerySet(models.QuerySet):
         )
 
     def unused(self) -> ImageQuerySet:
-        """In no post."""
-        return self.exclude(Exists(Image.posts.through.objects.filter(image=OuterRef("pk"))))
+        """In no post, and not the site's logo or icon."""
+        in_posts = Exists(Image.posts.through.objects.filter(image=OuterRef("pk")))
+        return self.exclude(in_posts).exclude(file__in=SiteSettings.objects.current().picture_names())
 
     def unused_since(self, moment: datetime) -> ImageQuerySet:
         return self.unused().filter(last_used_at__lt=moment)
@@ -154,6 +156,11 @@ class Image(models.Model):
     def thumbnail_url(self) -> str:
         """Its narrowest copy (the picture itself until the copies exist): for lists of pictures."""
         return media_url(self.variants[0]["webp"]) if self.variants else self.url
+
+    @property
+    def fallback_url(self) -> str:
+        """Its narrowest copy in a format every browser takes (the picture itself until the copies exist)."""
+        return media_url(self.variants[0]["fallback"]) if self.variants else self.url
 
     @property
     def markdown(self) -> str:

@@ -196,7 +196,8 @@ def test_site_settings_saved_in_the_admin_forget_every_kept_page(client, site_po
     admin = Client()
     admin.force_login(boss)
     settings_row = SiteSettings.objects.saved()
-    response = admin.post(f"/admin/site/sitesettings/{settings_row.pk}/change/", {"registration": "closed"})
+    fields = {"title": "Renamed", "language": "en", "date_format": "j M Y", "posts_per_page": "10"}
+    response = admin.post(f"/admin/site/sitesettings/{settings_row.pk}/change/", {**fields, "registration": "closed"})
     assert response.status_code == 302
     assert _blog_queries(client, "/")[1]  # Made again.
 
