@@ -33,6 +33,8 @@ class PostForm(forms.ModelForm):
         max_length=(TAG_MAX_LENGTH + 2) * TAGS_PER_POST,
         help_text="Separated by commas, for example: sqlite, self-hosting",
     )
+    # The revision the text was loaded at: Save refuses to write over a newer one (blog.services.Conflict).
+    revision = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     publish_at = forms.DateTimeField(
         required=False,
         label="Publish at",
@@ -59,6 +61,7 @@ class PostForm(forms.ModelForm):
         post = self.instance
         if not post.pk:
             return
+        self.initial.setdefault("revision", post.revision)
         if post.markup == HTML:
             self.fields["content"].help_text = (
                 "This post came from another blog as HTML that Markdown could not say without a loss, and stays "
@@ -72,6 +75,10 @@ class PostForm(forms.ModelForm):
             self.initial.setdefault("publish_at", timezone.localtime(post.published_at))
         if not post.slug.startswith(DRAFT_SLUG_PREFIX):
             del self.fields["planned_slug"]  # Published or scheduled once: the address never changes.
+
+    def post_fields(self) -> dict:
+        """The cleaned fields a post is written with (the revision is the editor's, not the post's)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "revision"}
 
     def clean_title(self):
         title = single_line(self.cleaned_data["title"])
@@ -90,20 +97,25 @@ class PostForm(forms.ModelForm):
         return slugify(self.cleaned_data["planned_slug"], allow_unicode=True).strip("-_")
 
     def clean_tags(self) -> list[str]:
-        names = []
-        for raw in self.cleaned_data["tags"].split(","):
-            name = single_line(raw).lower()
-            if not name:
-                continue
-            if len(name) > TAG_MAX_LENGTH:
-                raise forms.ValidationError(f"Keep each tag to {TAG_MAX_LENGTH} characters or fewer.")
-            if not slugify(name, allow_unicode=True):
-                raise forms.ValidationError(f"“{name}” needs a letter or a digit to be a tag.")
-            if name not in names:
-                names.append(name)
-        if len(names) > TAGS_PER_POST:
-            raise forms.ValidationError(f"Up to {TAGS_PER_POST} tags a post.")
-        return names
+        return tags_clean(self.cleaned_data["tags"])
+
+
+def tags_clean(text: str) -> list[str]:
+    """Tag names as typed, separated by commas: cleaned, each once; ValidationError saying what is wrong."""
+    names: list[str] = []
+    for raw in text.split(","):
+        name = single_line(raw).lower()
+        if not name:
+            continue
+        if len(name) > TAG_MAX_LENGTH:
+            raise forms.ValidationError(f"Keep each tag to {TAG_MAX_LENGTH} characters or fewer.")
+        if not slugify(name, allow_unicode=True):
+            raise forms.ValidationError(f"“{name}” needs a letter or a digit to be a tag.")
+        if name not in names:
+            names.append(name)
+    if len(names) > TAGS_PER_POST:
+        raise forms.ValidationError(f"Up to {TAGS_PER_POST} tags a post.")
+    return names
 
 
 class ReviewPublishForm(forms.Form):

@@ -18,11 +18,13 @@ from blog import reports, tasks
 from blog.deliveries import POST_MAIL, REPORT, REVIEW_MAIL, SUBSCRIPTION_CONFIRMATION
 from blog.models import (
     SUBSCRIPTION_CONFIRM_DAYS,
+    VERSIONS_KEPT,
     DailySources,
     DailyViews,
     Post,
     PostMail,
     PostRead,
+    PostVersion,
     Report,
     ReviewMail,
     Subscriber,
@@ -179,11 +181,16 @@ def post_update(
     tags: list[str] | None = None,
     publish_at: datetime | None = None,
     planned_slug: str | None = None,
+    revision: int | None = None,
+    overwrite: bool = False,
 ) -> Post:
     """
     Change a post; a scheduled post's time moves to `publish_at` (now, if
     that has passed). Raises NotAllowed unless `by` may change it, and
-    moving a publish time needs a role that publishes.
+    moving a publish time needs a role that publishes. With `revision` (the
+    one the writer's text was based on), raises Conflict, changing nothing,
+    if the post has changed since; with `overwrite` too, saves over it and
+    keeps the text it replaces as a PostVersion.
     """
     _change_check(by, post)
     if publish_at is not None and post.published_at is not None and not roles.may_publish(by):
@@ -201,6 +208,8 @@ def post_update(
     if publish_at is not None and not post.is_published and post.published_at is not None:
         post.published_at = max(publish_at, timezone.now())
     with transaction.atomic():
+        if revision is not None:
+            _revision_check(by=by, post=post, revision=revision, overwrite=overwrite)
         post.save()
         if tags is not None:
             post_tags_set(post=post, names=tags)
@@ -208,6 +217,37 @@ def post_update(
             pages_changed()
         _subscribers_mail(post)
     return post
+
+
+class Conflict(Exception):
+    """The post changed since the writer's text was based on it: nothing saved; `saved` is the post as it is now."""
+
+    def __init__(self, saved: Post) -> None:
+        super().__init__(
+            f"“{saved.title}” was saved elsewhere (revision {saved.revision}) since this text was based on it."
+        )
+        self.saved = saved
+
+
+def _revision_check(*, by: User, post: Post, revision: int, overwrite: bool) -> None:
+    """In the saving transaction (the row held): Conflict if the post moved past `revision`, unless overwriting."""
+    saved = Post.objects.select_for_update().only("title", "content", "revision", "updated_at").get(pk=post.pk)
+    if saved.revision == revision or (saved.title, saved.content) == (post.title, post.content):
+        post.revision = saved.revision
+        return
+    if not overwrite:
+        raise Conflict(saved)
+    PostVersion.objects.create(
+        post=post,
+        title=saved.title,
+        content=saved.content,
+        revision=saved.revision,
+        saved_at=saved.updated_at,
+        set_aside_by=by,
+    )
+    stale = PostVersion.objects.filter(post=post).values_list("pk", flat=True)[VERSIONS_KEPT:]
+    PostVersion.objects.filter(pk__in=list(stale)).delete()
+    post.revision = saved.revision
 
 
 def post_publish(*, by: User, post: Post, publish_at: datetime | None = None) -> Post:

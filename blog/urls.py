@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from blog import feeds, review_views, search_views, subscriber_views, views
+from blog.editor import views as editor_views
 from blog.importers import views as import_views
 from blog.media import views as media_views
 from blog.pages import views as page_views
@@ -45,6 +46,8 @@ urlpatterns = [
     path("pictures/", media_views.picture_list, name="picture-list"),
     path("pictures/upload/", media_views.picture_upload, name="picture-upload"),
     path("write/picture/", media_views.post_picture_add, name="post-picture-add"),
+    path("write/autosave/", editor_views.autosave, name="autosave"),
+    path("write/preview/", editor_views.live_preview, name="live-preview"),
     path("pictures/<int:pk>/alt/", media_views.picture_alt, name="picture-alt"),
     path("pictures/<int:pk>/delete/", media_views.picture_delete, name="picture-delete"),
     path("pages/", page_views.PageListView.as_view(), name="page-list"),

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,9 +17,20 @@ from django.views.generic import DetailView
 
 from blog import meta, readers, services
 from blog.charts import daily_bars
+from blog.editor.services import autosaves_to_server
 from blog.export import posts_zip
 from blog.forms import PostForm, SubscribeForm
-from blog.models import DailySources, DailyViews, Post, Report, Subscriber, Tag, authors, published_q
+from blog.models import (
+    VERSIONS_KEPT,
+    DailySources,
+    DailyViews,
+    Post,
+    Report,
+    Subscriber,
+    Tag,
+    authors,
+    published_q,
+)
 from blog.pagination import KeysetListView
 from blog.rendering import MARKDOWN
 from blog.rendering import render as markdown_render
@@ -142,7 +154,8 @@ def post_to_change(request: HttpRequest, slug: str) -> Post:
 def _quota_answer(request: HttpRequest, form: PostForm, reached: Exception, post: Post | None = None) -> HttpResponse:
     """Nothing was saved and nothing is lost: the form again, with the text as typed and why."""
     form.add_error(None, str(reached))
-    return render(request, "blog/post_form.html", {"form": form, "post": post}, status=429)
+    context = {"form": form, "post": post, **(_editor_context(post) if post else {})}
+    return render(request, "blog/post_form.html", context, status=429)
 
 
 def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> HttpResponse:
@@ -157,6 +170,16 @@ def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> 
     markup = post.markup if post is not None else MARKDOWN  # A post imported as HTML stays HTML.
     preview = {**form.cleaned_data, "html": markdown_render(form.cleaned_data["content"], markup=markup).html}
     return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": preview})
+
+
+# The editor's copy in the browser that a form carried (site/static/site/editor.js): "<post or new>:<nonce>".
+_EDITOR_COPY = re.compile(r"[\w-]{1,200}:[a-z0-9]{1,12}")
+
+
+def _saved(request: HttpRequest, message: str) -> None:
+    """Say it was saved; the page that says so also lets the browser's copy of the text go (theme.js)."""
+    copy = request.POST.get("editor_copy", "")
+    messages.success(request, message, extra_tags=copy if _EDITOR_COPY.fullmatch(copy) else "")
 
 
 def _saved_message(post: Post) -> str:
@@ -190,7 +213,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
                 author=request.user,
                 publish="publish" in request.POST,
                 submit="submit" in request.POST,
-                **form.cleaned_data,
+                **form.post_fields(),
             )
         except Throttled as throttled:
             message = "Too many posts submitted for review."
@@ -200,7 +223,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
         if written.kept_as_draft:
             messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
         else:
-            messages.success(request, _saved_message(written.post))
+            _saved(request, _saved_message(written.post))
         return redirect(written.post)
     return render(request, "blog/post_form.html", {"form": form})
 
@@ -217,19 +240,42 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
             return _preview(request, form, post)
         try:
             throttle_hit((SAVE_PER_ACCOUNT, request.user.pk))
-            post = services.post_update(by=request.user, post=post, **form.cleaned_data)
+            post = services.post_update(
+                by=request.user,
+                post=post,
+                revision=form.cleaned_data.get("revision"),
+                overwrite="overwrite" in request.POST,
+                **form.post_fields(),
+            )
+            if "publish" in request.POST and not post.published_at:
+                post = services.post_publish(by=request.user, post=post, publish_at=form.cleaned_data.get("publish_at"))
+            elif "submit" in request.POST and not post.published_at:
+                _submit_throttle(request)
+                post = services.post_submit(by=request.user, post=post)
         except Throttled as throttled:
             post.refresh_from_db()
-            context = {"post": post}
+            context = {"post": post, **_editor_context(post)}
             return too_many_requests(
                 request, throttled, "Too many saves.", template="blog/post_form.html", context=context, form=form
             )
         except services.QuotaReached as reached:
             post.refresh_from_db()
             return _quota_answer(request, form, reached, post)
-        messages.success(request, "Saved.")
+        except services.NotVerified:
+            messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
+            return redirect(post)
+        except services.Conflict as conflict:
+            # Nothing saved: the writer's text stays in the form, the saved version beside it.
+            post.refresh_from_db()
+            shown = {"form": form, "post": post, "conflict": conflict.saved, **_editor_context(post)}
+            return render(request, "blog/post_form.html", shown, status=409)
+        _saved(request, _saved_message(post) if post.published_at or post.submitted_at else "Saved.")
         return redirect(post)
-    return render(request, "blog/post_form.html", {"form": form, "post": post})
+    return render(request, "blog/post_form.html", {"form": form, "post": post, **_editor_context(post)})
+
+
+def _editor_context(post: Post) -> dict:
+    return {"autosaves": autosaves_to_server(post), "versions": post.versions.all()[:VERSIONS_KEPT]}
 
 
 @login_required

@@ -34,8 +34,11 @@ from blog.models.posts import (
 from blog.models.review import REVIEW_MAIL_OWED_DAYS, ReviewDigest, ReviewMail
 from blog.models.search import PostSearch
 from blog.models.tallies import DailySources, DailyViews, PostRead, VisitorKey
+from blog.models.versions import VERSIONS_KEPT, PostVersion
 
 __all__ = [
+    "PostVersion",
+    "VERSIONS_KEPT",
     "CONTENT_MAX_LENGTH",
     "DRAFT_SLUG_PREFIX",
     "POST_MAIL_OWED_DAYS",

@@ -196,6 +196,10 @@ class Post(models.Model):
     content_html = models.TextField(editable=False, default="", db_default="")
     excerpt = models.CharField(max_length=EXCERPT_MAX_LENGTH, editable=False, default="", db_default="")
     word_count = models.PositiveIntegerField(editable=False, default=0, db_default=0)
+    # Goes up with every change of the title or text: the editor sends the
+    # one its text was based on, so an older tab never saves over a newer
+    # version (blog.services.post_update).
+    revision = models.PositiveIntegerField(editable=False, default=1, db_default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # New posts are published unless created as drafts (published_at=None).
@@ -244,6 +248,11 @@ class Post(models.Model):
 
     def _save_row(self, *args, **kwargs) -> None:
         self.prepare()
+        if getattr(self, "_text_loaded", None) not in (None, (self.title, self.content)):
+            self.revision += 1
+            self._text_loaded = (self.title, self.content)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
         if kwargs.get("update_fields") is not None and {"content", "markup"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}
         if self.published_at is None or self.published_at > timezone.now():
@@ -275,6 +284,8 @@ class Post(models.Model):
         post = super().from_db(db, field_names, values, **kwargs)
         if "content" in post.__dict__ and "markup" in post.__dict__:
             post._rendered_from = (post.content, post.markup)  # What is stored was rendered from what is stored.
+        if "content" in post.__dict__ and "title" in post.__dict__:
+            post._text_loaded = (post.title, post.content)
         return post
 
     def prepare(self) -> None:

@@ -16,6 +16,15 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // A page saying a post was saved names the editor's copy of its text
+    // (site/static/site/editor.js) that the save carried: it is not needed now.
+    Array.prototype.forEach.call(document.querySelectorAll("[data-forget]"), function (message) {
+      var parts = message.getAttribute("data-forget").split(":");
+      try {
+        var name = "qp:text:" + parts[0], kept = JSON.parse(window.localStorage.getItem(name) || "null");
+        if (kept && kept.nonce === parts[1]) window.localStorage.removeItem(name);
+      } catch (error) { /* Nothing kept. */ }
+    });
     var button = document.getElementById("theme-toggle");
     if (!button) return;
     function show() { button.setAttribute("aria-pressed", isDark() ? "true" : "false"); }
