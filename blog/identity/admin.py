@@ -10,7 +10,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from blog.identity.services import site_picture_keep, site_settings_save
@@ -101,6 +102,16 @@ class SiteSettingsAdmin(ChangesPagesAdmin):
             path(str(url.pattern), taking(url.callback), name=name) if url.name == name else url
             for url in super().get_urls()
         ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # One row: its list is only a step on the way to it.
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)
+        return redirect(reverse("admin:site_sitesettings_change", args=[SiteSettings.objects.saved().pk]))
+
+    def response_change(self, request: HttpRequest, obj: SiteSettings) -> HttpResponse:
+        super().response_change(request, obj)  # Its message.
+        return redirect(reverse("admin:site_sitesettings_change", args=[obj.pk]))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
