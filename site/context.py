@@ -22,7 +22,7 @@ def identity(request: HttpRequest) -> dict:
         else SimpleLazyObject(lambda: site_settings_of(request))  # type: ignore[assignment]
     )
     return {
-        "site": site,
+        "site_settings": site,
         "blog_name": lazy(lambda: site.title, str)(),
         "site_description": lazy(lambda: site.description, str)(),
         "site_url": settings.SITE_URL,

@@ -59,7 +59,13 @@ class SiteSettingsForm(forms.ModelForm):
             "read_counts_public",
             "registration",
         ]
-        widgets = {"custom_css": forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "vLargeTextField"})}
+        widgets = {
+            "custom_css": forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "vLargeTextField"}),
+            "description": forms.TextInput(attrs={"size": 80}),
+            "navigation": forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "class": "vLargeTextField"}),
+            "footer": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+            "accent": forms.TextInput(attrs={"size": 8, "placeholder": "#1f5fbf", "spellcheck": "false"}),
+        }
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}

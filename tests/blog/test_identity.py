@@ -69,7 +69,9 @@ def test_a_setting_changed_in_the_admin_shows_on_every_reader_page(save, client,
     client.get("/")  # Kept by the page cache: the change must forget it.
     response = save(title="Field Notes", description="Birds, mostly.", language="de", accent="#225522")
     assert response.status_code == 302, response.content.decode()[:2000]
-    for path in ("/", post.get_absolute_url(), f"/authors/{post.author_id}/", "/search/?q=x"):
+    # The account pages too: Django's own views put a `site` of their own in the context.
+    paths = ("/", post.get_absolute_url(), f"/authors/{post.author_id}/", "/search/?q=x", "/accounts/login/")
+    for path in (*paths, "/accounts/password/reset/", "/accounts/signup/"):
         page = client.get(path).content.decode()
         assert ">Field Notes</span>" in page and '<html lang="de">' in page and "--accent:#225522" in page, path
     assert "Birds, mostly." in client.get("/").content.decode()

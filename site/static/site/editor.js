@@ -72,19 +72,22 @@
     counter.textContent = words + (words === 1 ? " word" : " words");
   }
   var previewTimer = null, previewSent = null;
+  var previewBody = previewPane && previewPane.querySelector(".post-body");
+  var previewEmpty = previewBody ? previewBody.innerHTML : "";
   function previewShown() {
-    return previewPane && window.matchMedia && window.matchMedia("(min-width: 75rem)").matches;
+    return previewBody && window.matchMedia && window.matchMedia("(min-width: 75rem)").matches;
   }
   function preview() {
     if (!previewShown() || previewSent === content.value) return;
     previewSent = content.value;
+    if (!content.value.trim()) { previewBody.innerHTML = previewEmpty; return; }
     var data = new FormData();
     data.append("content", content.value);
     data.append("post", slug);
     post(form.getAttribute("data-preview"), data).then(function (answer) {
       if (answer.ok && answer.body.html !== undefined) {
         previewPane.hidden = false;
-        previewPane.querySelector(".post-body").innerHTML = answer.body.html; // The server's sanitised HTML.
+        previewBody.innerHTML = answer.body.html; // The server's sanitised HTML.
       }
     });
   }
