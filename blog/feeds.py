@@ -112,10 +112,10 @@ class PostsFeed(Feed):
         return super().get_feed(obj, _OnSiteUrl(request))  # type: ignore[arg-type]
 
     def title(self, obj: object = None) -> str:
-        return site_settings().title
+        return xml_chars_only(site_settings().title)
 
     def description(self, obj: object = None) -> str:
-        return site_settings().description
+        return xml_chars_only(site_settings().description)
 
     subtitle = description
 

@@ -38,6 +38,7 @@ from site.pages import pages_changed
 from site.queue import enqueue_on_commit
 from site.sql import Value, count_up, count_up_existing, row_exists, row_insert_once
 from site.tasks import deliveries_queue_on_commit
+from site.text import single_line, xml_chars_only
 from site.tokens import TokenInvalid, confirmation_token_read
 from site.writer import one_writer
 from users import roles
@@ -69,7 +70,9 @@ class QuotaReached(Exception):
     """The account wrote as much as its role may for now: nothing was written, the message says why."""
 
 
-def _quota_check(author: User, *, new: bool = False, publish: bool = False, draft: Post | None = None) -> None:
+def _quota_check(
+    author: User, *, new: bool = False, publish: bool = False, draft: Post | None = None, adding: int = 0
+) -> None:
     """
     Raise QuotaReached if this write would take `author` past their role's
     quota (users.roles.quota): a new post, a publish, or `draft`'s content
@@ -87,11 +90,21 @@ def _quota_check(author: User, *, new: bool = False, publish: bool = False, draf
         )
     if draft is not None and draft.published_at is None:
         others = mine.filter(published_at__isnull=True).exclude(pk=draft.pk).aggregate(size=Sum(Length("content")))
-        if (others["size"] or 0) + len(draft.content) > limits.drafts_kb * 1000:
+        # Versions set aside in a conflict are kept text too (blog.models.versions).
+        set_aside = PostVersion.objects.filter(post__author=author).aggregate(size=Sum(Length("content")))
+        if (others["size"] or 0) + (set_aside["size"] or 0) + len(draft.content) + adding > limits.drafts_kb * 1000:
             raise QuotaReached(
                 f"Your drafts would pass {limits.drafts_kb:,} KB, the most your role may keep: "
                 "publish or delete some first."
             )
+
+
+def publish_check(*, by: User) -> None:
+    """What publishing asks of `by` (role, verified address, quota), checked before anything is saved."""
+    if not roles.may_publish(by):
+        raise NotAllowed(f"{by} may not publish")
+    _publish_check(by)
+    _quota_check(by, publish=True)
 
 
 def _change_check(by: User, post: Post) -> None:
@@ -119,6 +132,7 @@ def post_create(
     publish_at: datetime | None = None,
     tags: Sequence[str] = (),
     planned_slug: str = "",
+    editor_key: str = "",
 ) -> Post:
     """
     Write a post: a draft, published now, or (with `publish` and a future
@@ -136,6 +150,7 @@ def post_create(
         content=content,
         planned_slug=planned_slug,
         published_at=max(publish_at or timezone.now(), timezone.now()) if publish else None,
+        editor_key=editor_key,
     )
     _quota_check(author, new=True, publish=publish, draft=post)
     post.prepare()  # Rendering is CPU work: before the transaction, never inside it.
@@ -183,6 +198,7 @@ def post_update(
     planned_slug: str | None = None,
     revision: int | None = None,
     overwrite: bool = False,
+    drafts_only: bool = False,
 ) -> Post:
     """
     Change a post; a scheduled post's time moves to `publish_at` (now, if
@@ -190,7 +206,9 @@ def post_update(
     moving a publish time needs a role that publishes. With `revision` (the
     one the writer's text was based on), raises Conflict, changing nothing,
     if the post has changed since; with `overwrite` too, saves over it and
-    keeps the text it replaces as a PostVersion.
+    keeps the text it replaces as a PostVersion. With `drafts_only` (an
+    autosave), raises NotADraft, changing nothing, unless the post is still
+    a draft nobody reviews when the row is held.
     """
     _change_check(by, post)
     if publish_at is not None and post.published_at is not None and not roles.may_publish(by):
@@ -208,8 +226,8 @@ def post_update(
     if publish_at is not None and not post.is_published and post.published_at is not None:
         post.published_at = max(publish_at, timezone.now())
     with transaction.atomic():
-        if revision is not None:
-            _revision_check(by=by, post=post, revision=revision, overwrite=overwrite)
+        if revision is not None or drafts_only:
+            _held_check(by=by, post=post, revision=revision, overwrite=overwrite, drafts_only=drafts_only)
         post.save()
         if tags is not None:
             post_tags_set(post=post, names=tags)
@@ -229,25 +247,63 @@ class Conflict(Exception):
         self.saved = saved
 
 
-def _revision_check(*, by: User, post: Post, revision: int, overwrite: bool) -> None:
-    """In the saving transaction (the row held): Conflict if the post moved past `revision`, unless overwriting."""
-    saved = Post.objects.select_for_update().only("title", "content", "revision", "updated_at").get(pk=post.pk)
-    if saved.revision == revision or (saved.title, saved.content) == (post.title, post.content):
+class NotADraft(Exception):
+    """Published, scheduled or in review: its text changes only with the Save button (the editor keeps it meanwhile)."""
+
+
+def _held_check(*, by: User, post: Post, revision: int | None, overwrite: bool, drafts_only: bool) -> None:
+    """
+    In the saving transaction, the row held: NotADraft if an autosave finds
+    the post published or in review since it was read (saving the copy read
+    before would undo that), Conflict if it moved past `revision`, unless overwriting.
+    """
+    saved = (
+        Post.objects.select_for_update()
+        .only("title", "content", "revision", "updated_at", "published_at", "submitted_at")
+        .get(pk=post.pk)
+    )
+    if drafts_only and (saved.published_at is not None or saved.submitted_at is not None):
+        raise NotADraft(f"post {post.pk} is no longer a draft")
+    if revision is None or saved.revision == revision or (saved.title, saved.content) == (post.title, post.content):
         post.revision = saved.revision
         return
     if not overwrite:
         raise Conflict(saved)
-    PostVersion.objects.create(
-        post=post,
-        title=saved.title,
-        content=saved.content,
-        revision=saved.revision,
-        saved_at=saved.updated_at,
-        set_aside_by=by,
+    _version_keep(
+        PostVersion(
+            post=post,
+            title=saved.title,
+            content=saved.content,
+            revision=saved.revision,
+            saved_at=saved.updated_at,
+            set_aside_by=by,
+        )
     )
-    stale = PostVersion.objects.filter(post=post).values_list("pk", flat=True)[VERSIONS_KEPT:]
-    PostVersion.objects.filter(pk__in=list(stale)).delete()
     post.revision = saved.revision
+
+
+def _version_keep(version: PostVersion) -> None:
+    """Keep a version set aside (in the caller's transaction), and the post's newest VERSIONS_KEPT of them."""
+    version.save()
+    stale = PostVersion.objects.filter(post=version.post).values_list("pk", flat=True)[VERSIONS_KEPT:]
+    PostVersion.objects.filter(pk__in=list(stale)).delete()
+
+
+def post_version_set_aside(*, by: User, post: Post, title: str, content: str, revision: int) -> PostVersion:
+    """
+    Keep a tab's text that its writer chose not to save over the newer
+    version (the conflict's other side), among the post's versions set
+    aside: both sides of a conflict are kept whichever wins.
+    """
+    _change_check(by, post)
+    version = PostVersion(
+        post=post, title=single_line(title) or post.title, content=xml_chars_only(content), revision=revision,
+        saved_at=timezone.now(), set_aside_by=by,
+    )  # fmt: skip
+    _quota_check(post.author, draft=post, adding=len(version.content))
+    with transaction.atomic():
+        _version_keep(version)
+    return version
 
 
 def post_publish(*, by: User, post: Post, publish_at: datetime | None = None) -> Post:

@@ -17,7 +17,7 @@ from django.views.generic import DetailView
 
 from blog import meta, readers, services
 from blog.charts import daily_bars
-from blog.editor.services import autosaves_to_server
+from blog.editor.services import autosaves_to_server, post_begun
 from blog.export import posts_zip
 from blog.forms import PostForm, SubscribeForm
 from blog.models import (
@@ -162,24 +162,26 @@ def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> 
     try:
         throttle_hit((PREVIEW_PER_ACCOUNT, request.user.pk))
     except Throttled as throttled:
-        context = {"post": post}
+        context = {"post": post, **(_editor_context(post) if post else {})}
         return too_many_requests(
             request, throttled, "Too many previews.", template="blog/post_form.html", context=context, form=form
         )
     # Rendered exactly as saving would; the page shows it just below the form's buttons.
     markup = post.markup if post is not None else MARKDOWN  # A post imported as HTML stays HTML.
     preview = {**form.cleaned_data, "html": markdown_render(form.cleaned_data["content"], markup=markup).html}
-    return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": preview})
+    context = {"form": form, "post": post, "preview": preview, **(_editor_context(post) if post else {})}
+    return render(request, "blog/post_form.html", context)
 
 
-# The editor's copy in the browser that a form carried (site/static/site/editor.js): "<post or new>:<nonce>".
-_EDITOR_COPY = re.compile(r"[\w-]{1,200}:[a-z0-9]{1,12}")
+# The editor's copy in the browser that a form carried (site/static/site/editor.js): "<account>/<post or new>:<nonce>".
+_EDITOR_COPY = re.compile(r"[0-9]{1,12}/[\w-]{1,200}:[a-z0-9]{1,12}")
+_EDITOR_KEY = re.compile(r"[a-z0-9]{8,32}")
 
 
-def _saved(request: HttpRequest, message: str) -> None:
+def _saved(request: HttpRequest, message: str, level: int = messages.SUCCESS) -> None:
     """Say it was saved; the page that says so also lets the browser's copy of the text go (theme.js)."""
     copy = request.POST.get("editor_copy", "")
-    messages.success(request, message, extra_tags=copy if _EDITOR_COPY.fullmatch(copy) else "")
+    messages.add_message(request, level, message, extra_tags=copy if _EDITOR_COPY.fullmatch(copy) else "")
 
 
 def _saved_message(post: Post) -> str:
@@ -198,6 +200,11 @@ def _saved_message(post: Post) -> str:
 def post_create(request: HttpRequest) -> HttpResponse:
     if not roles.may_write(request.user):
         raise PermissionDenied
+    key = request.POST.get("editor_key", "") if request.method == "POST" else ""
+    key = key if _EDITOR_KEY.fullmatch(key) else ""
+    if key and (begun := post_begun(author=request.user, editor_key=key)) is not None:
+        # This page's autosave made the draft already (its answer lost, or still on its way): the buttons edit it.
+        return post_edit(request, begun.slug)
     form = PostForm(request.POST if request.method == "POST" else None, can_schedule=roles.may_publish(request.user))
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
@@ -213,6 +220,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
                 author=request.user,
                 publish="publish" in request.POST,
                 submit="submit" in request.POST,
+                editor_key=key,
                 **form.post_fields(),
             )
         except Throttled as throttled:
@@ -221,7 +229,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
         except services.QuotaReached as reached:
             return _quota_answer(request, form, reached)
         if written.kept_as_draft:
-            messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
+            _saved(request, VERIFY_FIRST + " We saved your post as a draft.", level=messages.WARNING)
         else:
             _saved(request, _saved_message(written.post))
         return redirect(written.post)
@@ -238,8 +246,21 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
         if "preview" in request.POST:
             post.refresh_from_db()  # The form changed the instance; nothing is saved.
             return _preview(request, form, post)
+        publishing = "publish" in request.POST and not post.published_at
+        submitting = "submit" in request.POST and not post.published_at and not publishing
+        kept_as_draft = False
         try:
             throttle_hit((SAVE_PER_ACCOUNT, request.user.pk))
+            # What the button asks is checked before the text is saved: a refused action saves nothing.
+            if publishing:
+                try:
+                    services.publish_check(by=request.user)
+                except services.NotVerified:
+                    publishing, kept_as_draft = False, True  # Saved, as a draft, as on the Write page.
+            if submitting:
+                if post.author_id != request.user.pk:
+                    raise PermissionDenied
+                _submit_throttle(request)
             post = services.post_update(
                 by=request.user,
                 post=post,
@@ -247,10 +268,9 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 overwrite="overwrite" in request.POST,
                 **form.post_fields(),
             )
-            if "publish" in request.POST and not post.published_at:
+            if publishing:
                 post = services.post_publish(by=request.user, post=post, publish_at=form.cleaned_data.get("publish_at"))
-            elif "submit" in request.POST and not post.published_at:
-                _submit_throttle(request)
+            elif submitting:
                 post = services.post_submit(by=request.user, post=post)
         except Throttled as throttled:
             post.refresh_from_db()
@@ -261,15 +281,15 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except services.QuotaReached as reached:
             post.refresh_from_db()
             return _quota_answer(request, form, reached, post)
-        except services.NotVerified:
-            messages.warning(request, VERIFY_FIRST + " We saved your post as a draft.")
-            return redirect(post)
         except services.Conflict as conflict:
             # Nothing saved: the writer's text stays in the form, the saved version beside it.
             post.refresh_from_db()
             shown = {"form": form, "post": post, "conflict": conflict.saved, **_editor_context(post)}
             return render(request, "blog/post_form.html", shown, status=409)
-        _saved(request, _saved_message(post) if post.published_at or post.submitted_at else "Saved.")
+        if kept_as_draft:
+            _saved(request, VERIFY_FIRST + " We saved your post as a draft.", level=messages.WARNING)
+        else:
+            _saved(request, _saved_message(post) if post.published_at or post.submitted_at else "Saved.")
         return redirect(post)
     return render(request, "blog/post_form.html", {"form": form, "post": post, **_editor_context(post)})
 

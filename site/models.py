@@ -10,6 +10,7 @@ from django.db import DatabaseError, models
 from django.urls import reverse
 
 from site import identity
+from site.text import single_line, single_line_validate
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class SiteSettings(models.Model):
         max_length=100,
         default="quick_publisher",
         db_default="quick_publisher",
+        validators=[single_line_validate],
         help_text="In the masthead, page titles, feeds and mails.",
     )
     description = models.CharField(
@@ -76,6 +78,7 @@ class SiteSettings(models.Model):
         blank=True,
         default="",
         db_default="",
+        validators=[single_line_validate],
         help_text="One line about the site: for search engines, link previews and feeds.",
     )
     # Pictures of the pictures pipeline, by their stored names ("images/ab/<hash>.png"):
@@ -176,10 +179,13 @@ class SiteSettings(models.Model):
 def site_settings() -> SiteSettings:
     """The site's settings for a page, feed or mail: the environment's first values if the database cannot say."""
     try:
-        return SiteSettings.objects.current()
+        found = SiteSettings.objects.current()
     except DatabaseError as exc:  # The page still shows (a 503 saying the database is away, say).
         logger.warning("the site settings could not be read: %s", exc)
         return SiteSettings.objects.first_values()
+    # One line, whatever wrote the row (the admin's form folds them; a shell may not): mail headers, feeds.
+    found.title, found.description = single_line(found.title) or settings.SITE_NAME, single_line(found.description)
+    return found
 
 
 class SendPace(models.Model):

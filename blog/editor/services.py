@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from blog import services
 from blog.models import Post
+from blog.services import NotADraft
 from users import roles
 from users.roles import NotAllowed
 
@@ -16,15 +17,13 @@ if TYPE_CHECKING:
 
 UNTITLED = "Untitled draft"
 
-
-class NotADraft(Exception):
-    """Published, scheduled or in review: its text changes only with the Save button (the editor keeps it meanwhile)."""
+__all__ = ["Autosaved", "NotADraft", "autosaves_to_server", "post_autosave", "post_begun"]
 
 
 @dataclass(frozen=True)
 class Autosaved:
     post: Post
-    created: bool
+    created: bool  # The tab's first save: it edits this draft from now on.
 
 
 def autosaves_to_server(post: Post) -> bool:
@@ -36,6 +35,13 @@ def autosaves_to_server(post: Post) -> bool:
     return post.published_at is None and post.submitted_at is None
 
 
+def post_begun(*, author: User, editor_key: str) -> Post | None:
+    """The post an editor page began (its key), if it has been saved once: a draft, or published since."""
+    if not editor_key:
+        return None
+    return Post.objects.filter(author=author, editor_key=editor_key).first()
+
+
 def post_autosave(
     *,
     by: User,
@@ -45,19 +51,23 @@ def post_autosave(
     tags: Sequence[str] | None,
     revision: int | None,
     overwrite: bool = False,
+    editor_key: str = "",
 ) -> Autosaved:
     """
-    Save the text typed so far: a new draft for a post not saved yet, or
-    the draft `post`. Raises services.Conflict (nothing saved) if the draft
-    changed since `revision`, unless `overwrite`; NotADraft for a post
-    whose text changes only with Save; NotAllowed and QuotaReached as Save does.
+    Save the text typed so far: a new draft for a post not saved yet (or
+    the one this editor page began, `editor_key`, if its answer was lost or
+    another tab restored it), or the draft `post`. Raises services.Conflict
+    (nothing saved) if the draft changed since `revision`, unless
+    `overwrite`; NotADraft for a post whose text changes only with Save;
+    NotAllowed and QuotaReached as Save does.
     """
     title = title or UNTITLED
-    if post is None:
+    created = post is None
+    if post is None and (post := post_begun(author=by, editor_key=editor_key)) is None:
         if not roles.may_write(by):
             raise NotAllowed(f"{by} may not write")
-        created = services.post_create(author=by, title=title, content=content, tags=tags or ())
-        return Autosaved(post=created, created=True)
+        made = services.post_create(author=by, title=title, content=content, tags=tags or (), editor_key=editor_key)
+        return Autosaved(post=made, created=True)
     if not autosaves_to_server(post):
         raise NotADraft(f"post {post.pk} is not a draft")
     saved = services.post_update(
@@ -68,5 +78,6 @@ def post_autosave(
         tags=list(tags) if tags is not None else None,
         revision=revision,
         overwrite=overwrite,
+        drafts_only=True,
     )
-    return Autosaved(post=saved, created=False)
+    return Autosaved(post=saved, created=created)

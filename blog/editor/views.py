@@ -7,7 +7,8 @@ ended gets a 401 saying where to log in, never the login page in place of an ans
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from blog import services
 from blog.editor.forms import AutosaveForm, LivePreviewForm
-from blog.editor.services import NotADraft, post_autosave
+from blog.editor.services import post_autosave
 from blog.models import Post
 from blog.rendering import MARKDOWN
 from blog.rendering import render as markdown_render
+from blog.services import NotADraft, post_version_set_aside
 from blog.views import post_to_change
 from site.throttles import Limit, Throttled, throttle_hit
 from users.roles import NotAllowed
@@ -44,7 +46,14 @@ def _invalid(form: forms.Form) -> JsonResponse:
 
 
 def _post_of(request: HttpRequest, slug: str) -> Post | None:
+    """The post to change: Http404 or PermissionDenied as the edit page has them (answered in JSON by the views)."""
     return post_to_change(request, slug) if slug else None
+
+
+def _refused(exc: Exception) -> JsonResponse:
+    if isinstance(exc, Http404):
+        return JsonResponse({"error": "No such post of yours."}, status=404)
+    return JsonResponse({"error": "You may not change this post."}, status=403)
 
 
 def _saved(post: Post) -> dict:
@@ -72,11 +81,19 @@ def autosave(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return _invalid(form)
     data = form.cleaned_data
-    post = _post_of(request, data["post"])
+    try:
+        post = _post_of(request, data["post"])
+    except (Http404, PermissionDenied) as exc:
+        return _refused(exc)
     if post is None and not (data["title"] or data["content"].strip()):
         return JsonResponse({"error": "Nothing to save yet."}, status=400)
     try:
         throttle_hit((AUTOSAVE_PER_ACCOUNT, request.user.pk))
+        if post is not None and data["set_aside"]:
+            post_version_set_aside(
+                by=request.user, post=post, title=data["title"], content=data["content"], revision=data["revision"]
+            )
+            return JsonResponse({"set_aside": True})
         saved = post_autosave(
             by=request.user,
             post=post,
@@ -85,6 +102,7 @@ def autosave(request: HttpRequest) -> JsonResponse:
             tags=data["tags"],
             revision=data["revision"],
             overwrite=data["overwrite"],
+            editor_key=data["editor_key"],
         )
     except Throttled as throttled:
         return _throttled(throttled)
@@ -108,7 +126,10 @@ def autosave(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": str(reached)}, status=429)
     except NotAllowed:
         return JsonResponse({"error": "Your role may not write posts."}, status=403)
-    return JsonResponse({**_saved(saved.post), "created": saved.created})
+    answer = {**_saved(saved.post), "created": saved.created}
+    if form.tags_refused:
+        answer["tags_refused"] = form.tags_refused  # The text is saved; the tags wait until they are valid.
+    return JsonResponse(answer)
 
 
 @require_POST
@@ -119,7 +140,10 @@ def live_preview(request: HttpRequest) -> JsonResponse:
     form = LivePreviewForm(request.POST)
     if not form.is_valid():
         return _invalid(form)
-    post = _post_of(request, form.cleaned_data["post"])
+    try:
+        post = _post_of(request, form.cleaned_data["post"])
+    except (Http404, PermissionDenied) as exc:
+        return _refused(exc)
     try:
         throttle_hit((LIVE_PREVIEW_PER_ACCOUNT, request.user.pk))
     except Throttled as throttled:

@@ -14,12 +14,14 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from blog.identity.services import site_picture_keep, site_settings_save
+from blog.identity.services import Kept, site_picture_keep, site_pictures_discard, site_settings_save
 from blog.media.cleaning import PictureRefused
 from blog.models import Image
 from blog.rendering import render as markdown_render
 from site.admin_site import ChangesPagesAdmin
+from site.identity import custom_css_errors
 from site.models import SiteSettings
+from site.text import single_line
 from site.uploads import takes_a_file
 from users import roles
 
@@ -42,7 +44,7 @@ class SiteSettingsForm(forms.ModelForm):
 
     # What the admin kept of the uploads before the form was made (stored
     # name, or why refused): pictures are cleaned outside Django's transaction.
-    kept: dict[str, str | PictureRefused] = {}
+    kept: dict[str, Kept | PictureRefused] = {}
 
     class Meta:
         model = SiteSettings
@@ -67,16 +69,18 @@ class SiteSettingsForm(forms.ModelForm):
             "accent": forms.TextInput(attrs={"size": 8, "placeholder": "#1f5fbf", "spellcheck": "false"}),
         }
 
+    # Folded to one line of visible text, as the environment's values are: both go into mail headers and feeds.
+    def clean_title(self) -> str:
+        return single_line(self.cleaned_data["title"])
+
+    def clean_description(self) -> str:
+        return single_line(self.cleaned_data["description"])
+
     def clean(self) -> dict:
         cleaned = super().clean() or {}
         for role in PICTURES:
-            outcome = self.kept.get(role)
-            if isinstance(outcome, PictureRefused):
+            if isinstance(outcome := self.kept.get(role), PictureRefused):
                 self.add_error(f"{role}_file", str(outcome))
-            elif outcome:
-                setattr(self.instance, role, outcome)
-            elif cleaned.get(f"{role}_remove"):
-                setattr(self.instance, role, "")
         return cleaned
 
 
@@ -135,7 +139,7 @@ class SiteSettingsAdmin(ChangesPagesAdmin):
         # Django runs this whole view in a transaction, which on SQLite holds
         # the write lock from its start: clean the pictures and render the
         # footer first, so the save finds them done.
-        kept: dict[str, str | PictureRefused] = {}
+        kept: dict[str, Kept | PictureRefused] = {}
         if request.method == "POST" and self.has_change_permission(request):
             for role in PICTURES:
                 if upload := request.FILES.get(f"{role}_file"):
@@ -145,14 +149,24 @@ class SiteSettingsAdmin(ChangesPagesAdmin):
                         kept[role] = exc
             if isinstance(footer := request.POST.get("footer"), str) and footer.strip():
                 markdown_render(footer.strip())
+            if isinstance(css := request.POST.get("custom_css"), str):
+                custom_css_errors(css.strip())  # Parsed here; the form's check finds it done.
         request.site_pictures = kept
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and (new := [one for one in kept.values() if isinstance(one, Kept)]):
+            site_pictures_discard(by=request.user, kept=new)  # The form was refused: nothing of it is kept.
+        return response
 
     def get_form(self, request: HttpRequest, obj: SiteSettings | None = None, change: bool = False, **kwargs):  # noqa: ANN201
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"kept": getattr(request, "site_pictures", {})})
 
     def save_model(self, request: HttpRequest, obj: SiteSettings, form: SiteSettingsForm, change: bool) -> None:
+        for role in PICTURES:
+            if isinstance(outcome := form.kept.get(role), Kept):
+                setattr(obj, role, outcome.name)
+            elif form.cleaned_data.get(f"{role}_remove"):
+                setattr(obj, role, "")
         site_settings_save(by=request.user, site=obj)
 
     @admin.display(description="Logo")

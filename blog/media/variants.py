@@ -21,6 +21,7 @@ from blog.media.cleaning import variants_encode
 from blog.media.storing import file_keep
 from blog.models import Post
 from blog.models.media import EXTENSIONS, VARIANT_WIDTHS, VARIANTS_MAX_TRIES, Image
+from site.models import SiteSettings
 from site.pages import pages_changed
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ def image_variants_make(*, image_id: int) -> bool:
     if not Image.objects.filter(pk=image.pk, variants_at__isnull=True).update(variants=variants, variants_size=size):
         return True  # Removed meanwhile: its files go with the stray ones.
     posts_rerender(image_id=image.pk)
+    if image.file in SiteSettings.objects.current().picture_names():
+        pages_changed()  # The logo or icon: every kept page named the full-size picture until now.
     Image.objects.filter(pk=image.pk).update(variants_at=timezone.now(), variants_claimed_until=None)
     return True
 

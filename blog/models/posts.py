@@ -200,6 +200,9 @@ class Post(models.Model):
     # one its text was based on, so an older tab never saves over a newer
     # version (blog.services.post_update).
     revision = models.PositiveIntegerField(editable=False, default=1, db_default=1)
+    # The editor page a new post was begun on (editor.js): its autosave and its
+    # buttons reach this draft, never a second one, however they race.
+    editor_key = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # New posts are published unless created as drafts (published_at=None).
@@ -248,11 +251,23 @@ class Post(models.Model):
 
     def _save_row(self, *args, **kwargs) -> None:
         self.prepare()
-        if getattr(self, "_text_loaded", None) not in (None, (self.title, self.content)):
-            self.revision += 1
+        if self.pk and getattr(self, "_text_loaded", None) not in (None, (self.title, self.content)):
+            # Counted up in the row itself: two saves that never read each other still get two revisions.
+            self.revision = models.F("revision") + 1
             self._text_loaded = (self.title, self.content)
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
+            self._row_save(*args, **kwargs)
+            self.revision = Post.objects.filter(pk=self.pk).values_list("revision", flat=True).get()
+            return
+        self._row_save(*args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        if "content" in self.__dict__ and "title" in self.__dict__:
+            self._text_loaded = (self.title, self.content)
+
+    def _row_save(self, *args, **kwargs) -> None:
         if kwargs.get("update_fields") is not None and {"content", "markup"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}
         if self.published_at is None or self.published_at > timezone.now():

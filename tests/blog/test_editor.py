@@ -185,10 +185,11 @@ def test_the_edit_form_carries_the_revision_and_publishes_a_draft(writer, draft)
     assert Post.objects.published().get(pk=draft.pk).content == "Done."
 
 
-def test_a_save_that_worked_names_the_browsers_copy_it_carried(writer, draft):
+def test_a_save_that_worked_names_the_browsers_copy_it_carried(writer, draft, author):
     fields = {"title": "Notes", "content": "Done.", "tags": "", "revision": draft.revision, "planned_slug": ""}
-    answer = writer.post(f"/posts/{draft.slug}/edit/", {**fields, "editor_copy": f"{draft.slug}:abc123"}, follow=True)
-    assert f'data-forget="{draft.slug}:abc123"' in answer.content.decode()
+    copy = f"{author.pk}/{draft.slug}:abc123"
+    answer = writer.post(f"/posts/{draft.slug}/edit/", {**fields, "editor_copy": copy}, follow=True)
+    assert f'data-forget="{copy}"' in answer.content.decode()
     answer = writer.post(
         "/write/", {"title": "New", "content": "x", "draft": "1", "editor_copy": 'new:x" onclick="y'}, follow=True
     )

@@ -1,5 +1,6 @@
 """The site settings in the admin, and every page showing them (blog/identity/, site/models.py SiteSettings)."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from blog.media.pruning import images_prune
-from blog.media.services import PictureInUse, image_delete
+from blog.media.services import PictureInUse, image_delete, image_upload
 from blog.models import Image, Page, Post
 from site.models import SiteSettings
 from tests.blog.media.conftest import picture
@@ -206,3 +207,32 @@ def test_below_administrator_nobody_changes_the_site(make_user, role):
     assert client.post(CHANGE, _form(title="Mine now")).status_code in (302, 403)
     assert SiteSettings.objects.current().title != "Mine now"
     assert not Post.objects.exists()
+
+
+def test_the_title_and_description_are_one_line_wherever_they_go(save, client, post, mailoutbox):
+    assert save(title="Field\x0bNotes\n  X", description="Birds,\x1c mostly.\r\n").status_code == 302
+    site = SiteSettings.objects.get()
+    assert (site.title, site.description) == ("FieldNotes X", "Birds, mostly.")
+    for path in ("/feed/", "/feed/atom/", f"/authors/{post.author_id}/feed/"):
+        assert client.get(path).status_code == 200, path
+    SiteSettings.objects.filter(pk=1).update(title="Shell\nmade")  # Stored without the form.
+    assert "<title>Shell made</title>" in client.get("/").content.decode()
+
+
+def test_a_refused_form_keeps_none_of_the_pictures_it_carried(save):
+    logo = SimpleUploadedFile("logo.png", picture("PNG", size=(300, 100)))
+    response = save(logo_file=logo, accent="#ffff00")
+    assert response.status_code == 200 and "too light" in response.content.decode()
+    assert not Image.objects.exists() and SiteSettings.objects.current().logo == ""
+    wide = SimpleUploadedFile("wide.png", picture("PNG", size=(300, 100)))
+    assert save(icon_file=wide).status_code == 200
+    assert not Image.objects.exists()
+
+
+def test_a_picture_one_had_already_stays_when_the_form_is_refused(save, administrator, django_user_model):
+    boss = django_user_model.objects.get(email="admin@example.com")
+    data = picture("PNG", size=(300, 100))
+    mine = image_upload(by=boss, file=io.BytesIO(data), alt="in my library")
+    response = save(logo_file=SimpleUploadedFile("logo.png", data), accent="#ffff00")
+    assert response.status_code == 200
+    assert Image.objects.filter(pk=mine.pk).exists()

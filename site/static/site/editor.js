@@ -25,12 +25,18 @@
   var RETRY_LOGGED_OUT = 15000;  // ms: saved by itself once the writer logged in again elsewhere
   var toServer = form.getAttribute("data-mode") === "server";
   var slug = form.getAttribute("data-post") || "";
+  var user = form.getAttribute("data-user") || "";
   var revision = revisionInput ? revisionInput.value : "";
-  var idleTimer = null, retryTimer = null, firstUnsaved = 0;
+  var idleTimer = null, retryTimer = null, firstUnsaved = 0, pendingSubmit = null;
   var saving = false, again = false, blocked = false, submitting = false;
-  var lastSent = text();
+  // A page the server made from text it did not save (a refusal, a preview, a conflict) holds unsaved text.
+  var unsaved = form.getAttribute("data-unsaved") === "1";
+  var lastSent = unsaved ? null : text();
+  var lastTags = tags ? tags.value : "";
+  var editorKey = "";
 
-  function key(name) { return "qp:text:" + (name === undefined ? slug || "new" : name); }
+  // Each account's copies apart: a shared browser never offers one writer another's text.
+  function key(name) { return "qp:text:" + user + "/" + (name === undefined ? slug || "new" : name); }
   function fields() { return { title: title.value, content: content.value, tags: tags ? tags.value : "" }; }
   function text() { return JSON.stringify(fields()); }
   function clock(date) {
@@ -49,12 +55,18 @@
     var entry = fields();
     entry.revision = revision;
     entry.at = Date.now();
+    if (!slug) entry.editorKey = editorKey;
     for (var name in extra || {}) entry[name] = extra[name];
     try { window.localStorage.setItem(key(), JSON.stringify(entry)); } catch (error) { /* Full or refused. */ }
     return entry;
   }
   function forget(name) {
     try { window.localStorage.removeItem(key(name)); } catch (error) { /* Nothing kept. */ }
+  }
+  function forgetIfSent(sending) {
+    // Only the copy of what was saved: another tab's newer copy of the same post stays.
+    var entry = stored();
+    if (entry && JSON.stringify({ title: entry.title, content: entry.content, tags: entry.tags || "" }) === sending) forget();
   }
   function sameText(entry) {
     return entry.title === title.value && entry.content === content.value && (entry.tags || "") === (tags ? tags.value : "");
@@ -97,13 +109,14 @@
   }
 
   // Talking to the server -----------------------------------------------------
-  function post(url, data, retried) {
+  function post(url, data, retried, leaving) {
     return window.fetch(url, {
       method: "POST",
       body: data,
       credentials: "same-origin",
       headers: { "X-CSRFToken": tokenInput.value, Accept: "application/json" },
       redirect: "manual",
+      keepalive: !!leaving, // Sent even as the page goes.
     }).then(function (response) {
       var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
       if (response.status === 403 && !isJson && !retried) {
@@ -116,7 +129,8 @@
           });
       }
       return (isJson ? response.json() : Promise.resolve({})).then(function (body) {
-        return { ok: response.ok, status: response.status, body: body };
+        var wait = parseInt(response.headers.get("Retry-After") || "", 10);
+        return { ok: response.ok, status: response.status, body: body, retryAfter: wait > 0 ? wait : 0 };
       });
     }, function () {
       return { ok: false, status: 0, body: { error: "The site could not be reached." } };
@@ -137,8 +151,8 @@
     statusLine.classList.add("error");
   }
 
-  function save(overwrite) {
-    if (!toServer || blocked || submitting) return;
+  function save(overwrite, leaving) {
+    if (!toServer || blocked || (submitting && !leaving)) return;
     if (saving) { again = true; return; }
     var sending = text();
     if (sending === lastSent && !overwrite) return;
@@ -151,13 +165,15 @@
     data.append("post", slug);
     data.append("title", now.title);
     data.append("content", now.content);
-    if (tags) data.append("tags", now.tags);
+    // Tags only when changed here: a tab must not put back tags another tab changed.
+    if (tags && now.tags !== lastTags) data.append("tags", now.tags);
     if (revision) data.append("revision", revision);
     if (overwrite) data.append("overwrite", "1");
-    post(form.getAttribute("data-autosave"), data).then(function (answer) {
+    if (!slug) data.append("editor_key", editorKey);
+    post(form.getAttribute("data-autosave"), data, false, leaving).then(function (answer) {
       saving = false;
       if (answer.ok) {
-        saved(answer.body, sending);
+        saved(answer.body, sending, now.tags);
       } else if (answer.status === 401) {
         loggedOut(answer);
         retryTimer = window.setTimeout(save, RETRY_LOGGED_OUT);
@@ -168,14 +184,22 @@
         say("Kept in this browser: this post changes only when you press Save.");
       } else {
         say("Not saved: " + (answer.body.error || "the server said " + answer.status) + " Your text is kept in this browser.", true);
-        retryTimer = window.setTimeout(save, answer.status === 429 ? 60000 : RETRY_LOGGED_OUT);
+        retryTimer = window.setTimeout(save, answer.retryAfter ? answer.retryAfter * 1000 : RETRY_LOGGED_OUT);
+      }
+      if (pendingSubmit) {
+        // A button pressed while this save was on its way: sent now, with this save's revision and address.
+        var button = pendingSubmit;
+        pendingSubmit = null;
+        if (form.requestSubmit) form.requestSubmit(button.form === form ? button : undefined); else form.submit();
+        return;
       }
       if (again) { again = false; save(); }
     });
   }
 
-  function saved(body, sending) {
+  function saved(body, sending, sentTags) {
     lastSent = sending;
+    lastTags = body.tags_refused ? lastTags : sentTags;
     firstUnsaved = 0;
     revision = String(body.revision);
     if (revisionInput) revisionInput.value = revision;
@@ -192,8 +216,8 @@
       form.appendChild(hidden);
       if (window.history && window.history.replaceState) window.history.replaceState(null, "", body.edit_url);
     }
-    if (text() === sending) forget(); else store();
-    say("Saved " + clock(new Date(body.saved_at)));
+    forgetIfSent(sending);
+    say("Saved " + clock(new Date(body.saved_at)) + (body.tags_refused ? "; the tags wait: " + body.tags_refused : ""));
   }
 
   function conflicted(theirs) {
@@ -230,14 +254,27 @@
     other.className = "secondary";
     other.textContent = "Take the saved version";
     other.addEventListener("click", function () {
-      blocked = false;
-      conflictBox.hidden = true;
-      revision = String(theirs.revision);
-      if (revisionInput) revisionInput.value = revision;
-      put({ title: theirs.title, content: theirs.content, tags: tags ? tags.value : "" });
-      lastSent = text();
-      forget();
-      say("Showing the saved version.");
+      // This tab's text is kept among the versions set aside, then the saved one is shown.
+      var mineNow = fields(), data = new FormData();
+      data.append("post", slug);
+      data.append("title", mineNow.title);
+      data.append("content", mineNow.content);
+      data.append("revision", revision);
+      data.append("set_aside", "1");
+      post(form.getAttribute("data-autosave"), data).then(function (answer) {
+        if (!answer.ok) {
+          say("Not set aside: " + (answer.body.error || "the server said " + answer.status) + " Your text is still here.", true);
+          return;
+        }
+        blocked = false;
+        conflictBox.hidden = true;
+        revision = String(theirs.revision);
+        if (revisionInput) revisionInput.value = revision;
+        put({ title: theirs.title, content: theirs.content, tags: tags ? tags.value : "" });
+        lastSent = text();
+        forget();
+        say("Showing the saved version; yours is kept under “Versions set aside”.");
+      });
     });
     actions.appendChild(mine);
     actions.appendChild(other);
@@ -258,23 +295,35 @@
   }
   [title, content, tags].forEach(function (field) { if (field) field.addEventListener("input", changed); });
 
-  form.addEventListener("submit", function () {
+  function hidden(name, value) {
+    var input = form.querySelector("input[name=" + name + "]") || document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.appendChild(input);
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (saving && toServer) {
+      // An autosave is on its way: send the button's form after it, with its revision (no conflict with itself).
+      event.preventDefault();
+      pendingSubmit = event.submitter || null;
+      if (!pendingSubmit) pendingSubmit = { form: null };
+      return;
+    }
     // The buttons save as without the script. Should this send fail (the
     // session ended), the copy here is still kept; the page after a save
     // that worked says so (data-forget), and theme.js lets the copy go.
     submitting = true;
     var nonce = Math.random().toString(36).slice(2, 12);
     store({ nonce: nonce });
-    var marker = form.querySelector("input[name=editor_copy]") || document.createElement("input");
-    marker.type = "hidden";
-    marker.name = "editor_copy";
-    marker.value = (slug || "new") + ":" + nonce;
-    form.appendChild(marker);
+    hidden("editor_copy", user + "/" + (slug || "new") + ":" + nonce);
+    if (!slug) hidden("editor_key", editorKey);
   });
   window.addEventListener("pageshow", function () { submitting = false; });
-  window.addEventListener("beforeunload", function (event) {
+  window.addEventListener("pagehide", function () {
     if (submitting || !toServer || text() === lastSent) return;
-    save(); // One last try; the copy here stays either way.
+    save(false, true); // One last try, sent as the page goes; the copy here stays either way.
   });
 
   // Opening the page: what this browser kept -----------------------------------
@@ -297,11 +346,17 @@
         put(serverText);
         forget();
         box.remove();
+        changed(); // The text as it was, saved again if the restored one was.
       });
     } else {
       button.textContent = "Restore it";
       button.addEventListener("click", function () {
+        // Sent as written: on the older revision it was based on, so the server shows both instead of losing one.
         put(entry);
+        if (entry.revision) {
+          revision = String(entry.revision);
+          if (revisionInput) revisionInput.value = revision;
+        }
         box.remove();
         changed();
       });
@@ -317,8 +372,12 @@
   }
 
   var kept = stored();
+  editorKey = (!slug && kept && kept.editorKey) ||
+    (Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2)).slice(0, 16);
   if (kept && sameText(kept)) {
-    forget();
+    if (!unsaved) forget();
+  } else if (unsaved) {
+    store(); // The form holds text not saved: this browser keeps it.
   } else if (kept && (kept.title || kept.content)) {
     var when = clock(new Date(kept.at));
     if (String(kept.revision || "") === String(revision || "")) {

@@ -25,6 +25,19 @@
         if (kept && kept.nonce === parts[1]) window.localStorage.removeItem(name);
       } catch (error) { /* Nothing kept. */ }
     });
+    // Logging out takes this account's copies with it: the next person at this browser sees none of them.
+    var logout = document.querySelector("form[data-logout-user]");
+    if (logout) {
+      logout.addEventListener("submit", function () {
+        var prefix = "qp:text:" + logout.getAttribute("data-logout-user") + "/";
+        try {
+          for (var i = window.localStorage.length - 1; i >= 0; i--) {
+            var name = window.localStorage.key(i);
+            if (name && name.indexOf(prefix) === 0) window.localStorage.removeItem(name);
+          }
+        } catch (error) { /* Nothing kept. */ }
+      });
+    }
     var button = document.getElementById("theme-toggle");
     if (!button) return;
     function show() { button.setAttribute("aria-pressed", isDark() ? "true" : "false"); }
