@@ -16,8 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 def navigation(request: HttpRequest) -> dict:
-    # A page answered before any view (a 413 from the middleware, a 404) asks the database nothing.
-    if getattr(request, "resolver_match", None) is None:
+    if getattr(request, "answered_early", False):  # Refused before anything read it: no query (site.middleware).
         return {"navigation_pages": [], "site_logo": None, "site_icon": None}
     return {
         "navigation_pages": SimpleLazyObject(lambda: _pages()),

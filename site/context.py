@@ -15,10 +15,11 @@ def site_settings_of(request: HttpRequest) -> SiteSettings:
 
 
 def identity(request: HttpRequest) -> dict:
-    # A page answered before any view (a 413 from the middleware, a 404) asks the database nothing.
+    # Read only if a template asks; a database that cannot answer gives the environment's first values,
+    # and a request refused before anything read it (site.middleware.refused) asks it nothing.
     site: SiteSettings = (
         SiteSettings.objects.first_values()
-        if getattr(request, "resolver_match", None) is None
+        if getattr(request, "answered_early", False)
         else SimpleLazyObject(lambda: site_settings_of(request))  # type: ignore[assignment]
     )
     return {

@@ -236,3 +236,10 @@ def test_a_picture_one_had_already_stays_when_the_form_is_refused(save, administ
     response = save(logo_file=SimpleUploadedFile("logo.png", data), accent="#ffff00")
     assert response.status_code == 200
     assert Image.objects.filter(pk=mine.pk).exists()
+
+
+def test_pages_answered_before_any_view_show_the_site_too(save, client):
+    assert save(title="Field Notes", accent="#225522").status_code == 302
+    page = client.get("/no/such/thing/")
+    assert page.status_code == 404 and ">Field Notes</span>" in page.content.decode()
+    assert "--accent:#225522" in page.content.decode()

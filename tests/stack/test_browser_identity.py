@@ -99,7 +99,7 @@ def test_a_reader_subscribed_to_the_site_and_an_author_gets_each_post_once(live_
     )
     wait_for(lambda: {m["Subject"] for m in smtp.inbox.to(reader)} >= {"By Ann", "By Ben"}, 30, message="post mails")
     # One mail owed per post to this reader, whichever subscription owes it: a second would be a second row.
-    owed = "from blog.models import PostMail; print(PostMail.objects.filter(subscriber__email='reader@example.net').count())"
+    owed = f"from blog.models import PostMail; print(PostMail.objects.filter(subscriber__email='{reader}').count())"
     assert site.shell(owed).strip() == "2"
     subjects = sorted(m["Subject"] for m in smtp.inbox.to(reader) if m["Subject"] in {"By Ann", "By Ben"})
     assert subjects == ["By Ann", "By Ben"]
