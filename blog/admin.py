@@ -6,6 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 
 from blog import services
+from blog.federation import admin as federation_admin  # noqa: F401 (registers actors and followers)
 from blog.identity import admin as identity_admin  # noqa: F401 (registers the site settings)
 from blog.media import services as media_services
 from blog.models import (

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from blog import reports, tasks
 from blog.deliveries import POST_MAIL, REPORT, REVIEW_MAIL, SUBSCRIPTION_CONFIRMATION
+from blog.federation.services import actor_ensure
 from blog.models import (
     SUBSCRIPTION_CONFIRM_DAYS,
     VERSIONS_KEPT,
@@ -56,6 +57,15 @@ class NotVerified(Exception):
 
 def author_may_publish(author: User) -> bool:
     return author.is_verified
+
+
+def _actor_ready(author: User) -> None:
+    """
+    An author who publishes is an actor the fediverse can find (@handle):
+    made, with its key pair (CPU work), before the publishing transaction.
+    """
+    if settings.FEDERATION_ENABLED:
+        actor_ensure(user=author)
 
 
 def _publish_check(by: User) -> None:
@@ -144,6 +154,7 @@ def post_create(
         raise NotAllowed(f"{author} may not write")
     if publish:
         _publish_check(author)
+        _actor_ready(author)
     post = Post(
         author=author,
         title=title,
@@ -310,6 +321,7 @@ def post_publish(*, by: User, post: Post, publish_at: datetime | None = None) ->
     """Publish now (or at `publish_at`, scheduled): the writer's own post, or anyone's for an Editor."""
     _change_check(by, post)
     _publish_check(by)
+    _actor_ready(post.author)
     if post.published_at is None:
         _quota_check(by, publish=True)  # The one who publishes: an Editor's decision has no quota.
     if not post.is_published:

@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from blog import feeds, review_views, search_views, subscriber_views, views
 from blog.editor import views as editor_views
+from blog.federation import views as federation_views
 from blog.importers import views as import_views
 from blog.media import views as media_views
 from blog.pages import views as page_views
@@ -57,6 +58,13 @@ urlpatterns = [
     path("import/", import_views.import_start, name="import"),
     path("import/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("authors/<int:pk>/", kept(views.AuthorDetailView.as_view(), parameters=CURSORS), name="author-detail"),
+    path("authors/<int:pk>/outbox/", federation_views.outbox, name="actor-outbox"),
+    path("authors/<int:pk>/followers/", federation_views.followers, name="actor-followers"),
+    path("authors/<int:pk>/inbox/", federation_views.inbox, name="actor-inbox"),
+    path("inbox/", federation_views.inbox, name="shared-inbox"),
+    path(".well-known/webfinger", federation_views.webfinger, name="webfinger"),
+    path(".well-known/nodeinfo", federation_views.nodeinfo_links, name="nodeinfo-links"),
+    path("nodeinfo/2.1", federation_views.nodeinfo, name="nodeinfo"),
     path("authors/<int:pk>/subscribe/", subscriber_views.subscriber_create, name="subscriber-create"),
     path("subscribe/", subscriber_views.site_subscriber_create, name="site-subscriber-create"),
     path("subscriptions/confirm/<str:token>/", subscriber_views.subscriber_confirm, name="subscriber-confirm"),

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
@@ -19,6 +20,8 @@ from blog import meta, readers, services
 from blog.charts import daily_bars
 from blog.editor.services import autosaves_to_server, post_begun
 from blog.export import posts_zip
+from blog.federation import views as federation_views
+from blog.federation.documents import wants_activity_json
 from blog.forms import PostForm, SubscribeForm
 from blog.models import (
     VERSIONS_KEPT,
@@ -123,6 +126,15 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 class AuthorDetailView(KeysetListView):
     template_name = "blog/author_detail.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # The same address is the author's actor for the fediverse, asked for by Accept.
+        if settings.FEDERATION_ENABLED and wants_activity_json(request.headers.get("Accept", "")):
+            return federation_views.actor(request, kwargs["pk"])
+        response = super().get(request, *args, **kwargs)
+        if settings.FEDERATION_ENABLED:
+            patch_vary_headers(response, ["Accept"])
+        return response
 
     def get_queryset(self):
         self.author = get_object_or_404(authors(), pk=self.kwargs["pk"])

@@ -230,6 +230,8 @@ def _key(request: HttpRequest) -> str | None:
         return None
     if "HTTP_AUTHORIZATION" in request.META:
         return None
+    if "json" in request.META.get("HTTP_ACCEPT", "").lower():
+        return None  # Another document at the same address (an author's actor): made for its asker.
     parameters = []
     for name, values in request.GET.lists():
         if name in KEPT_PARAMETERS and len(values) == 1:

@@ -145,6 +145,12 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/
 _site_url = urlsplit(SITE_URL)
 if _site_url.scheme not in {"http", "https"} or not _site_url.netloc:
     raise ImproperlyConfigured(f"SITE_URL must look like https://blog.example.com, not {SITE_URL!r}.")
+
+# Following authors from the fediverse (blog/federation/). Off until the
+# inbox and delivery are built: off, every one of its addresses is a 404.
+FEDERATION_ENABLED = env_bool("FEDERATION_ENABLED", False)
+# What NodeInfo says this software is (pyproject.toml's version).
+SOFTWARE_VERSION = "0.1.0"
 CSRF_TRUSTED_ORIGINS = [f"{_site_url.scheme}://{_site_url.netloc}"]
 
 # Behind a reverse proxy that terminates TLS (deploy/Caddyfile) the proxy's

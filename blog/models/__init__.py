@@ -1,5 +1,6 @@
 """The blog's models, one module per subject; import them from here."""
 
+from blog.models.federation import HANDLE_MAX_LENGTH, Actor, Follower
 from blog.models.imports import REPORT_MAX_ITEMS, ImportedPost, ImportJob, OldAddress
 from blog.models.mail import (
     POST_MAIL_OWED_DAYS,
@@ -37,6 +38,9 @@ from blog.models.tallies import DailySources, DailyViews, PostRead, VisitorKey
 from blog.models.versions import VERSIONS_KEPT, PostVersion
 
 __all__ = [
+    "Actor",
+    "Follower",
+    "HANDLE_MAX_LENGTH",
     "PostVersion",
     "VERSIONS_KEPT",
     "CONTENT_MAX_LENGTH",
