@@ -149,6 +149,10 @@ if _site_url.scheme not in {"http", "https"} or not _site_url.netloc:
 # Following authors from the fediverse (blog/federation/). Off until the
 # inbox and delivery are built: off, every one of its addresses is a 404.
 FEDERATION_ENABLED = env_bool("FEDERATION_ENABLED", False)
+# Let the server fetch from, and post to, private, loopback and link-local
+# addresses and plain http (site/fetch.py): for tests and a LAN, never for a
+# site on the internet, where it would let anyone make the server reach inside.
+FEDERATION_ALLOW_PRIVATE = env_bool("FEDERATION_ALLOW_PRIVATE", False)
 # What NodeInfo says this software is (pyproject.toml's version).
 SOFTWARE_VERSION = "0.1.0"
 CSRF_TRUSTED_ORIGINS = [f"{_site_url.scheme}://{_site_url.netloc}"]

@@ -1,0 +1,120 @@
+"""HTTP Signatures (site/signatures.py): what is signed is taken, anything changed or replayed is not."""
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from site.signatures import DATE_WINDOW, SignatureRefused, sign, signature_parse, verify
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+BODY = b'{"type": "Follow", "actor": "https://social.example/users/bo"}'
+
+
+def _pair():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+PRIVATE, PUBLIC = _pair()
+_, OTHER_PUBLIC = _pair()
+
+
+def _signed(body=BODY, now=NOW, path="/authors/1/inbox/"):
+    headers = sign(
+        method="POST", path=path, host="blog.example", body=body, key_id="https://social.example/users/bo#main-key",
+        private_key_pem=PRIVATE, now=now,
+    )  # fmt: skip
+    return {name.lower(): value for name, value in headers.items()}
+
+
+def _verify(headers, *, body=BODY, path="/authors/1/inbox/", public=PUBLIC, now=NOW, method="POST"):
+    signature = signature_parse(headers["signature"])
+    verify(method=method, path=path, headers=headers, body=body, signature=signature, public_key_pem=public, now=now)
+
+
+def test_a_signed_request_is_taken_and_names_its_key():
+    headers = _signed()
+    _verify(headers)
+    parsed = signature_parse(headers["signature"])
+    assert parsed.key_id == "https://social.example/users/bo#main-key"
+    assert parsed.headers == ("(request-target)", "host", "date", "digest")
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (lambda h: {**h, "host": "evil.example"}, "does not match"),
+        (lambda h: {**h, "date": "Sun, 06 Dec 2026 12:00:01 GMT"}, "does not match"),
+        (lambda h: {k: v for k, v in h.items() if k != "date"}, "Date"),
+        (lambda h: {**h, "digest": "SHA-256=AAAA"}, "Digest"),
+        (
+            lambda h: {**h, "signature": h["signature"].replace('algorithm="rsa-sha256"', 'algorithm="hmac-sha256"')},
+            "algorithm",
+        ),
+        (
+            lambda h: {**h, "signature": h["signature"].replace("(request-target) host date digest", "host")},
+            "covers only",
+        ),
+        (lambda h: {**h, "signature": 'keyId="x"'}, "no key or no signature"),
+        (lambda h: {**h, "signature": "garbage"}, "does not parse"),
+    ],
+)
+def test_anything_changed_is_refused(change, says):
+    with pytest.raises(SignatureRefused, match=says):
+        _verify(change(_signed()))
+
+
+def test_another_body_path_method_or_key_is_refused():
+    for kwargs in ({"body": BODY + b" "}, {"path": "/inbox/"}, {"method": "PUT"}, {"public": OTHER_PUBLIC}):
+        with pytest.raises(SignatureRefused):
+            _verify(_signed(), **kwargs)
+
+
+def test_an_old_or_future_date_is_a_replay():
+    for offset in (DATE_WINDOW + timedelta(seconds=1), -DATE_WINDOW - timedelta(seconds=1)):
+        with pytest.raises(SignatureRefused, match="window"):
+            _verify(_signed(now=NOW - offset))
+    _verify(_signed(now=NOW - DATE_WINDOW + timedelta(seconds=1)))
+
+
+def test_a_short_key_is_refused():
+    short = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+    pem = short.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    with pytest.raises(SignatureRefused, match="2048"):
+        _verify(_signed(), public=pem)
+
+
+@settings(max_examples=60, deadline=None)
+@given(position=st.integers(min_value=0), flip=st.integers(min_value=1, max_value=255))
+def test_any_changed_byte_of_the_signature_is_refused(position, flip):
+    headers = _signed()
+    parsed = signature_parse(headers["signature"])
+    raw = bytearray(parsed.signature)
+    raw[position % len(raw)] ^= flip
+    forged = headers["signature"].replace(
+        base64.b64encode(parsed.signature).decode(), base64.b64encode(bytes(raw)).decode()
+    )
+    with pytest.raises(SignatureRefused):
+        _verify({**headers, "signature": forged})
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.text(max_size=200))
+def test_no_signature_header_breaks_the_parser(value):
+    try:
+        signature_parse(value)
+    except SignatureRefused:
+        pass
