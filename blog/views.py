@@ -186,7 +186,7 @@ def _preview(request: HttpRequest, form: PostForm, post: Post | None = None) -> 
 
 
 # The editor's copy in the browser that a form carried (site/static/site/editor.js): "<account>/<post or new>:<nonce>".
-_EDITOR_COPY = re.compile(r"[0-9]{1,12}/[\w-]{1,200}:[a-z0-9]{1,12}")
+_EDITOR_COPY = re.compile(r"[0-9]{1,12}/[\w-]{1,240}:[a-z0-9]{1,12}")
 _EDITOR_KEY = re.compile(r"[a-z0-9]{8,32}")
 
 
@@ -215,8 +215,9 @@ def post_create(request: HttpRequest) -> HttpResponse:
     key = request.POST.get("editor_key", "") if request.method == "POST" else ""
     key = key if _EDITOR_KEY.fullmatch(key) else ""
     if key and (begun := post_begun(author=request.user, editor_key=key)) is not None:
-        # This page's autosave made the draft already (its answer lost, or still on its way): the buttons edit it.
-        return post_edit(request, begun.slug)
+        # This page's autosave made the draft already (its answer lost, or still on its way): the buttons edit
+        # it, as written on its first revision (a newer one, from another tab, is a conflict shown, not lost).
+        return post_edit(request, begun.slug, assumed_revision=1)
     form = PostForm(request.POST if request.method == "POST" else None, can_schedule=roles.may_publish(request.user))
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
@@ -250,7 +251,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @may_carry_a_file(lambda: settings.IMAGE_MAX_BYTES + 1_300_000)
-def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def post_edit(request: HttpRequest, slug: str, *, assumed_revision: int | None = None) -> HttpResponse:
     post = post_to_change(request, slug)
     can_schedule = roles.may_publish(request.user)
     form = PostForm(request.POST if request.method == "POST" else None, instance=post, can_schedule=can_schedule)
@@ -276,7 +277,7 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
             post = services.post_update(
                 by=request.user,
                 post=post,
-                revision=form.cleaned_data.get("revision"),
+                revision=form.cleaned_data.get("revision") or assumed_revision,
                 overwrite="overwrite" in request.POST,
                 **form.post_fields(),
             )

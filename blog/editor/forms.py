@@ -19,6 +19,8 @@ class AutosaveForm(forms.Form):
     # Keep this text among the post's versions set aside instead of saving it (the tab took the saved version).
     set_aside = forms.BooleanField(required=False)
     editor_key = forms.RegexField(regex=r"^[a-z0-9]{8,32}$", required=False)
+    # The account the page was opened by: a tab left behind when another account logs in here saves nothing of its.
+    account = forms.IntegerField(required=False)
 
     def clean_title(self) -> str:
         return single_line(self.cleaned_data["title"])

@@ -63,7 +63,10 @@ def post_autosave(
     """
     title = title or UNTITLED
     created = post is None
-    if post is None and (post := post_begun(author=by, editor_key=editor_key)) is None:
+    if post is None and (post := post_begun(author=by, editor_key=editor_key)) is not None:
+        # A page that never heard of its draft wrote on its first revision: a newer one is a conflict, not lost.
+        revision = revision or 1
+    if post is None:
         if not roles.may_write(by):
             raise NotAllowed(f"{by} may not write")
         made = services.post_create(author=by, title=title, content=content, tags=tags or (), editor_key=editor_key)

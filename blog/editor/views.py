@@ -81,6 +81,9 @@ def autosave(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return _invalid(form)
     data = form.cleaned_data
+    if data["account"] is not None and data["account"] != request.user.pk:
+        message = "Another account is logged in here now: this page's text is kept in the browser, not saved."
+        return JsonResponse({"error": message, "account": True}, status=409)
     try:
         post = _post_of(request, data["post"])
     except (Http404, PermissionDenied) as exc:
@@ -116,6 +119,7 @@ def autosave(request: HttpRequest) -> JsonResponse:
                 "conflict": {
                     "title": theirs.title,
                     "content": theirs.content,
+                    "tags": ", ".join(theirs.tags.values_list("name", flat=True)),
                     "revision": theirs.revision,
                     "saved_at": timezone.localtime(theirs.updated_at).isoformat(timespec="seconds"),
                 },

@@ -164,3 +164,30 @@ def test_scheduled_time_is_kept_by_an_edit(writer, author, draft):
     fields = {"title": "Notes", "content": "Edited", "tags": "", "revision": post.revision}
     assert writer.post(f"/posts/{post.slug}/edit/", fields).status_code == 302
     assert abs((Post.objects.get(pk=draft.pk).published_at - later).total_seconds()) < 60
+
+
+def test_a_page_that_never_heard_of_its_draft_cannot_save_over_a_newer_version(writer):
+    key = {"editor_key": "abcdef1234567890"}
+    made = _json(writer.post(AUTOSAVE, {"title": "T", "content": "First", **key}))
+    newer = {"post": made["post"], "title": "T", "content": "Newer, from another tab", "revision": made["revision"]}
+    assert writer.post(AUTOSAVE, newer).status_code == 200
+    old = writer.post(AUTOSAVE, {"title": "T", "content": "Old tab", **key})  # Its first answer never came.
+    assert old.status_code == 409 and _json(old)["conflict"]["content"] == "Newer, from another tab"
+    button = writer.post("/write/", {"title": "T", "content": "Old tab", "publish": "1", **key})
+    assert button.status_code == 409 and "Save mine over it" in button.content.decode()
+    (post,) = Post.objects.all()
+    assert post.content == "Newer, from another tab" and not post.is_published
+
+
+def test_a_tab_left_behind_by_another_account_saves_nothing(writer, author, draft):
+    answer = writer.post(AUTOSAVE, {"title": "T", "content": "Ann's words", "account": author.pk + 1000})
+    assert answer.status_code == 409 and _json(answer)["account"] is True
+    assert Post.objects.count() == 1
+    assert writer.post(AUTOSAVE, {"title": "T", "content": "Mine", "account": author.pk}).status_code == 200
+
+
+def test_a_conflict_shows_the_saved_versions_tags(writer, draft):
+    first = draft.revision
+    writer.post(AUTOSAVE, {"post": draft.slug, "title": "Notes", "content": "B", "revision": first, "tags": "x, y"})
+    answer = writer.post(AUTOSAVE, {"post": draft.slug, "title": "Notes", "content": "A", "revision": first})
+    assert _json(answer)["conflict"]["tags"] in ("x, y", "y, x")

@@ -32,7 +32,7 @@
   // A page the server made from text it did not save (a refusal, a preview, a conflict) holds unsaved text.
   var unsaved = form.getAttribute("data-unsaved") === "1";
   var lastSent = unsaved ? null : text();
-  var lastTags = tags ? tags.value : "";
+  var lastTags = unsaved ? null : tags ? tags.value : "";
   var editorKey = "";
 
   // Each account's copies apart: a shared browser never offers one writer another's text.
@@ -170,6 +170,7 @@
     if (revision) data.append("revision", revision);
     if (overwrite) data.append("overwrite", "1");
     if (!slug) data.append("editor_key", editorKey);
+    data.append("account", user);
     post(form.getAttribute("data-autosave"), data, false, leaving).then(function (answer) {
       saving = false;
       if (answer.ok) {
@@ -179,12 +180,18 @@
         retryTimer = window.setTimeout(save, RETRY_LOGGED_OUT);
       } else if (answer.status === 409 && answer.body.conflict) {
         conflicted(answer.body.conflict);
+      } else if (answer.status === 409 && answer.body.account) {
+        blocked = true; // Another account is logged in: this text stays here, saved nowhere.
+        say(answer.body.error, true);
       } else if (answer.status === 409) {
         toServer = false; // Not a draft (published meanwhile): kept here until Save.
         say("Kept in this browser: this post changes only when you press Save.");
       } else {
         say("Not saved: " + (answer.body.error || "the server said " + answer.status) + " Your text is kept in this browser.", true);
-        retryTimer = window.setTimeout(save, answer.retryAfter ? answer.retryAfter * 1000 : RETRY_LOGGED_OUT);
+        // Tried again only when waiting can help (the network, the server, a limit); a refusal stays one.
+        if (answer.status === 0 || answer.status >= 500 || answer.status === 429 || answer.status === 408) {
+          retryTimer = window.setTimeout(save, answer.retryAfter ? answer.retryAfter * 1000 : RETRY_LOGGED_OUT);
+        }
       }
       if (pendingSubmit) {
         // A button pressed while this save was on its way: sent now, with this save's revision and address.
@@ -205,7 +212,7 @@
     if (revisionInput) revisionInput.value = revision;
     if (body.created) {
       // A new post is now a draft: this page edits it from here on (Save, Publish, a reload).
-      forget("new");
+      forget("new"); // Its copy moves to the draft's own name below, if it holds more than was saved.
       slug = body.post;
       form.setAttribute("data-post", slug);
       form.action = body.edit_url;
@@ -216,7 +223,7 @@
       form.appendChild(hidden);
       if (window.history && window.history.replaceState) window.history.replaceState(null, "", body.edit_url);
     }
-    forgetIfSent(sending);
+    if (text() === sending) forgetIfSent(sending); else store();
     say("Saved " + clock(new Date(body.saved_at)) + (body.tags_refused ? "; the tags wait: " + body.tags_refused : ""));
   }
 
@@ -270,8 +277,10 @@
         conflictBox.hidden = true;
         revision = String(theirs.revision);
         if (revisionInput) revisionInput.value = revision;
-        put({ title: theirs.title, content: theirs.content, tags: tags ? tags.value : "" });
+        put({ title: theirs.title, content: theirs.content, tags: theirs.tags || "" });
         lastSent = text();
+        lastTags = tags ? tags.value : "";
+        previewSoon();
         forget();
         say("Showing the saved version; yours is kept under “Versions set aside”.");
       });
