@@ -1,6 +1,7 @@
 """The blog's mail kinds: reports and new posts are bulk, taken after anything a person is waiting for."""
 
 from blog import newsletter, reports, review
+from blog.federation.deliveries import ACTIVITY
 from blog.models import PostMail, Report, ReviewDigest, ReviewMail, SubscriptionConfirmation
 from site.registry import DeliveryKind, Priority
 from site.transports import SMTP
@@ -59,4 +60,4 @@ REVIEW_DIGEST = DeliveryKind(
     discover=review.review_digests_owe,
 )
 
-KINDS = (REPORT, SUBSCRIPTION_CONFIRMATION, POST_MAIL, REVIEW_MAIL, REVIEW_DIGEST)
+KINDS = (REPORT, SUBSCRIPTION_CONFIRMATION, POST_MAIL, REVIEW_MAIL, REVIEW_DIGEST, ACTIVITY)

@@ -1,12 +1,15 @@
 """
-How a delivery travels once rendered. SMTP today: one connection per batch
-of mails, kept open across it, instead of one connection per mail.
+How a delivery travels once rendered: SMTP (one connection per batch of
+mails, kept open across it) or a signed HTTP POST to a fediverse inbox.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -14,7 +17,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
+from site.fetch import FetchRefused, fetch
 from site.mail import smtp_error_is_permanent
+from site.signatures import sign
+
+ACTIVITY_JSON = "application/activity+json"
 
 
 class SmtpSession:
@@ -65,3 +72,69 @@ class SmtpTransport:
 
 
 SMTP = SmtpTransport()
+
+
+@dataclass(frozen=True)
+class SignedPost:
+    """A rendered activity: the inbox it goes to, its JSON, and the key it is signed with (its actor's)."""
+
+    inbox: str
+    body: bytes
+    key_id: str
+    private_key_pem: str
+
+
+class InboxRefused(Exception):
+    """The inbox answered, and not with a 2xx: `status` says whether trying again can help."""
+
+    def __init__(self, inbox: str, status: int) -> None:
+        super().__init__(f"{inbox} answered {status}")
+        self.status = status
+
+
+class SignedPostSession:
+    """Each activity signed (HTTP Signatures, in the consumer, outside any transaction) and POSTed on its own."""
+
+    def send(self, message: SignedPost, *, stable_id: str) -> None:
+        parts = urlsplit(message.inbox)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = sign(
+            method="POST",
+            path=path,
+            host=parts.netloc,
+            body=message.body,
+            key_id=message.key_id,
+            private_key_pem=message.private_key_pem,
+            now=datetime.now(UTC),
+        )
+        headers.update(
+            {
+                "Content-Type": ACTIVITY_JSON,
+                "Accept": ACTIVITY_JSON,
+                "User-Agent": f"quick_publisher ({settings.SITE_URL})",
+            }
+        )
+        answer = fetch(message.inbox, method="POST", headers=headers, body=message.body, max_bytes=65536)
+        if not 200 <= answer.status < 300:
+            raise InboxRefused(message.inbox, answer.status)
+
+
+class SignedPostTransport:
+    name = "signed-post"
+
+    @contextmanager
+    def session(self) -> Iterator[SignedPostSession]:
+        yield SignedPostSession()
+
+    def stable_id(self) -> str:
+        # An activity's id is made when it is owed (it names the post or the Follow); this is for any other.
+        return f"{settings.SITE_URL}/activities/{uuid.uuid4()}"
+
+    def is_permanent(self, exc: BaseException) -> bool:
+        """An address refused, or an inbox that says no (404, 410, 403…): trying again cannot help."""
+        if isinstance(exc, FetchRefused):
+            return True
+        return isinstance(exc, InboxRefused) and 400 <= exc.status < 500 and exc.status not in (408, 429)
+
+
+SIGNED_POST = SignedPostTransport()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from blog.models import Actor, Follower
+from blog.federation.services import domain_block
+from blog.models import ActivityDelivery, Actor, BlockedDomain, Follower, RemoteActor
+from site.admin_site import DeliveryAdmin
 
 
 @admin.register(Actor)
@@ -36,3 +38,36 @@ class FollowerAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(BlockedDomain)
+class BlockedDomainAdmin(admin.ModelAdmin):
+    list_display = ("domain", "reason", "created_at")
+    search_fields = ("domain",)
+
+    def save_model(self, request: HttpRequest, obj: BlockedDomain, form, change: bool) -> None:  # noqa: ANN001
+        domain_block(domain=obj.domain, reason=obj.reason)
+
+
+@admin.register(RemoteActor)
+class RemoteActorAdmin(admin.ModelAdmin):
+    """Remote servers' actors as last fetched: their state is their key and when it was fetched."""
+
+    list_display = ("uri", "inbox", "fetched_at")
+    search_fields = ("uri",)
+    readonly_fields = ("uri", "key_id", "public_key_pem", "inbox", "shared_inbox", "fetched_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ActivityDelivery)
+class ActivityDeliveryAdmin(DeliveryAdmin):
+    """Activities owed to inboxes: sent, retrying (with the inbox's last answer) or failed."""
+
+    list_display = ("message_id", "inbox", "state", "attempts", "created_at", "sent_at", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("inbox", "message_id")
+    readonly_fields = ("actor", "inbox", "message_id", "activity", "created_at", "attempts", "sent_at", "failed_at")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from blog.federation.deliveries import ACTIVITY
 from blog.federation.keys import key_pair_make
-from blog.models import HANDLE_MAX_LENGTH, Actor
+from blog.models import HANDLE_MAX_LENGTH, ActivityDelivery, Actor, BlockedDomain, Follower, RemoteActor
+from site.tasks import deliveries_queue_on_commit
 from users import roles
 
 if TYPE_CHECKING:
@@ -46,3 +51,40 @@ def actor_ensure(*, user: User) -> Actor:
             if (found := Actor.objects.filter(user=user).first()) is not None:
                 return found  # Made by a request beside this one.
     raise IntegrityError(f"no free handle for {user}")
+
+
+def activity_owe(*, actor: Actor, activity: dict, inboxes: Iterable[str]) -> list[int]:
+    """
+    Owe `activity` (it has its id) to each inbox once: rows of the activity
+    kind, sent signed as `actor` by the consumer when this transaction
+    commits. An inbox owed it already is not owed it twice. The ids owed.
+    """
+    body = json.dumps(activity, ensure_ascii=False, separators=(",", ":"))
+    wanted = sorted(inbox for inbox in set(inboxes) if not BlockedDomain.blocks(urlsplit(inbox).hostname or ""))
+    with transaction.atomic():
+        ActivityDelivery.objects.bulk_create(
+            [ActivityDelivery(actor=actor, inbox=inbox, activity=body, message_id=activity["id"]) for inbox in wanted],
+            ignore_conflicts=True,
+        )
+        ids = list(
+            ActivityDelivery.objects.undelivered()
+            .filter(message_id=activity["id"], inbox__in=wanted)
+            .values_list("pk", flat=True)
+        )
+        deliveries_queue_on_commit(kind=ACTIVITY, ids=ids)
+    return ids
+
+
+def domain_block(*, domain: str, reason: str = "") -> BlockedDomain:
+    """Refuse a server from now on: its followers are dropped, and nothing is owed to it any more."""
+    domain = domain.strip().lower().rstrip(".")
+    with transaction.atomic():
+        blocked, _ = BlockedDomain.objects.update_or_create(domain=domain, defaults={"reason": reason})
+        for model, field in ((Follower, "remote_id"), (RemoteActor, "uri")):
+            for row in model.objects.filter(**{f"{field}__icontains": domain}).only("pk", field):
+                if BlockedDomain.blocks(urlsplit(getattr(row, field)).hostname or ""):
+                    row.delete()
+        for delivery in ActivityDelivery.objects.undelivered().filter(inbox__icontains=domain).only("pk", "inbox"):
+            if BlockedDomain.blocks(urlsplit(delivery.inbox).hostname or ""):
+                delivery.delete()
+    return blocked

@@ -7,6 +7,8 @@ FEDERATION_ENABLED.
 from __future__ import annotations
 
 import functools
+import logging
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -15,14 +17,19 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve, reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from blog.federation import documents
+from blog.federation.inbox import INBOX_MAX_BYTES, InboxRefused, inbox_receive
 from blog.federation.services import actor_ensure
 from blog.models import Actor, Post
+from site.http import client_key
 from site.models import site_settings
+from site.throttles import Limit, Throttled, throttle_hit
 from users import roles
 
+logger = logging.getLogger(__name__)
 View = Callable[..., HttpResponse]
 JRD = "application/jrd+json"
 
@@ -120,10 +127,41 @@ def followers(request: HttpRequest, pk: int) -> HttpResponse:
     return activity_json(documents.followers_collection(found, total=found.followers.count()))
 
 
+# Each remote server (by the signer's host) gets this many deliveries a window; Mastodon sends a few per post.
+INBOX_PER_HOST = Limit("inbox:host", 600, 600)
+
+
 @federated
+@csrf_exempt
+@require_POST
 def inbox(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    """Where remote servers deliver (Follow, Undo, Like…): not taken yet; its checks come with delivery."""
-    return JsonResponse({"error": "This server takes no activities yet."}, status=501)
+    """Where remote servers deliver, per author or shared: a signed activity, checked, then acted on."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > INBOX_MAX_BYTES:
+        return JsonResponse({"error": "The activity is too large."}, status=413)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    headers.setdefault("host", request.get_host())  # As the server saw it, if the client sent none.
+    host = urlsplit(_key_id_of(headers.get("signature", ""))).hostname or client_key(request)
+    try:
+        throttle_hit((INBOX_PER_HOST, host))
+    except Throttled as throttled:
+        answer = JsonResponse({"error": "Too many deliveries."}, status=429)
+        answer["Retry-After"] = str(throttled.retry_after)
+        return answer
+    try:
+        taken = inbox_receive(method="POST", path=request.get_full_path(), headers=headers, body=request.body)
+    except InboxRefused as refused:
+        logger.info("inbox refused a delivery from %s: %s", host, refused)
+        return JsonResponse({"error": "Not taken."}, status=refused.status)
+    return JsonResponse({"taken": taken.kind}, status=202)
+
+
+def _key_id_of(signature: str) -> str:
+    found = re.search(r'keyId="([^"]*)"', signature)
+    return found[1] if found else ""
 
 
 @require_safe

@@ -1,6 +1,15 @@
 """The blog's models, one module per subject; import them from here."""
 
-from blog.models.federation import HANDLE_MAX_LENGTH, Actor, Follower
+from blog.models.federation import (
+    ACTIVITY_OWED_DAYS,
+    HANDLE_MAX_LENGTH,
+    ActivityDelivery,
+    Actor,
+    BlockedDomain,
+    Follower,
+    Reaction,
+    RemoteActor,
+)
 from blog.models.imports import REPORT_MAX_ITEMS, ImportedPost, ImportJob, OldAddress
 from blog.models.mail import (
     POST_MAIL_OWED_DAYS,
@@ -38,6 +47,11 @@ from blog.models.tallies import DailySources, DailyViews, PostRead, VisitorKey
 from blog.models.versions import VERSIONS_KEPT, PostVersion
 
 __all__ = [
+    "ACTIVITY_OWED_DAYS",
+    "BlockedDomain",
+    "Reaction",
+    "RemoteActor",
+    "ActivityDelivery",
     "Actor",
     "Follower",
     "HANDLE_MAX_LENGTH",

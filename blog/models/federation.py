@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from site.delivery import Delivery, DeliveryQuerySet
 
 HANDLE_MAX_LENGTH = 30
 
@@ -59,3 +63,114 @@ class Follower(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.remote_id
+
+
+# An activity not delivered in this long (its inbox down, refusing, or gone)
+# is no longer owed: the reconciler stops trying it.
+ACTIVITY_OWED_DAYS = 3
+
+
+class ActivityDeliveryQuerySet(DeliveryQuerySet):
+    def owed(self) -> ActivityDeliveryQuerySet:
+        """Undelivered, and young enough to be worth trying (retried with backoff meanwhile)."""
+        return self.undelivered().filter(created_at__gt=timezone.now() - timedelta(days=ACTIVITY_OWED_DAYS))
+
+
+class ActivityDelivery(Delivery):
+    """
+    One activity (an Accept, a Create…) owed once to one inbox, signed as
+    its actor when sent. Its id (message_id) is the activity's own: a retry
+    is the same activity to the receiver.
+    """
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="deliveries")
+    inbox = models.URLField(max_length=500)
+    activity = models.TextField(help_text="The activity's JSON, as sent.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ActivityDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_id", "inbox"], name="blog_activitydelivery_once_per_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} to {self.inbox}"
+
+    def get_absolute_url(self) -> str:
+        return self.actor.get_absolute_url()
+
+
+class RemoteActor(models.Model):
+    """
+    A remote actor as last fetched (a follower, a signer): its public key,
+    kept so each signed request does not fetch it again, and fetched once
+    more when a signature fails (the key may have been rotated).
+    """
+
+    uri = models.URLField("actor", max_length=500, unique=True)
+    key_id = models.URLField(max_length=500, unique=True)
+    public_key_pem = models.TextField()
+    inbox = models.URLField(max_length=500)
+    shared_inbox = models.URLField(max_length=500, blank=True, default="")
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uri"]
+
+    def __str__(self) -> str:
+        return self.uri
+
+    def get_absolute_url(self) -> str:
+        return self.uri
+
+
+class BlockedDomain(models.Model):
+    """A server whose requests are refused and whose followers are dropped (an Administrator's choice)."""
+
+    domain = models.CharField(max_length=253, unique=True, help_text="example.social: its subdomains too.")
+    reason = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def get_absolute_url(self) -> str:
+        return f"https://{self.domain}/"
+
+    @classmethod
+    def blocks(cls, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        parts = host.split(".")
+        candidates = {".".join(parts[i:]) for i in range(len(parts))}
+        return cls.objects.filter(domain__in=candidates).exists()
+
+
+class Reaction(models.Model):
+    """A like or boost of a post from the fediverse, counted once per remote actor on the author's dashboard."""
+
+    class Kind(models.TextChoices):
+        LIKE = "like", "Like"
+        BOOST = "boost", "Boost"
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="reactions")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    remote_actor = models.URLField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "kind", "remote_actor"], name="blog_reaction_once_per_actor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.post_id} by {self.remote_actor}"
+
+    def get_absolute_url(self) -> str:
+        return self.post.get_absolute_url()

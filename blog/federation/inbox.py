@@ -1,0 +1,201 @@
+"""
+What arrives in an inbox: a signed activity from a remote server. Checked
+(its signature with the signer's key, fetched and kept; the signer is the
+activity's actor; its server not blocked), then acted on: Follow (kept, an
+Accept owed back), Undo of a Follow, Delete of an actor, Like and Announce of
+a post. Anything else is taken and ignored.
+
+Fetching a key and checking a signature are network and CPU work: done
+before any transaction; each change is one short write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import Resolver404, resolve
+
+from blog.federation.documents import ACTIVITY_JSON, CONTEXT
+from blog.federation.services import activity_owe
+from blog.models import Actor, BlockedDomain, Follower, Post, Reaction, RemoteActor
+from site.fetch import FetchFailed, FetchRefused, fetch
+from site.signatures import SignatureRefused, signature_parse, verify
+
+INBOX_MAX_BYTES = 256 * 1024
+ACTOR_MAX_BYTES = 256 * 1024
+
+
+class InboxRefused(Exception):
+    """Not taken (nothing recorded): `status` is what the sender is told."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Taken:
+    kind: str  # What was done: "follow", "undo", "delete", "like", "boost" or "ignored".
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _remote_fetch(uri: str) -> RemoteActor:
+    """Fetch an actor's document (its key, its inboxes) and keep it; InboxRefused if it is not one."""
+    try:
+        answer = fetch(uri, headers={"Accept": ACTIVITY_JSON}, max_bytes=ACTOR_MAX_BYTES, timeout=10)
+    except FetchRefused as exc:
+        raise InboxRefused(401, f"the signer's address is refused: {exc}") from exc
+    except FetchFailed as exc:
+        raise InboxRefused(401, f"the signer's key could not be fetched: {exc}") from exc
+    try:
+        document = json.loads(answer.body)
+    except ValueError as exc:
+        raise InboxRefused(401, "the signer's document is not JSON") from exc
+    if answer.status != 200 or not isinstance(document, dict):
+        raise InboxRefused(401, f"the signer's document answered {answer.status}")
+    key = document.get("publicKey")
+    key = key[0] if isinstance(key, list) and key else key
+    if not isinstance(key, dict) or not all(isinstance(key.get(name), str) for name in ("id", "publicKeyPem")):
+        raise InboxRefused(401, "the signer's document has no public key")
+    actor_id, inbox = document.get("id"), document.get("inbox")
+    if not isinstance(actor_id, str) or not isinstance(inbox, str) or _host(actor_id) != _host(key["id"]):
+        raise InboxRefused(401, "the signer's document does not hold together")
+    endpoints = document.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    shared = shared if isinstance(shared, str) else ""
+    fields = {"key_id": key["id"], "public_key_pem": key["publicKeyPem"], "inbox": inbox, "shared_inbox": shared}
+    with transaction.atomic():
+        RemoteActor.objects.filter(key_id=key["id"]).exclude(uri=actor_id).delete()
+        remote, _ = RemoteActor.objects.update_or_create(uri=actor_id, defaults={**fields, "fetched_at": now()})
+    return remote
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _signer(*, method: str, path: str, headers: dict[str, str], body: bytes) -> RemoteActor:
+    """The remote actor whose key signed the request (fetched once more if its key seems to have changed)."""
+    if "signature" not in headers:
+        raise InboxRefused(401, "the request is not signed")
+    try:
+        signature = signature_parse(headers["signature"])
+    except SignatureRefused as exc:
+        raise InboxRefused(401, str(exc)) from exc
+    if BlockedDomain.blocks(_host(signature.key_id)):
+        raise InboxRefused(403, "the signer's server is blocked")
+    remote = RemoteActor.objects.filter(key_id=signature.key_id).first()
+    for attempt in range(2):
+        if remote is None or attempt == 1:
+            remote = _remote_fetch(signature.key_id.split("#", 1)[0])
+            if remote.key_id != signature.key_id:
+                raise InboxRefused(401, "the signer's document names another key")
+        try:
+            verify(
+                method=method, path=path, headers=headers, body=body, signature=signature,
+                public_key_pem=remote.public_key_pem, now=now(),
+            )  # fmt: skip
+            return remote
+        except SignatureRefused as exc:
+            if attempt == 1 or "window" in str(exc) or "Digest" in str(exc):
+                raise InboxRefused(401, str(exc)) from exc
+    raise InboxRefused(401, "the signature does not match")
+
+
+def _local_actor(uri: object) -> Actor | None:
+    if not isinstance(uri, str) or not uri.startswith(settings.SITE_URL + "/"):
+        return None
+    try:
+        match = resolve(urlsplit(uri).path)
+    except Resolver404:
+        return None
+    if match.view_name != "blog:author-detail":
+        return None
+    return Actor.objects.filter(user_id=match.kwargs["pk"], user__is_active=True).select_related("user").first()
+
+
+def _local_post(uri: object) -> Post | None:
+    if not isinstance(uri, str) or not uri.startswith(settings.SITE_URL + "/"):
+        return None
+    try:
+        match = resolve(urlsplit(uri).path)
+    except Resolver404:
+        return None
+    if match.view_name != "blog:post-detail":
+        return None
+    return Post.objects.published().filter(slug=match.kwargs["slug"]).first()
+
+
+def _object_id(value: object) -> object:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def inbox_receive(*, method: str, path: str, headers: dict[str, str], body: bytes) -> Taken:
+    """
+    Take one delivery to an inbox (`headers` with lower-case names).
+    InboxRefused, nothing recorded, for a request unsigned, badly signed,
+    from a blocked server, or not an activity of its signer.
+    """
+    if len(body) > INBOX_MAX_BYTES:
+        raise InboxRefused(413, "the activity is too large")
+    signer = _signer(method=method, path=path, headers=headers, body=body)
+    try:
+        activity = json.loads(body)
+    except ValueError as exc:
+        raise InboxRefused(400, "the body is not JSON") from exc
+    if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+        raise InboxRefused(400, "the body is not an activity")
+    if activity.get("actor") != signer.uri:
+        raise InboxRefused(401, "the activity's actor did not sign it")
+    kind = activity["type"]
+    if kind == "Follow" and (actor := _local_actor(_object_id(activity.get("object")))) is not None:
+        return _follow(actor=actor, signer=signer, activity=activity)
+    if kind == "Undo" and isinstance(activity.get("object"), dict) and activity["object"].get("type") == "Follow":
+        if (actor := _local_actor(_object_id(activity["object"].get("object")))) is not None:
+            Follower.objects.filter(actor=actor, remote_id=signer.uri).delete()
+            return Taken("undo")
+    if kind == "Delete" and _object_id(activity.get("object")) == signer.uri:
+        with transaction.atomic():
+            Follower.objects.filter(remote_id=signer.uri).delete()
+            RemoteActor.objects.filter(pk=signer.pk).delete()
+        return Taken("delete")
+    if kind in ("Like", "Announce") and (post := _local_post(_object_id(activity.get("object")))) is not None:
+        reaction = Reaction.Kind.LIKE if kind == "Like" else Reaction.Kind.BOOST
+        try:
+            with transaction.atomic():
+                Reaction.objects.create(post=post, kind=reaction, remote_actor=signer.uri)
+        except IntegrityError:
+            pass  # Counted once per actor.
+        return Taken(reaction.value)
+    return Taken("ignored")
+
+
+def _follow(*, actor: Actor, signer: RemoteActor, activity: dict) -> Taken:
+    """Keep the follower and owe it an Accept, whose id is stable for this Follow (sent once)."""
+    given = activity.get("id")
+    follow_id: str = given if isinstance(given, str) else signer.uri
+    digest = hashlib.sha256(follow_id.encode()).hexdigest()[:16]
+    accept = {
+        "@context": CONTEXT[0],
+        "id": f"{actor.uri}#accepts/{digest}",
+        "type": "Accept",
+        "actor": actor.uri,
+        "object": {"id": follow_id, "type": "Follow", "actor": signer.uri, "object": actor.uri},
+    }
+    with transaction.atomic():
+        Follower.objects.update_or_create(
+            actor=actor,
+            remote_id=signer.uri,
+            defaults={"inbox": signer.inbox, "shared_inbox": signer.shared_inbox},
+        )
+        activity_owe(actor=actor, activity=accept, inboxes=[signer.inbox])
+    return Taken("follow")

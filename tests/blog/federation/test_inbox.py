@@ -1,0 +1,242 @@
+"""
+The inbox: a remote server (a real HTTP server on loopback, serving its
+actor and keeping what it is sent) signs activities with its own key; the
+site checks each one, acts on it, and owes the Accept back.
+"""
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from blog import services
+from blog.federation.deliveries import ACTIVITY
+from blog.federation.services import actor_ensure, domain_block
+from blog.models import ActivityDelivery, Follower, Reaction, RemoteActor
+from site.outbox import deliveries_send
+from site.signatures import sign, signature_parse, verify
+from users.roles import Role
+
+
+def _pair():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+PAIRS = [_pair(), _pair()]
+
+
+class Remote:
+    """A fediverse server on loopback with one actor, bo: its document, its key, its inbox."""
+
+    def __init__(self):
+        self.private, self.public = PAIRS[0]
+        self.received, self.fetches = [], 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.fetches += 1
+                body = json.dumps(outer.document()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/activity+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                outer.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.uri = f"{self.base}/users/bo"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def document(self):
+        return {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": self.uri,
+            "type": "Person",
+            "preferredUsername": "bo",
+            "inbox": f"{self.uri}/inbox",
+            "endpoints": {"sharedInbox": f"{self.base}/inbox"},
+            "publicKey": {"id": f"{self.uri}#main-key", "owner": self.uri, "publicKeyPem": self.public},
+        }
+
+    def post(self, client, path, activity, *, private=None, now=None, body=None, headers=None):
+        body = body if body is not None else json.dumps(activity).encode()
+        signed = sign(
+            method="POST", path=path, host="testserver", body=body, key_id=f"{self.uri}#main-key",
+            private_key_pem=private or self.private, now=now or datetime.now(UTC),
+        )  # fmt: skip
+        extra = {
+            f"HTTP_{name.upper()}": value for name, value in {**signed, **(headers or {})}.items() if name != "Host"
+        }
+        return client.post(path, body, content_type="application/activity+json", **extra)
+
+
+@pytest.fixture
+def remote(settings):
+    settings.FEDERATION_ENABLED = settings.FEDERATION_ALLOW_PRIVATE = True
+    settings.SITE_URL = "http://testserver"
+    made = Remote()
+    yield made
+    made.httpd.shutdown()
+
+
+@pytest.fixture
+def ann(make_user):
+    user = make_user(email="ann@example.com", verified=True, role=Role.AUTHOR, display_name="Ann")
+    services.post_create(author=user, title="Small servers", content="A box.", publish=True)
+    return actor_ensure(user=user)
+
+
+def _follow(remote, ann, n=1):
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{remote.uri}#follows/{n}",
+        "type": "Follow",
+        "actor": remote.uri,
+        "object": ann.uri,
+    }
+
+
+def test_a_follow_is_kept_and_accepted_with_a_signed_accept(client, remote, ann):
+    answer = remote.post(client, f"/authors/{ann.user_id}/inbox/", _follow(remote, ann))
+    assert answer.status_code == 202 and json.loads(answer.content) == {"taken": "follow"}
+    follower = Follower.objects.get()
+    assert (follower.actor, follower.remote_id, follower.inbox) == (ann, remote.uri, f"{remote.uri}/inbox")
+    (owed,) = ActivityDelivery.objects.all()
+    deliveries_send(kind=ACTIVITY, ids=[owed.pk])
+    (path, headers, body) = remote.received[0]
+    accept = json.loads(body)
+    assert (
+        path == "/users/bo/inbox"
+        and accept["type"] == "Accept"
+        and accept["object"]["id"] == _follow(remote, ann)["id"]
+    )
+    verify(
+        method="POST", path=path, headers=headers, body=body, signature=signature_parse(headers["signature"]),
+        public_key_pem=ann.public_key_pem, now=datetime.now(UTC),
+    )  # fmt: skip
+    # The same Follow again (a retry by the remote) is one follower and one Accept.
+    assert remote.post(client, "/inbox/", _follow(remote, ann)).status_code == 202
+    assert Follower.objects.count() == 1 and ActivityDelivery.objects.count() == 1
+
+
+def test_undo_of_the_follow_and_delete_of_the_actor_drop_the_follower(client, remote, ann):
+    remote.post(client, "/inbox/", _follow(remote, ann))
+    undo = {"id": f"{remote.uri}#undo/1", "type": "Undo", "actor": remote.uri, "object": _follow(remote, ann)}
+    assert json.loads(remote.post(client, "/inbox/", undo).content) == {"taken": "undo"}
+    assert not Follower.objects.exists()
+    remote.post(client, "/inbox/", _follow(remote, ann, 2))
+    delete = {"id": f"{remote.uri}#delete", "type": "Delete", "actor": remote.uri, "object": remote.uri}
+    assert json.loads(remote.post(client, "/inbox/", delete).content) == {"taken": "delete"}
+    assert not Follower.objects.exists() and not RemoteActor.objects.exists()
+
+
+def test_likes_and_boosts_of_a_post_are_counted_once_each(client, remote, ann):
+    post = ann.user.posts.get()
+    url = f"http://testserver{post.get_absolute_url()}"
+    for kind in ("Like", "Like", "Announce"):
+        activity = {"id": f"{remote.uri}#{kind}", "type": kind, "actor": remote.uri, "object": url}
+        assert remote.post(client, "/inbox/", activity).status_code == 202
+    assert sorted(Reaction.objects.values_list("kind", flat=True)) == ["boost", "like"]
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        "unsigned",
+        "other key",
+        "old date",
+        "body changed",
+        "another actor",
+    ],
+)
+def test_a_forged_or_replayed_delivery_is_refused_and_nothing_recorded(client, remote, ann, forge):
+    activity = _follow(remote, ann)
+    path = f"/authors/{ann.user_id}/inbox/"
+    if forge == "unsigned":
+        answer = client.post(path, json.dumps(activity), content_type="application/activity+json")
+    elif forge == "other key":
+        answer = remote.post(client, path, activity, private=PAIRS[1][0])
+    elif forge == "old date":
+        answer = remote.post(client, path, activity, now=datetime.now(UTC) - timedelta(hours=1))
+    elif forge == "body changed":
+        signed_for = json.dumps(activity).encode()
+        tampered = json.dumps({**activity, "object": "http://testserver/authors/999/"}).encode()
+        answer = client.post(
+            path, tampered, content_type="application/activity+json",
+            **{f"HTTP_{k.upper()}": v for k, v in sign(
+                method="POST", path=path, host="testserver", body=signed_for, key_id=f"{remote.uri}#main-key",
+                private_key_pem=remote.private, now=datetime.now(UTC),
+            ).items() if k != "Host"},
+        )  # fmt: skip
+    else:
+        answer = remote.post(client, path, {**activity, "actor": "https://elsewhere.example/users/eve"})
+    assert answer.status_code == 401
+    assert not Follower.objects.exists() and not ActivityDelivery.objects.exists()
+
+
+def test_a_rotated_key_is_fetched_again_once(client, remote, ann):
+    remote.post(client, "/inbox/", _follow(remote, ann))
+    fetched = remote.fetches
+    remote.private, remote.public = PAIRS[1]  # The remote rotates its key.
+    assert remote.post(client, "/inbox/", _follow(remote, ann, 2)).status_code == 202
+    assert remote.fetches == fetched + 1 and RemoteActor.objects.get().public_key_pem == PAIRS[1][1]
+    remote.private, remote.public = PAIRS[0]
+
+
+def test_a_blocked_server_is_refused_and_its_followers_dropped(client, remote, ann):
+    remote.post(client, "/inbox/", _follow(remote, ann))
+    domain_block(domain="127.0.0.1")
+    assert not Follower.objects.exists()
+    assert remote.post(client, "/inbox/", _follow(remote, ann, 2)).status_code == 403
+
+
+def test_too_large_anything_else_and_switched_off(client, remote, ann, settings):
+    big = client.post("/inbox/", b"x" * 300_000, content_type="application/activity+json")
+    assert big.status_code == 413
+    question = {"id": f"{remote.uri}#q", "type": "Question", "actor": remote.uri, "object": {"type": "Note"}}
+    assert json.loads(remote.post(client, "/inbox/", question).content) == {"taken": "ignored"}
+    settings.FEDERATION_ENABLED = False
+    assert remote.post(client, "/inbox/", _follow(remote, ann)).status_code == 404
+    assert client.get("/inbox/").status_code == 404
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    activity=st.one_of(
+        st.dictionaries(
+            st.sampled_from(["type", "actor", "object", "id"]),
+            st.one_of(st.text(max_size=30), st.none(), st.integers()),
+        ),
+        st.lists(st.integers(), max_size=3),
+        st.text(max_size=30),
+    )
+)
+def test_no_signed_body_makes_a_500(client, remote, ann, activity):
+    answer = remote.post(client, "/inbox/", activity)
+    assert answer.status_code in (202, 400, 401), answer.content[:200]
