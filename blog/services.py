@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from blog import reports, tasks
 from blog.deliveries import POST_MAIL, REPORT, REVIEW_MAIL, SUBSCRIPTION_CONFIRMATION
-from blog.federation.services import actor_ensure
+from blog.federation.services import actor_ensure, post_activity_owe
 from blog.models import (
     SUBSCRIPTION_CONFIRM_DAYS,
     VERSIONS_KEPT,
@@ -171,6 +171,8 @@ def post_create(
         if post.is_published:
             pages_changed()
         _subscribers_mail(post)
+    if post.is_published:
+        post_activity_owe(post=post, change="create")
     return post
 
 
@@ -245,6 +247,8 @@ def post_update(
         if post.is_published:
             pages_changed()
         _subscribers_mail(post)
+    if post.is_published:
+        post_activity_owe(post=post, change="update")
     return post
 
 
@@ -329,6 +333,8 @@ def post_publish(*, by: User, post: Post, publish_at: datetime | None = None) ->
         post.submitted_at = None
         post.save(update_fields=["published_at", "submitted_at", "updated_at"])
         pages_changed()
+        if post.is_published:
+            post_activity_owe(post=post, change="create")
     _subscribers_mail(post)
     return post
 
@@ -362,6 +368,7 @@ def posts_release() -> list[Post]:
             logger.exception("could not publish scheduled post %s; the next run tries again", pk)
             continue
         _subscribers_mail(post)
+        post_activity_owe(post=post, change="create")
         released.append(post)
     if Post.objects.published().filter(published_at__gt=since, published_at__lte=now).exists():
         pages_changed()
@@ -372,7 +379,9 @@ def posts_release() -> list[Post]:
 def post_delete(*, by: User, post: Post) -> None:
     """Delete a post with its tallies; the tags it leaves unused stay for its writer's next post."""
     _change_check(by, post)
-    public = post.is_published
+    public, url = post.is_published, settings.SITE_URL + post.get_absolute_url()
+    if public:
+        post_activity_owe(post=post, change="delete", url=url)  # Owed while the post still names its author.
     with transaction.atomic():
         images_unlinked(post_ids=[post.pk])  # Its pictures were in use until now: kept another IMAGES_UNUSED_DAYS.
         post.delete()
@@ -384,11 +393,12 @@ def post_unpublish(*, by: User, post: Post) -> Post:
     _change_check(by, post)
     if not roles.may_publish(by):
         raise NotAllowed(f"{by} may not unpublish")
-    public = post.is_published
+    public, url = post.is_published, settings.SITE_URL + post.get_absolute_url()
     post.published_at = None
     post.save(update_fields=["published_at", "updated_at"])
     if public:
         pages_changed()
+        post_activity_owe(post=post, change="delete", url=url)
     return post
 
 

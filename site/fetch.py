@@ -14,6 +14,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -23,6 +24,8 @@ from django.conf import settings
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Neither public nor anyone's to reach from here: Python's is_global leaves these to us.
 _NOT_PUBLIC = [ipaddress.ip_network(net) for net in ("100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "224.0.0.0/4")]
+# IPv6 addresses that carry an IPv4 one in their last 32 bits (NAT64, IPv4-compatible and -translated).
+_CARRY_IPV4 = [ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96")]
 
 
 class FetchRefused(Exception):
@@ -44,6 +47,8 @@ def address_public(address: IPAddress) -> bool:
     """An address anyone on the internet has: not private, loopback, link-local, shared, multicast or reserved."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is None and any(address in network for network in _CARRY_IPV4):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)  # NAT64, or IPv4-compatible: its last 32 bits.
         if embedded is not None:
             return address_public(embedded)
     if not address.is_global or address.is_multicast:
@@ -113,6 +118,11 @@ def fetch(
     connection = connection_class(parts.hostname, str(addresses[0]), port, timeout)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     deadline = time.monotonic() + timeout
+    # A hard end to the whole exchange: each read's timeout alone lets a server
+    # that sends a byte now and then hold the thread as long as it likes.
+    cutoff = threading.Timer(timeout, _cut, args=(connection,))
+    cutoff.daemon = True
+    cutoff.start()
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -132,7 +142,20 @@ def fetch(
             headers={name.lower(): value for name, value in response.getheaders()},
             body=b"".join(chunks),
         )
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        if time.monotonic() >= deadline:
+            raise FetchFailed(f"{parts.hostname}: no answer within {timeout} s") from exc
         raise FetchFailed(f"{parts.hostname}: {exc}") from exc
     finally:
+        cutoff.cancel()
         connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    """The deadline passed: end the exchange wherever it is (a read in progress fails at once)."""
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

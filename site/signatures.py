@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -117,11 +117,11 @@ def verify(
     the Date within DATE_WINDOW of `now`. SignatureRefused saying why.
     """
     covered = set(signature.headers)
-    if not REQUIRED <= covered or (body and "digest" not in covered):
+    if not REQUIRED <= covered or (body and not {"digest", "host"} <= covered):
         raise SignatureRefused(f"the signature covers only {' '.join(signature.headers)}")
     try:
         sent = parsedate_to_datetime(headers.get("date", ""))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise SignatureRefused("the Date header does not parse") from exc
     if sent.tzinfo is None or abs(now - sent) > DATE_WINDOW:
         raise SignatureRefused("the Date is outside the window")
@@ -131,7 +131,7 @@ def verify(
             raise SignatureRefused("the body does not match its Digest")
     try:
         key = serialization.load_pem_public_key(public_key_pem.encode())
-    except ValueError as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise SignatureRefused("the signer's key does not load") from exc
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < 2048:
         raise SignatureRefused("the signer's key is not RSA of 2048 bits or more")

@@ -82,11 +82,20 @@ def article(post: Post, actor: Actor) -> dict:
     return article
 
 
+def _stamp(moment: object) -> str:
+    return str(int(moment.timestamp())) if hasattr(moment, "timestamp") else "0"
+
+
 def create_activity(post: Post, actor: Actor) -> dict:
-    """The Create of a post: its id is stable (the post's address and #create), so it is sent, and read, once."""
+    """
+    The Create of a post: its id is stable for this publication (the post's
+    address, #create and when it was published), so it is sent, and read,
+    once; published again after an unpublish, it is a new one.
+    """
     body = article(post, actor)
     return {
-        "id": body["id"] + "#create",
+        "@context": CONTEXT[0],
+        "id": f"{body['id']}#create-{_stamp(post.published_at)}",
         "type": "Create",
         "actor": actor.uri,
         "published": body["published"],
@@ -142,4 +151,30 @@ def webfinger(actor: Actor, *, host: str) -> dict:
             {"rel": "self", "type": ACTIVITY_JSON, "href": actor.uri},
             {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor.uri},
         ],
+    }
+
+
+def update_activity(post: Post, actor: Actor) -> dict:
+    """An edit of a public post: one Update per saved version (its id names the time of the edit)."""
+    body = article(post, actor)
+    return {
+        "@context": CONTEXT[0],
+        "id": f"{body['id']}#update-{_stamp(post.updated_at)}",
+        "type": "Update",
+        "actor": actor.uri,
+        "to": body["to"],
+        "cc": body["cc"],
+        "object": body,
+    }
+
+
+def delete_activity(*, url: str, actor: Actor, at: object) -> dict:
+    """A post no longer public (unpublished or deleted): a Tombstone in its place."""
+    return {
+        "@context": CONTEXT[0],
+        "id": f"{url}#delete-{_stamp(at)}",
+        "type": "Delete",
+        "actor": actor.uri,
+        "to": [PUBLIC],
+        "object": {"id": url, "type": "Tombstone"},
     }

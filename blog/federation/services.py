@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from blog.federation import documents
 from blog.federation.deliveries import ACTIVITY
 from blog.federation.keys import key_pair_make
-from blog.models import HANDLE_MAX_LENGTH, ActivityDelivery, Actor, BlockedDomain, Follower, RemoteActor
+from blog.models import HANDLE_MAX_LENGTH, ActivityDelivery, Actor, BlockedDomain, Follower, Post, RemoteActor
 from site.tasks import deliveries_queue_on_commit
 from users import roles
 
@@ -88,3 +91,30 @@ def domain_block(*, domain: str, reason: str = "") -> BlockedDomain:
             if BlockedDomain.blocks(urlsplit(delivery.inbox).hostname or ""):
                 delivery.delete()
     return blocked
+
+
+def post_activity_owe(*, post: Post, change: str, url: str = "") -> list[int]:
+    """
+    Owe a post's change to its author's followers, each server's shared
+    inbox once: "create" (it became public), "update" (edited while public)
+    or "delete" (no longer public; `url` its address, the post may be gone).
+    Nothing while federation is off or before the author has followers.
+    """
+    if not settings.FEDERATION_ENABLED:
+        return []
+    actor = Actor.objects.filter(user_id=post.author_id).select_related("user").first()
+    if actor is None:
+        return []
+    inboxes = {follower.shared_inbox or follower.inbox for follower in actor.followers.only("inbox", "shared_inbox")}
+    if not inboxes:
+        return []
+    if change == "create":
+        activity = documents.create_activity(post, actor)
+        activity["@context"] = documents.CONTEXT[0]
+    elif change == "update":
+        activity = documents.update_activity(post, actor)
+    else:
+        activity = documents.delete_activity(
+            url=url or settings.SITE_URL + post.get_absolute_url(), actor=actor, at=timezone.now()
+        )
+    return activity_owe(actor=actor, activity=activity, inboxes=inboxes)

@@ -3,6 +3,7 @@
 import ipaddress
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,7 +17,8 @@ PRIVATE_NETWORKS = [
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
     "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
     "::1/128", "::/128", "fc00::/7", "fe80::/10", "ff00::/8", "::ffff:127.0.0.0/104", "::ffff:10.0.0.0/104",
-    "2002:7f00::/24", "2002:0a00::/24",
+    "2002:7f00::/24", "2002:0a00::/24", "64:ff9b::a00:0/120", "64:ff9b::7f00:0/104", "::7f00:0/104",
+    "::ffff:0:a00:0/120",
 ]  # fmt: skip
 
 
@@ -155,3 +157,34 @@ def test_a_silent_server_times_out(settings):
             fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=0.5)
     finally:
         listener.close()
+
+
+def test_a_server_sending_a_byte_now_and_then_is_cut_off_at_the_deadline(settings):
+    settings.FEDERATION_ALLOW_PRIVATE = True
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def dribble():
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+            if stop.is_set():
+                break
+            try:
+                connection.sendall(bytes([byte]))
+            except OSError:
+                break
+            stop.wait(0.2)
+        connection.close()
+
+    threading.Thread(target=dribble, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchFailed):
+            fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=1.0)
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 3

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from blog import services
 from blog.federation.deliveries import ACTIVITY
 from blog.federation.services import activity_owe, actor_ensure
 from blog.models import ActivityDelivery
@@ -103,3 +104,40 @@ def test_a_private_inbox_is_refused_for_good_unless_allowed(inbox, actor, settin
     deliveries_send(kind=ACTIVITY, ids=[owed])
     row = ActivityDelivery.objects.get(pk=owed)
     assert row.failed_at is not None and inbox.received == []
+
+
+def _followed(actor, *inboxes):
+    for n, (inbox, shared) in enumerate(inboxes):
+        actor.followers.create(remote_id=f"https://social{n}.example/users/f{n}", inbox=inbox, shared_inbox=shared)
+
+
+def test_a_post_becoming_public_is_owed_to_each_server_once_then_its_edit_and_removal(actor, settings):
+    settings.FEDERATION_ENABLED = True
+    _followed(
+        actor,
+        ("https://a.example/users/1/inbox", "https://a.example/inbox"),
+        ("https://a.example/users/2/inbox", "https://a.example/inbox"),  # Same server: its shared inbox once.
+        ("https://b.example/users/3/inbox", ""),
+    )
+    draft = services.post_create(author=actor.user, title="Small servers", content="A box.")
+    assert not ActivityDelivery.objects.exists()  # A draft is nobody's business.
+    post = services.post_publish(by=actor.user, post=draft)
+    created = ActivityDelivery.objects.all()
+    assert sorted(row.inbox for row in created) == ["https://a.example/inbox", "https://b.example/users/3/inbox"]
+    body = json.loads(created[0].activity)
+    assert (
+        body["type"] == "Create" and body["object"]["type"] == "Article" and body["object"]["name"] == "Small servers"
+    )
+    services.post_update(by=actor.user, post=post, title="Small servers", content="A bigger box.")
+    updates = [json.loads(row.activity) for row in ActivityDelivery.objects.all()]
+    assert sorted(activity["type"] for activity in updates) == ["Create", "Create", "Update", "Update"]
+    services.post_unpublish(by=actor.user, post=post)
+    deletes = [json.loads(r.activity) for r in ActivityDelivery.objects.all() if '"Delete"' in r.activity]
+    assert len(deletes) == 2 and deletes[0]["object"]["type"] == "Tombstone"
+
+
+def test_nothing_is_owed_while_federation_is_off(actor, settings):
+    settings.FEDERATION_ENABLED = False
+    _followed(actor, ("https://a.example/users/1/inbox", ""))
+    services.post_create(author=actor.user, title="Quiet", content="x", publish=True)
+    assert not ActivityDelivery.objects.exists()

@@ -203,6 +203,7 @@ def test_a_forged_or_replayed_delivery_is_refused_and_nothing_recorded(client, r
 def test_a_rotated_key_is_fetched_again_once(client, remote, ann):
     remote.post(client, "/inbox/", _follow(remote, ann))
     fetched = remote.fetches
+    RemoteActor.objects.update(fetched_at=datetime.now(UTC) - timedelta(minutes=10))  # Kept a while ago.
     remote.private, remote.public = PAIRS[1]  # The remote rotates its key.
     assert remote.post(client, "/inbox/", _follow(remote, ann, 2)).status_code == 202
     assert remote.fetches == fetched + 1 and RemoteActor.objects.get().public_key_pem == PAIRS[1][1]
@@ -240,3 +241,57 @@ def test_too_large_anything_else_and_switched_off(client, remote, ann, settings)
 def test_no_signed_body_makes_a_500(client, remote, ann, activity):
     answer = remote.post(client, "/inbox/", activity)
     assert answer.status_code in (202, 400, 401), answer.content[:200]
+
+
+def test_a_document_elsewhere_on_the_same_server_cannot_speak_for_an_actor(client, remote, ann):
+    remote.post(client, "/inbox/", _follow(remote, ann))
+    eve_private, eve_public = PAIRS[1]
+    forged_key = f"{remote.base}/media/eve-upload.json#k"
+    document = {**remote.document(), "publicKey": {"id": forged_key, "owner": remote.uri, "publicKeyPem": eve_public}}
+    remote.document = lambda: document  # Whatever is asked for, this claims to be bo with eve's key.
+    delete = {"id": f"{remote.uri}#delete", "type": "Delete", "actor": remote.uri, "object": remote.uri}
+    body = json.dumps(delete).encode()
+    signed = sign(
+        method="POST", path="/inbox/", host="testserver", body=body, key_id=forged_key,
+        private_key_pem=eve_private, now=datetime.now(UTC),
+    )  # fmt: skip
+    extra = {f"HTTP_{k.upper()}": v for k, v in signed.items() if k != "Host"}
+    assert client.post("/inbox/", body, content_type="application/activity+json", **extra).status_code == 401
+    assert Follower.objects.count() == 1 and RemoteActor.objects.get().public_key_pem == PAIRS[0][1]
+
+
+def test_badly_signed_requests_keep_nothing_and_fetch_no_kept_key_again(client, remote, ann):
+    for _ in range(3):
+        assert remote.post(client, "/inbox/", _follow(remote, ann), private=PAIRS[1][0]).status_code == 401
+    assert not RemoteActor.objects.exists()
+    remote.post(client, "/inbox/", _follow(remote, ann))  # Kept now.
+    fetched = remote.fetches
+    for _ in range(3):
+        assert remote.post(client, "/inbox/", _follow(remote, ann), private=PAIRS[1][0]).status_code == 401
+    assert remote.fetches == fetched
+
+
+@pytest.mark.parametrize(
+    "headers, body",
+    [
+        ({"date": "Mon, 01 Jan 99999999999999999999 00:00:00 GMT"}, None),
+        ({}, b"[" * 200_000),
+    ],
+)
+def test_odd_dates_and_deep_bodies_are_refused_not_a_500(client, remote, ann, headers, body):
+    remote.post(client, "/inbox/", _follow(remote, ann))  # The key kept.
+    answer = remote.post(client, "/inbox/", {}, body=body, headers=headers)
+    assert answer.status_code in (400, 401, 413)
+
+
+def test_a_signature_must_cover_the_host(client, remote, ann):
+    body = json.dumps(_follow(remote, ann)).encode()
+    signed = sign(
+        method="POST", path="/inbox/", host="testserver", body=body, key_id=f"{remote.uri}#main-key",
+        private_key_pem=remote.private, now=datetime.now(UTC),
+    )  # fmt: skip
+    signed["Signature"] = signed["Signature"].replace(
+        "(request-target) host date digest", "(request-target) date digest"
+    )
+    extra = {f"HTTP_{k.upper()}": v for k, v in signed.items() if k != "Host"}
+    assert client.post("/inbox/", body, content_type="application/activity+json", **extra).status_code == 401
