@@ -146,8 +146,8 @@ _site_url = urlsplit(SITE_URL)
 if _site_url.scheme not in {"http", "https"} or not _site_url.netloc:
     raise ImproperlyConfigured(f"SITE_URL must look like https://blog.example.com, not {SITE_URL!r}.")
 
-# Following authors from the fediverse (blog/federation/). Off until posts
-# are sent to followers: off, every one of its addresses is a 404.
+# Following authors from the fediverse (blog/federation/). Off until it has
+# been tried against another implementation: off, every address is a 404.
 FEDERATION_ENABLED = env_bool("FEDERATION_ENABLED", False)
 # Let the server fetch from, and post to, private, loopback and link-local
 # addresses and plain http (site/fetch.py): for tests and a LAN, never for a
