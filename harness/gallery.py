@@ -19,19 +19,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from harness.live import BROWSER_UA, ROOT, LiveSite, SmtpServer, collectstatic, wait_for
+from harness.live import BROWSER_UA, CHROMIUM, CHROMIUM_ARGS, ROOT, LiveSite, SmtpServer, collectstatic, wait_for
 
-# As tests/conftest.py launches it (nothing may import tests/).
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "gallery-passphrase-42"
 VIEWPORTS = {390: 844, 1280: 900}
 SCHEMES = ("light", "dark")

@@ -331,3 +331,18 @@ class Client:
         except urllib.error.HTTPError as error:
             response = error
         return response.status, dict(response.headers), response.read().decode()
+
+
+# Debian's Chromium as the browser tests and the gallery launch it: no
+# sandbox (root in a container), and none of its calls home, which this
+# machine's closed network would refuse many at a time.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]

@@ -10,7 +10,7 @@ from huey.contrib import djhuey
 from huey.contrib.djhuey import HUEY
 
 from blog.models import Post
-from harness.live import LiveSite, SmtpServer, collectstatic
+from harness.live import CHROMIUM, CHROMIUM_ARGS, LiveSite, SmtpServer, collectstatic
 from users.models import EmailVerification
 from users.roles import Role
 
@@ -203,18 +203,6 @@ def make_live_site(tmp_path, smtp, static_root):
 @pytest.fixture
 def live_site(make_live_site):
     return make_live_site()
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

@@ -158,29 +158,28 @@ def _signer(*, method: str, path: str, headers: dict[str, str], body: bytes) -> 
     return _actor_keep(found)
 
 
-def _local_actor(uri: object) -> Actor | None:
+def _route(uri: object, view_name: str) -> dict | None:
+    """The arguments of the site's own address `uri` if it is a `view_name` page, else None."""
     if not isinstance(uri, str) or not uri.startswith(settings.SITE_URL + "/"):
         return None
     try:
         match = resolve(urlsplit(uri).path)
     except Resolver404:
         return None
-    if match.view_name != "blog:author-detail":
+    return match.kwargs if match.view_name == view_name else None
+
+
+def _local_actor(uri: object) -> Actor | None:
+    if (kwargs := _route(uri, "blog:author-detail")) is None:
         return None
-    actor = Actor.objects.filter(user_id=match.kwargs["pk"], user__is_active=True).select_related("user").first()
+    actor = Actor.objects.filter(user_id=kwargs["pk"], user__is_active=True).select_related("user").first()
     return actor if actor is not None and roles.may_publish(actor.user) else None
 
 
 def _local_post(uri: object) -> Post | None:
-    if not isinstance(uri, str) or not uri.startswith(settings.SITE_URL + "/"):
+    if (kwargs := _route(uri, "blog:post-detail")) is None:
         return None
-    try:
-        match = resolve(urlsplit(uri).path)
-    except Resolver404:
-        return None
-    if match.view_name != "blog:post-detail":
-        return None
-    return Post.objects.published().filter(slug=match.kwargs["slug"]).first()
+    return Post.objects.published().filter(slug=kwargs["slug"]).first()
 
 
 def _object_id(value: object) -> object:

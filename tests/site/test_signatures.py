@@ -9,23 +9,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blog.federation.keys import key_pair_make
 from site.signatures import DATE_WINDOW, SignatureRefused, sign, signature_parse, verify
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 BODY = b'{"type": "Follow", "actor": "https://social.example/users/bo"}'
 
 
-def _pair():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+_pair = key_pair_make  # The site's own pairs (blog/federation/keys.py).
 
 
 PRIVATE, PUBLIC = _pair()

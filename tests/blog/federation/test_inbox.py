@@ -10,31 +10,19 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog import services
 from blog.federation.deliveries import ACTIVITY
+from blog.federation.keys import key_pair_make
 from blog.federation.services import actor_ensure, domain_block
 from blog.models import ActivityDelivery, Follower, Reaction, RemoteActor
 from site.outbox import deliveries_send
 from site.signatures import sign, signature_parse, verify
 from users.roles import Role
 
-
-def _pair():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+_pair = key_pair_make  # The site's own pairs (blog/federation/keys.py).
 
 
 PAIRS = [_pair(), _pair()]

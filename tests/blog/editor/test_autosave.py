@@ -15,20 +15,6 @@ from users.roles import Role
 AUTOSAVE, PREVIEW = "/write/autosave/", "/write/preview/"
 
 
-@pytest.fixture
-def writer(author):
-    author.is_verified = True
-    author.save(update_fields=["is_verified"])
-    client = Client()
-    client.force_login(author)
-    return client
-
-
-@pytest.fixture
-def draft(author):
-    return services.post_create(author=author, title="Notes", content="First thoughts.")
-
-
 def _json(response):
     return json.loads(response.content)
 
