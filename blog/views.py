@@ -27,7 +27,9 @@ from blog.models import (
     VERSIONS_KEPT,
     DailySources,
     DailyViews,
+    Follower,
     Post,
+    Reaction,
     Report,
     Subscriber,
     Tag,
@@ -389,6 +391,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     top_posts = DailyViews.objects.for_author(request.user).top_posts(month_start, TOP_POSTS)
     sources = DailySources.objects.for_author(request.user).top(since=month_start, limit=TOP_SOURCES)
     last_report = Report.objects.for_author(request.user).sent().order_by("-sent_at").first()
+    fediverse = settings.FEDERATION_ENABLED
+    if fediverse:
+        counts = Reaction.objects.counts_by_post([post.pk for post in page_posts])
+        for post in page_posts:
+            post.likes, post.boosts = counts.get(post.pk, (0, 0))
     return render(
         request,
         "blog/post_dashboard.html",
@@ -402,5 +409,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sources": sources,
             "last_report": last_report,
             "subscribers": Subscriber.objects.for_author(request.user).confirmed().count(),
+            "fediverse": fediverse,
+            "followers": Follower.objects.of(request.user).count() if fediverse else 0,
         },
     )

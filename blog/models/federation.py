@@ -45,6 +45,12 @@ class Actor(models.Model):
         return self.uri + "#main-key"
 
 
+class FollowerQuerySet(models.QuerySet):
+    def of(self, author: models.Model) -> FollowerQuerySet:
+        """Who follows `author` (an account) from the fediverse."""
+        return self.filter(actor__user=author)
+
+
 class Follower(models.Model):
     """A remote actor following an author: where the author's posts are delivered (its inbox, or its server's)."""
 
@@ -53,6 +59,8 @@ class Follower(models.Model):
     inbox = models.URLField(max_length=500)
     shared_inbox = models.URLField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = FollowerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -151,6 +159,16 @@ class BlockedDomain(models.Model):
         return cls.objects.filter(domain__in=candidates).exists()
 
 
+class ReactionQuerySet(models.QuerySet):
+    def counts_by_post(self, post_ids: list[int]) -> dict[int, tuple[int, int]]:
+        """Each post's (likes, boosts), in one grouped query."""
+        rows = self.filter(post_id__in=post_ids).values("post_id", "kind").annotate(total=models.Count("id"))
+        counts: dict[int, list[int]] = {}
+        for row in rows:
+            counts.setdefault(row["post_id"], [0, 0])[row["kind"] == "boost"] += row["total"]
+        return {pk: (likes, boosts) for pk, (likes, boosts) in counts.items()}
+
+
 class Reaction(models.Model):
     """A like or boost of a post from the fediverse, counted once per remote actor on the author's dashboard."""
 
@@ -162,6 +180,8 @@ class Reaction(models.Model):
     kind = models.CharField(max_length=5, choices=Kind.choices)
     remote_actor = models.URLField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ReactionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -283,3 +283,13 @@ def test_a_signature_must_cover_the_host(client, remote, ann):
     )
     extra = {f"HTTP_{k.upper()}": v for k, v in signed.items() if k != "Host"}
     assert client.post("/inbox/", body, content_type="application/activity+json", **extra).status_code == 401
+
+
+def test_the_dashboard_shows_followers_and_each_posts_likes_and_boosts(client, remote, ann):
+    remote.post(client, "/inbox/", _follow(remote, ann))
+    url = f"http://testserver{ann.user.posts.get().get_absolute_url()}"
+    for kind in ("Like", "Announce"):
+        remote.post(client, "/inbox/", {"id": f"{remote.uri}#{kind}", "type": kind, "actor": remote.uri, "object": url})
+    client.force_login(ann.user)
+    page = client.get("/dashboard/").content.decode()
+    assert "1 follower in the fediverse" in page and "1 like, 1 boost" in page
