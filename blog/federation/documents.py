@@ -6,8 +6,10 @@ the views look up what goes in.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from blog.feeds import absolute_links
 from blog.models import Actor, Post
@@ -30,6 +32,17 @@ def wants_activity_json(accept: str) -> bool:
         if kind in ("text/html", "application/xhtml+xml"):
             return False
     return False
+
+
+def local_route(uri: object, view_name: str) -> dict | None:
+    """The arguments of the site's own address `uri` if it is a `view_name` page, else None."""
+    if not isinstance(uri, str) or not uri.startswith(settings.SITE_URL + "/"):
+        return None
+    try:
+        match = resolve(urlsplit(uri).path)
+    except Resolver404:
+        return None
+    return match.kwargs if match.view_name == view_name else None
 
 
 def _absolute(path: str) -> str:

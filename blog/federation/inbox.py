@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import Resolver404, resolve
 
-from blog.federation.documents import ACTIVITY_JSON, CONTEXT
+from blog.federation.documents import ACTIVITY_JSON, CONTEXT, local_route
 from blog.federation.services import activity_owe
 from blog.models import Actor, BlockedDomain, Follower, Post, Reaction, RemoteActor
 from site.fetch import FetchFailed, FetchRefused, fetch
@@ -43,10 +41,6 @@ class InboxRefused(Exception):
 @dataclass(frozen=True)
 class Taken:
     kind: str  # What was done: "follow", "undo", "delete", "like", "boost" or "ignored".
-
-
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 # A kept key is fetched again for a signature that does not match only once it is this old (a rotated key),
@@ -133,7 +127,7 @@ def _signer(*, method: str, path: str, headers: dict[str, str], body: bytes) -> 
         signature = signature_parse(headers["signature"])
     except SignatureRefused as exc:
         raise InboxRefused(401, str(exc)) from exc
-    if BlockedDomain.blocks(_host(signature.key_id)):
+    if BlockedDomain.blocks_url(signature.key_id):
         raise InboxRefused(403, "the signer's server is blocked")
 
     def check(public_key_pem: str) -> None:
@@ -158,26 +152,15 @@ def _signer(*, method: str, path: str, headers: dict[str, str], body: bytes) -> 
     return _actor_keep(found)
 
 
-def _route(uri: object, view_name: str) -> dict | None:
-    """The arguments of the site's own address `uri` if it is a `view_name` page, else None."""
-    if not isinstance(uri, str) or not uri.startswith(settings.SITE_URL + "/"):
-        return None
-    try:
-        match = resolve(urlsplit(uri).path)
-    except Resolver404:
-        return None
-    return match.kwargs if match.view_name == view_name else None
-
-
 def _local_actor(uri: object) -> Actor | None:
-    if (kwargs := _route(uri, "blog:author-detail")) is None:
+    if (kwargs := local_route(uri, "blog:author-detail")) is None:
         return None
     actor = Actor.objects.filter(user_id=kwargs["pk"], user__is_active=True).select_related("user").first()
     return actor if actor is not None and roles.may_publish(actor.user) else None
 
 
 def _local_post(uri: object) -> Post | None:
-    if (kwargs := _route(uri, "blog:post-detail")) is None:
+    if (kwargs := local_route(uri, "blog:post-detail")) is None:
         return None
     return Post.objects.published().filter(slug=kwargs["slug"]).first()
 

@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -63,7 +62,7 @@ def activity_owe(*, actor: Actor, activity: dict, inboxes: Iterable[str]) -> lis
     commits. An inbox owed it already is not owed it twice. The ids owed.
     """
     body = json.dumps(activity, ensure_ascii=False, separators=(",", ":"))
-    wanted = sorted(inbox for inbox in set(inboxes) if not BlockedDomain.blocks(urlsplit(inbox).hostname or ""))
+    wanted = sorted(inbox for inbox in set(inboxes) if not BlockedDomain.blocks_url(inbox))
     with transaction.atomic():
         ActivityDelivery.objects.bulk_create(
             [ActivityDelivery(actor=actor, inbox=inbox, activity=body, message_id=activity["id"]) for inbox in wanted],
@@ -85,10 +84,10 @@ def domain_block(*, domain: str, reason: str = "") -> BlockedDomain:
         blocked, _ = BlockedDomain.objects.update_or_create(domain=domain, defaults={"reason": reason})
         for model, field in ((Follower, "remote_id"), (RemoteActor, "uri")):
             for row in model.objects.filter(**{f"{field}__icontains": domain}).only("pk", field):
-                if BlockedDomain.blocks(urlsplit(getattr(row, field)).hostname or ""):
+                if BlockedDomain.blocks_url(getattr(row, field)):
                     row.delete()
         for delivery in ActivityDelivery.objects.undelivered().filter(inbox__icontains=domain).only("pk", "inbox"):
-            if BlockedDomain.blocks(urlsplit(delivery.inbox).hostname or ""):
+            if BlockedDomain.blocks_url(delivery.inbox):
                 delivery.delete()
     return blocked
 
@@ -110,7 +109,6 @@ def post_activity_owe(*, post: Post, change: str, url: str = "") -> list[int]:
         return []
     if change == "create":
         activity = documents.create_activity(post, actor)
-        activity["@context"] = documents.CONTEXT[0]
     elif change == "update":
         activity = documents.update_activity(post, actor)
     else:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -75,13 +75,8 @@ def webfinger(request: HttpRequest) -> HttpResponse:
         handle, _, host = resource[5:].lstrip("@").rpartition("@")
         if host.lower() == _site_host():
             actor = Actor.objects.filter(handle=handle.lower()).select_related("user").first()
-    elif resource.startswith(settings.SITE_URL + "/"):
-        try:
-            match = resolve(urlsplit(resource).path)
-        except Resolver404:
-            match = None
-        if match is not None and match.view_name == "blog:author-detail":
-            actor = Actor.objects.select_related("user").filter(user_id=match.kwargs["pk"]).first()
+    elif (kwargs := documents.local_route(resource, "blog:author-detail")) is not None:
+        actor = Actor.objects.select_related("user").filter(user_id=kwargs["pk"]).first()
     if actor is None or not actor.user.is_active or not roles.may_publish(actor.user):
         return JsonResponse({"error": "No such account here."}, status=404)
     return activity_json(documents.webfinger(actor, host=_site_host()), content_type=JRD)

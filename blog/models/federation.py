@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -157,6 +158,10 @@ class BlockedDomain(models.Model):
         parts = host.split(".")
         candidates = {".".join(parts[i:]) for i in range(len(parts))}
         return cls.objects.filter(domain__in=candidates).exists()
+
+    @classmethod
+    def blocks_url(cls, url: str) -> bool:
+        return cls.blocks(urlsplit(url).hostname or "")
 
 
 class ReactionQuerySet(models.QuerySet):
