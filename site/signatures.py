@@ -126,8 +126,10 @@ def verify(
     if sent.tzinfo is None or abs(now - sent) > DATE_WINDOW:
         raise SignatureRefused("the Date is outside the window")
     if "digest" in covered or body:
-        digests = {part.split("=", 1)[0].strip().upper(): part for part in headers.get("digest", "").split(",")}
-        if digests.get("SHA-256", "").strip() != digest_of(body):
+        # Algorithm names are case-insensitive (RFC 3230): Mastodon sends SHA-256=, bovine sha-256=.
+        digests = dict(part.strip().partition("=")[::2] for part in headers.get("digest", "").split(","))
+        given = {name.upper(): value for name, value in digests.items()}
+        if "SHA-256=" + given.get("SHA-256", "") != digest_of(body):
             raise SignatureRefused("the body does not match its Digest")
     try:
         key = serialization.load_pem_public_key(public_key_pem.encode())

@@ -4,8 +4,8 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,3 +109,32 @@ def test_no_signature_header_breaks_the_parser(value):
         signature_parse(value)
     except SignatureRefused:
         pass
+
+
+def _resigned(headers):
+    """`headers` signed again as they now are (what another implementation would send)."""
+    key = serialization.load_pem_private_key(PRIVATE.encode(), password=None)
+    names = ("(request-target)", "host", "date", "digest")
+    text = "\n".join(
+        ["(request-target): post /authors/1/inbox/", *(f"{name}: {headers[name]}" for name in names[1:])]
+    ).encode()
+    signed = base64.b64encode(key.sign(text, padding.PKCS1v15(), hashes.SHA256())).decode()
+    key_id = "https://social.example/users/bo#main-key"
+    return {**headers, "signature": f'keyId="{key_id}",headers="{" ".join(names)}",signature="{signed}"'}
+
+
+@given(
+    name=st.sampled_from(["SHA-256", "sha-256", "Sha-256"]),
+    others=st.lists(st.sampled_from(["MD5=AAAA", "SHA=BBBB", "unixsum=30"]), max_size=2),
+    first=st.booleans(),
+)
+@settings(max_examples=30, deadline=None)
+def test_the_digest_algorithm_name_is_taken_in_any_case_among_others(name, others, first):
+    """bovine sends `sha-256=`, Mastodon `SHA-256=`: RFC 3230 names are case-insensitive, and a list may hold more."""
+    headers = _signed()
+    ours = name + "=" + headers["digest"].partition("=")[2]
+    headers["digest"] = ", ".join([ours, *others] if first else [*others, ours])
+    _verify(_resigned(headers))
+    headers["digest"] = headers["digest"].replace(ours, name + "=AAAA")
+    with pytest.raises(SignatureRefused, match="Digest"):
+        _verify(_resigned(headers))
