@@ -125,14 +125,17 @@ def huey_inline():
 def pytest_collection_modifyitems(config, items):
     """
     `sqlite_only` and `postgres_only` tests are skipped, saying why, on the
-    other engine; `validators` run in the SQLite pass only.
+    other engine. What does not depend on the engine (`one_engine`: pages in
+    a browser, the validators, the README's deploy and `make run` on their
+    SQLite default) runs in the SQLite pass only: the PostgreSQL pass is for
+    what the engine changes, and the unit suite covers every view on both.
     """
     engine = connection.vendor
     for item in items:
-        if item.get_closest_marker("validators") and engine != "sqlite":
-            item.add_marker(
-                pytest.mark.skip(reason="the validators judge pages, not the engine: the SQLite pass runs them")
-            )
+        if engine != "sqlite" and any(
+            item.get_closest_marker(name) for name in ("one_engine", "browser", "validators")
+        ):
+            item.add_marker(pytest.mark.skip(reason="the same on either engine: the SQLite pass runs it"))
         for marker, needs in (("sqlite_only", "sqlite"), ("postgres_only", "postgresql")):
             if item.get_closest_marker(marker) and engine != needs:
                 item.add_marker(pytest.mark.skip(reason=f"needs {needs}, the suite runs on {engine}"))

@@ -11,7 +11,7 @@ import pytest
 from harness.live import wait_for
 from tests.stack.deploying import PROXY, deploy, get, signup
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.one_engine]
 
 
 def test_readme_deploy_instructions_work(tmp_path, smtp):

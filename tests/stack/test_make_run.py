@@ -16,7 +16,7 @@ import pytest
 from harness.live import wait_for
 from harness.ports import free_port
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.one_engine]
 ROOT = Path(__file__).resolve().parents[2]
 
 
