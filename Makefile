@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= .
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql validators samples caddy
+.PHONY: run test test-fast lint typecheck bench example-db clean check-python upgrade postgresql validators samples caddy peer
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quick_publisher needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -44,11 +44,12 @@ run: $(VENV)/.runtime
 # loopback) beside it, its output in $(PG_LOG) and its summary printed last.
 # The PostgreSQL pass's multi-consumer fault tests (four minutes of waiting
 # out heartbeats and scheduled minutes) run as a third process on a server of
-# their own. They share the two cores: most of the suite waits on real processes.
+# their own. They share the two cores. What does not depend on the engine
+# (browser pages, validators, the README's deploy) runs in the SQLite pass only.
 PG_LOG := test-artifacts/pytest-postgresql.log
 FLEET_LOG := test-artifacts/pytest-postgresql-consumers.log
 FLEET := tests/stack/test_consumers.py
-test: lint typecheck postgresql caddy validators samples
+test: lint typecheck postgresql caddy validators samples peer
 	@mkdir -p test-artifacts; \
 	echo "The PostgreSQL pass runs beside this one; its output: $(PG_LOG) and $(FLEET_LOG)"; \
 	$(PY) -m harness.postgres -- $(PY) -m pytest -p no:cacheprovider --ignore=$(FLEET) $(PYTEST_ARGS) >$(PG_LOG) 2>&1 & pg=$$!; \
@@ -104,6 +105,15 @@ $(SAMPLES)/.unpacked: | $(VENV)/.runtime
 	$(PY) -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
 		[z.extract(n, sys.argv[2]) for n in z.namelist() if n.startswith("pelican/tests/") and n.endswith((".xml", ".md"))]' \
 		$(SAMPLES)/pelican-$(PELICAN_VERSION)-py3-none-any.whl $(SAMPLES)
+	touch $@
+
+# The fediverse peer the interoperability tests follow authors from
+# (harness/fediverse/): bovine, a maintained ActivityPub library, in a
+# virtualenv of its own, since it pins an older cryptography than the site.
+peer: $(VENV)/peer/.installed
+$(VENV)/peer/.installed: harness/fediverse/requirements.txt | $(VENV)/.runtime
+	$(PYTHON) -m venv $(VENV)/peer
+	$(VENV)/peer/bin/python -m pip install --quiet --disable-pip-version-check -r harness/fediverse/requirements.txt
 	touch $@
 
 # The rule set is chosen in pyproject.toml; CI fails on a lint error.
