@@ -67,12 +67,12 @@ def fill(filler: Filler, posts: int, now: datetime) -> None:
         for p in range(1, posts + 1):
             at = filler.stamp(published_at(p, posts, now).strftime("%Y-%m-%d %H:%M:%S"))
             yield (p, (p - 1) % AUTHORS + 1, f"Post number {p}", f"post-{p}", "Some words.", BODY,
-                   "Some words of a post …", 300, at, at, at, at)  # fmt: skip
+                   "Some words of a post …", 300, at, at, at, at, at)  # fmt: skip
 
     filler.many(
         "insert into blog_post (id, author_id, title, slug, content, content_html, excerpt, word_count,"
-        " created_at, updated_at, published_at, subscribers_owed_at, view_count)"
-        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        " created_at, updated_at, published_at, subscribers_owed_at, fediverse_owed_at, view_count)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
         rows(),
     )
     filler.many(

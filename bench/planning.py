@@ -51,9 +51,9 @@ def fill(db_path: Path, authors: int) -> None:
         authors_insert(conn, authors, stamp)
         conn.executemany(
             "insert into blog_post (id, author_id, title, slug, content, created_at, updated_at, published_at,"
-            " subscribers_owed_at, view_count) values (?, ?, ?, ?, 'Text.', ?, ?, ?, ?, 3)",
+            " subscribers_owed_at, fediverse_owed_at, view_count) values (?, ?, ?, ?, 'Text.', ?, ?, ?, ?, ?, 3)",
             (
-                (n, n, f"Post {n}", f"post-{n}", published, published, published, published)
+                (n, n, f"Post {n}", f"post-{n}", published, published, published, published, published)
                 for n in range(1, authors + 1)
             ),
         )

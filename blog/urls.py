@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from blog import feeds, review_views, search_views, subscriber_views, views
 from blog.editor import views as editor_views
+from blog.federation import author_views as fediverse_author_views
 from blog.federation import views as federation_views
 from blog.importers import views as import_views
 from blog.media import views as media_views
@@ -44,6 +45,8 @@ urlpatterns = [
     path("review/<uslug:slug>/publish/", review_views.review_publish, name="review-publish"),
     path("review/<uslug:slug>/return/", review_views.review_return, name="review-return"),
     path("dashboard/export/", views.posts_export, name="posts-export"),
+    path("dashboard/fediverse/", fediverse_author_views.actor_edit, name="actor-edit"),
+    path("dashboard/fediverse/followers/<int:pk>/", fediverse_author_views.follower_answer, name="follower-answer"),
     path("pictures/", media_views.picture_list, name="picture-list"),
     path("pictures/upload/", media_views.picture_upload, name="picture-upload"),
     path("write/picture/", media_views.post_picture_add, name="post-picture-add"),

@@ -410,6 +410,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "last_report": last_report,
             "subscribers": Subscriber.objects.for_author(request.user).confirmed().count(),
             "fediverse": fediverse,
-            "followers": Follower.objects.of(request.user).count() if fediverse else 0,
+            "followers": Follower.objects.of(request.user).accepted().count() if fediverse else 0,
+            "follow_requests": Follower.objects.of(request.user).pending().count() if fediverse else 0,
         },
     )

@@ -190,12 +190,13 @@ def site_settings() -> SiteSettings:
 
 class SendPace(models.Model):
     """
-    When the next mail may be handed to SMTP (unix time), shared by every
+    When the next send in a bucket may go (unix time), shared by every
     consumer thread and process: EMAIL_MAX_PER_SECOND spaces mails out
-    through this one row (site.outbox.send_turn_wait).
+    through the "smtp" row, FEDERATION_HOST_MAX_PER_SECOND each fediverse
+    server's activities through its own (site.outbox.send_turn_wait).
     """
 
-    name = models.CharField(max_length=50, unique=True)
+    name = models.CharField(max_length=300, unique=True)
     next_at = models.FloatField(default=0)
 
     backup_omit = True  # Only ever "now or a second from now": nothing to restore.

@@ -59,14 +59,14 @@ class SendResult:
 PACE_MARGIN = 1.1
 
 
-def send_turn_wait(bucket: str = "smtp") -> float:
+def send_turn_wait(bucket: str = "smtp", rate: float | None = None) -> float:
     """
-    Under EMAIL_MAX_PER_SECOND, take the next turn in `bucket` and sleep until
-    it comes; returns the seconds slept. One upsert on one row, so every
-    thread of every consumer shares the pace. Never call it inside a
-    transaction: it sleeps.
+    Under `rate` sends a second (EMAIL_MAX_PER_SECOND unless told), take the
+    next turn in `bucket` and sleep until it comes; returns the seconds
+    slept. One upsert on one row, so every thread of every consumer shares
+    the pace. Never call it inside a transaction: it sleeps.
     """
-    rate = settings.EMAIL_MAX_PER_SECOND
+    rate = settings.EMAIL_MAX_PER_SECOND if rate is None else rate
     if not rate:
         return 0.0
     interval = PACE_MARGIN / rate
@@ -151,7 +151,7 @@ def deliveries_send(*, kind: DeliveryKind, ids: Sequence[int]) -> dict[int, Send
             try:
                 # Rendered first, so the turn is spent on sending alone. Waiting
                 # is part of this one attempt: being held back never costs a retry.
-                send_turn_wait(kind.rate_bucket)
+                send_turn_wait(kind.bucket_of(message), kind.rate())
                 session.send(message, stable_id=row.message_id)
             except Exception as exc:  # Any failure leaves the row owed or marks it.
                 results[row.pk] = _failed(kind, row, exc)

@@ -19,6 +19,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.conf import settings
+
 from site.delivery import Delivery, DeliveryQuerySet
 
 
@@ -75,8 +77,12 @@ class DeliveryKind:
     render: Callable[[Any], Any]
     transport: Transport
     priority: Priority = Priority.BULK
-    # Kinds sharing a bucket share one pace (EMAIL_MAX_PER_SECOND for "smtp").
-    rate_bucket: str = "smtp"
+    # Kinds sharing a bucket share one pace: a name, or a function of the
+    # rendered message for receivers that each keep a limit of their own
+    # (every fediverse server its own bucket).
+    rate_bucket: str | Callable[[Any], str] = "smtp"
+    # Sends per second in each bucket, read when sending (0: unpaced).
+    rate: Callable[[], float] = field(default=lambda: settings.EMAIL_MAX_PER_SECOND)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Owes what was made outside the normal path (an account from the shell, a
     # post published by its schedule, a missed report day), run by the
@@ -89,6 +95,9 @@ class DeliveryKind:
 
     def __str__(self) -> str:
         return self.name
+
+    def bucket_of(self, message: Any) -> str:  # noqa: ANN401 (each transport its own message type)
+        return self.rate_bucket(message) if callable(self.rate_bucket) else self.rate_bucket
 
     def owed_rows(self) -> DeliveryQuerySet:
         return self.owed().select_related(*self.related)

@@ -146,9 +146,15 @@ _site_url = urlsplit(SITE_URL)
 if _site_url.scheme not in {"http", "https"} or not _site_url.netloc:
     raise ImproperlyConfigured(f"SITE_URL must look like https://blog.example.com, not {SITE_URL!r}.")
 
-# Following authors from the fediverse (blog/federation/). Off until it has
-# been tried against another implementation: off, every address is a 404.
+# Following authors from the fediverse (blog/federation/). Off unless the
+# owner chooses it: off, every address is a 404 and nothing is sent.
 FEDERATION_ENABLED = env_bool("FEDERATION_ENABLED", False)
+# Activities POSTed to any one server a second, across every consumer: a
+# post to 10,000 followers on one big instance must not look like a flood
+# to it (Mastodon limits and blocks by address). Each server its own pace.
+FEDERATION_HOST_MAX_PER_SECOND = env_float("FEDERATION_HOST_MAX_PER_SECOND", 10.0)
+if FEDERATION_HOST_MAX_PER_SECOND <= 0:
+    raise ImproperlyConfigured("FEDERATION_HOST_MAX_PER_SECOND must be a positive number of requests a second.")
 # Let the server fetch from, and post to, private, loopback and link-local
 # addresses and plain http (site/fetch.py): for tests and a LAN, never for a
 # site on the internet, where it would let anyone make the server reach inside.

@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import make_msgid
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
-from site.fetch import FetchRefused, fetch
+from site.fetch import FetchFailed, FetchRefused, fetch
 from site.mail import smtp_error_is_permanent
 from site.signatures import sign
 
@@ -92,11 +92,37 @@ class InboxRefused(Exception):
         self.status = status
 
 
+class ServerDown(Exception):
+    """Not tried: the inbox's server failed earlier in this batch (down, slow or overloaded); tried again later."""
+
+
 class SignedPostSession:
-    """Each activity signed (HTTP Signatures, in the consumer, outside any transaction) and POSTed on its own."""
+    """
+    Each activity signed (HTTP Signatures, in the consumer, outside any
+    transaction) and POSTed on its own. A server that fails (no answer in
+    time, 5xx, 429) is not tried again within the batch: its other
+    deliveries wait for their retry instead of each waiting out a timeout.
+    """
+
+    def __init__(self) -> None:
+        self.down: set[str] = set()
 
     def send(self, message: SignedPost, *, stable_id: str) -> None:
         parts = urlsplit(message.inbox)
+        server = parts.netloc.lower()
+        if server in self.down:
+            raise ServerDown(f"{server} failed earlier in this batch")
+        try:
+            self._post(message, parts)
+        except FetchFailed:
+            self.down.add(server)
+            raise
+        except InboxRefused as refused:
+            if refused.status >= 500 or refused.status in (408, 429):
+                self.down.add(server)
+            raise
+
+    def _post(self, message: SignedPost, parts: SplitResult) -> None:
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = sign(
             method="POST",

@@ -14,13 +14,13 @@ from site.admin_site import DeliveryAdmin
 class ActorAdmin(admin.ModelAdmin):
     list_display = ("__str__", "user", "follower_count", "created_at")
     search_fields = ("handle", "user__email")
-    fields = ("handle", "user", "public_key_pem", "created_at")
+    fields = ("handle", "user", "approves_follows", "public_key_pem", "created_at")
     readonly_fields = fields
     list_select_related = ("user",)
 
     @admin.display(description="Followers")
     def follower_count(self, actor: Actor) -> int:
-        return actor.followers.count()
+        return actor.followers.accepted().count()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -31,10 +31,25 @@ class ActorAdmin(admin.ModelAdmin):
 
 @admin.register(Follower)
 class FollowerAdmin(admin.ModelAdmin):
-    list_display = ("remote_id", "actor", "inbox", "created_at")
-    list_filter = ("actor",)
-    search_fields = ("remote_id",)
-    readonly_fields = ("actor", "remote_id", "inbox", "shared_inbox", "created_at")
+    list_display = ("remote_id", "actor", "inbox", "state", "created_at")
+    list_filter = (
+        ("accepted_at", admin.EmptyFieldListFilter),
+        ("unreachable_at", admin.EmptyFieldListFilter),
+        "actor",
+    )
+    search_fields = ("remote_id", "inbox")
+    readonly_fields = (
+        "actor", "remote_id", "inbox", "shared_inbox", "follow_id", "created_at", "accepted_at", "unreachable_at"
+    )  # fmt: skip
+    list_select_related = ("actor",)
+
+    @admin.display(description="State")
+    def state(self, follower: Follower) -> str:
+        if follower.accepted_at is None:
+            return "waiting for the author's approval"
+        if follower.unreachable_at is not None:
+            return f"unreachable since {follower.unreachable_at:%Y-%m-%d}"
+        return "following"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from blog.federation.reconcile import fediverse_reconcile
 from blog.models import ActivityDelivery
 from site.registry import DeliveryKind, Priority, RetryPolicy
 from site.transports import SIGNED_POST, SignedPost
@@ -25,8 +30,11 @@ ACTIVITY = DeliveryKind(
     transport=SIGNED_POST,
     # A follower waits for its Accept as a reader waits for a confirmation; posts are bulk behind it.
     priority=Priority.TEAM,
-    rate_bucket="fediverse",
+    # Each server its own pace, so one big instance is never flooded and a slow one holds back no other.
+    rate_bucket=lambda message: f"fediverse:{urlsplit(message.inbox).netloc.lower()}",
+    rate=lambda: settings.FEDERATION_HOST_MAX_PER_SECOND,
     # A minute, then doubling to six hours between tries; the reconciler keeps it owed for ACTIVITY_OWED_DAYS.
     retry=RetryPolicy(base_seconds=60, cap_seconds=6 * 3600, budget=12),
     batch_size=20,
+    discover=fediverse_reconcile,
 )

@@ -34,6 +34,11 @@ def wants_activity_json(accept: str) -> bool:
     return False
 
 
+def site_host() -> str:
+    """The host in every handle here (@handle@host): SITE_URL's, with its port if it has one."""
+    return urlsplit(settings.SITE_URL).netloc.lower()
+
+
 def local_route(uri: object, view_name: str) -> dict | None:
     """The arguments of the site's own address `uri` if it is a `view_name` page, else None."""
     if not isinstance(uri, str) or not uri.startswith(settings.SITE_URL + "/"):
@@ -63,7 +68,7 @@ def actor_document(actor: Actor, *, icon_url: str = "") -> dict:
         "outbox": _absolute(reverse("blog:actor-outbox", kwargs={"pk": user.pk})),
         "followers": _absolute(reverse("blog:actor-followers", kwargs={"pk": user.pk})),
         "endpoints": {"sharedInbox": _absolute(reverse("blog:shared-inbox"))},
-        "manuallyApprovesFollowers": False,
+        "manuallyApprovesFollowers": actor.approves_follows,
         "discoverable": True,
         "publicKey": {"id": actor.key_id, "owner": actor.uri, "publicKeyPem": actor.public_key_pem},
     }
@@ -99,16 +104,18 @@ def _stamp(moment: object) -> str:
     return str(int(moment.timestamp())) if hasattr(moment, "timestamp") else "0"
 
 
-def create_activity(post: Post, actor: Actor) -> dict:
+def create_activity(post: Post, actor: Actor, *, again_at: object = None) -> dict:
     """
     The Create of a post: its id is stable for this publication (the post's
     address, #create and when it was published), so it is sent, and read,
-    once; published again after an unpublish, it is a new one.
+    once; published again after an unpublish, it is a new one. `again_at`
+    stamps a Create of the same publication sent again (its author back
+    from a suspension), which must not be taken for the first.
     """
     body = article(post, actor)
     return {
         "@context": CONTEXT[0],
-        "id": f"{body['id']}#create-{_stamp(post.published_at)}",
+        "id": f"{body['id']}#create-{_stamp(post.published_at)}" + (f"-{_stamp(again_at)}" if again_at else ""),
         "type": "Create",
         "actor": actor.uri,
         "published": body["published"],

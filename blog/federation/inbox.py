@@ -11,7 +11,6 @@ before any transaction; each change is one short write.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,9 +18,9 @@ from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 
-from blog.federation.documents import ACTIVITY_JSON, CONTEXT, local_route
-from blog.federation.services import activity_owe
-from blog.models import Actor, BlockedDomain, Follower, Post, Reaction, RemoteActor
+from blog.federation.documents import ACTIVITY_JSON, local_route
+from blog.federation.services import follow_take, follower_heard_from
+from blog.models import Actor, BlockedDomain, Follower, InboxActivity, Post, Reaction, RemoteActor
 from site.fetch import FetchFailed, FetchRefused, fetch
 from site.signatures import SignatureRefused, signature_parse, verify
 from users import roles
@@ -40,7 +39,7 @@ class InboxRefused(Exception):
 
 @dataclass(frozen=True)
 class Taken:
-    kind: str  # What was done: "follow", "undo", "delete", "like", "boost" or "ignored".
+    kind: str  # What was done: "follow", "undo", "delete", "like", "boost", "ignored" or "seen" (taken before).
 
 
 # A kept key is fetched again for a signature that does not match only once it is this old (a rotated key),
@@ -186,46 +185,43 @@ def inbox_receive(*, method: str, path: str, headers: dict[str, str], body: byte
         raise InboxRefused(400, "the body is not an activity")
     if activity.get("actor") != signer.uri:
         raise InboxRefused(401, "the activity's actor did not sign it")
+    follower_heard_from(remote=signer)
+    given = activity.get("id")
+    try:
+        with transaction.atomic():
+            if isinstance(given, str) and given:
+                if len(given) > URL_MAX_LENGTH:
+                    raise InboxRefused(400, "the activity's id is too long")
+                # Taken once: a server's retry, or a replay within the signature's window, changes nothing.
+                InboxActivity.objects.create(activity_id=given)
+            return _act(activity, signer)
+    except IntegrityError:
+        return Taken("seen")
+
+
+def _act(activity: dict, signer: RemoteActor) -> Taken:
+    """What an activity from `signer` does, in the caller's transaction."""
     kind = activity["type"]
     if kind == "Follow" and (actor := _local_actor(_object_id(activity.get("object")))) is not None:
-        return _follow(actor=actor, signer=signer, activity=activity)
+        given = activity.get("id")
+        follow_take(
+            actor=actor,
+            remote_id=signer.uri,
+            inbox=signer.inbox,
+            shared_inbox=signer.shared_inbox,
+            follow_id=given if isinstance(given, str) else "",
+        )
+        return Taken("follow")
     if kind == "Undo" and isinstance(activity.get("object"), dict) and activity["object"].get("type") == "Follow":
         if (actor := _local_actor(_object_id(activity["object"].get("object")))) is not None:
             Follower.objects.filter(actor=actor, remote_id=signer.uri).delete()
             return Taken("undo")
     if kind == "Delete" and _object_id(activity.get("object")) == signer.uri:
-        with transaction.atomic():
-            Follower.objects.filter(remote_id=signer.uri).delete()
-            RemoteActor.objects.filter(pk=signer.pk).delete()
+        Follower.objects.filter(remote_id=signer.uri).delete()
+        RemoteActor.objects.filter(pk=signer.pk).delete()
         return Taken("delete")
     if kind in ("Like", "Announce") and (post := _local_post(_object_id(activity.get("object")))) is not None:
         reaction = Reaction.Kind.LIKE if kind == "Like" else Reaction.Kind.BOOST
-        try:
-            with transaction.atomic():
-                Reaction.objects.create(post=post, kind=reaction, remote_actor=signer.uri)
-        except IntegrityError:
-            pass  # Counted once per actor.
+        Reaction.objects.get_or_create(post=post, kind=reaction, remote_actor=signer.uri)  # Once per actor.
         return Taken(reaction.value)
     return Taken("ignored")
-
-
-def _follow(*, actor: Actor, signer: RemoteActor, activity: dict) -> Taken:
-    """Keep the follower and owe it an Accept, whose id is stable for this Follow (sent once)."""
-    given = activity.get("id")
-    follow_id: str = given if isinstance(given, str) else signer.uri
-    digest = hashlib.sha256(follow_id.encode()).hexdigest()[:16]
-    accept = {
-        "@context": CONTEXT[0],
-        "id": f"{actor.uri}#accepts/{digest}",
-        "type": "Accept",
-        "actor": actor.uri,
-        "object": {"id": follow_id, "type": "Follow", "actor": signer.uri, "object": actor.uri},
-    }
-    with transaction.atomic():
-        Follower.objects.update_or_create(
-            actor=actor,
-            remote_id=signer.uri,
-            defaults={"inbox": signer.inbox, "shared_inbox": signer.shared_inbox},
-        )
-        activity_owe(actor=actor, activity=accept, inboxes=[signer.inbox])
-    return Taken("follow")

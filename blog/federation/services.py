@@ -1,18 +1,23 @@
-"""Making an author's actor: a handle from their name and a key pair, made before the short write that keeps them."""
+"""
+The fediverse's writes: an author's actor (a handle and a key pair, made
+before the short write that keeps it) and its choices, follow requests
+accepted or refused, servers blocked, and activities owed to inboxes.
+"""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.federation import documents
+from blog.federation import documents, owing
 from blog.federation.deliveries import ACTIVITY
 from blog.federation.keys import key_pair_make
 from blog.models import HANDLE_MAX_LENGTH, ActivityDelivery, Actor, BlockedDomain, Follower, Post, RemoteActor
@@ -56,63 +61,122 @@ def actor_ensure(*, user: User) -> Actor:
 
 
 def activity_owe(*, actor: Actor, activity: dict, inboxes: Iterable[str]) -> list[int]:
-    """
-    Owe `activity` (it has its id) to each inbox once: rows of the activity
-    kind, sent signed as `actor` by the consumer when this transaction
-    commits. An inbox owed it already is not owed it twice. The ids owed.
-    """
-    body = json.dumps(activity, ensure_ascii=False, separators=(",", ":"))
-    wanted = sorted(inbox for inbox in set(inboxes) if not BlockedDomain.blocks_url(inbox))
-    with transaction.atomic():
-        ActivityDelivery.objects.bulk_create(
-            [ActivityDelivery(actor=actor, inbox=inbox, activity=body, message_id=activity["id"]) for inbox in wanted],
-            ignore_conflicts=True,
-        )
-        ids = list(
-            ActivityDelivery.objects.undelivered()
-            .filter(message_id=activity["id"], inbox__in=wanted)
-            .values_list("pk", flat=True)
-        )
-        deliveries_queue_on_commit(kind=ACTIVITY, ids=ids)
+    """Owe `activity` to each inbox once (owing.activity_rows_owe), sent by the consumer once this commits."""
+    ids = owing.activity_rows_owe(actor=actor, activity=activity, inboxes=inboxes)
+    deliveries_queue_on_commit(kind=ACTIVITY, ids=ids)
     return ids
 
 
+def actor_settings_save(*, by: User, actor: Actor, handle: str, approves_follows: bool) -> Actor:
+    """
+    An author's choices for the fediverse: the handle readers type (free to
+    change until someone follows, then settled) and whether follow requests
+    wait for approval. ValidationError, nothing changed, for a handle refused.
+    """
+    if by.pk != actor.user_id:
+        raise roles.NotAllowed(f"{by} may not change {actor}'s fediverse settings")
+    handle = handle.strip().lstrip("@").lower()
+    if handle != actor.handle:
+        if not HANDLE.fullmatch(handle):
+            raise ValidationError(
+                f"A handle is 1 to {HANDLE_MAX_LENGTH} lower-case letters, digits or underscores.", code="handle"
+            )
+        if actor.handle_settled:
+            raise ValidationError(
+                f"@{actor.handle} has followers: servers elsewhere know it by that name, so it stays.", code="settled"
+            )
+    try:
+        with transaction.atomic():
+            Actor.objects.filter(pk=actor.pk).update(handle=handle, approves_follows=approves_follows)
+    except IntegrityError:
+        raise ValidationError(f"@{handle} is taken; choose another.", code="taken") from None
+    actor.refresh_from_db()
+    return actor
+
+
+def _answer(actor: Actor, follower: Follower, kind: str) -> dict:
+    """An Accept or Reject of the follower's Follow, its id stable for that Follow (sent once)."""
+    follow_id = follower.follow_id or follower.remote_id
+    digest = hashlib.sha256(f"{kind}:{follow_id}".encode()).hexdigest()[:16]
+    return {
+        "@context": documents.CONTEXT[0],
+        "id": f"{actor.uri}#{kind.lower()}s/{digest}",
+        "type": kind,
+        "actor": actor.uri,
+        "object": {"id": follow_id, "type": "Follow", "actor": follower.remote_id, "object": actor.uri},
+    }
+
+
+def follow_take(*, actor: Actor, remote_id: str, inbox: str, shared_inbox: str, follow_id: str) -> Follower:
+    """
+    A Follow from the fediverse: the follower kept, and accepted at once
+    (an Accept owed back) unless the author approves followers by hand.
+    A Follow again from a follower keeps what was decided.
+    """
+    with transaction.atomic():
+        follower, made = Follower.objects.get_or_create(
+            actor=actor,
+            remote_id=remote_id,
+            defaults={"inbox": inbox, "shared_inbox": shared_inbox, "follow_id": follow_id},
+        )
+        if not made:
+            Follower.objects.filter(pk=follower.pk).update(
+                inbox=inbox, shared_inbox=shared_inbox, follow_id=follow_id, unreachable_at=None
+            )
+            follower.refresh_from_db()
+        if follower.accepted_at is None and not actor.approves_follows:
+            Follower.objects.filter(pk=follower.pk).update(accepted_at=timezone.now())
+            follower.refresh_from_db()
+        if follower.accepted_at is not None:
+            activity_owe(actor=actor, activity=_answer(actor, follower, "Accept"), inboxes=[follower.inbox])
+    return follower
+
+
+def follower_decide(*, by: User, follower: Follower, accept: bool) -> None:
+    """The author approves a follow request (an Accept owed) or refuses it (a Reject owed, the request dropped)."""
+    actor = follower.actor
+    if by.pk != actor.user_id:
+        raise roles.NotAllowed(f"{by} may not answer follow requests to {actor}")
+    with transaction.atomic():
+        if accept:
+            if not Follower.objects.pending().filter(pk=follower.pk).update(accepted_at=timezone.now()):
+                return  # Answered already (another tab).
+        elif not Follower.objects.filter(pk=follower.pk).delete()[0]:
+            return
+        activity_owe(
+            actor=actor, activity=_answer(actor, follower, "Accept" if accept else "Reject"), inboxes=[follower.inbox]
+        )
+
+
+def follower_heard_from(*, remote: RemoteActor) -> None:
+    """A server we had given up on signed a request to us: it is reachable again, and delivered to as before."""
+    inboxes = [address for address in (remote.inbox, remote.shared_inbox) if address]
+    Follower.objects.filter(unreachable_at__isnull=False).at_inboxes(inboxes).update(unreachable_at=None)
+
+
 def domain_block(*, domain: str, reason: str = "") -> BlockedDomain:
-    """Refuse a server from now on: its followers are dropped, and nothing is owed to it any more."""
+    """
+    Refuse a server from now on: its followers (by their address or their
+    inbox's) are dropped, and nothing is owed to it any more.
+    """
     domain = domain.strip().lower().rstrip(".")
     with transaction.atomic():
         blocked, _ = BlockedDomain.objects.update_or_create(domain=domain, defaults={"reason": reason})
-        for model, field in ((Follower, "remote_id"), (RemoteActor, "uri")):
-            for row in model.objects.filter(**{f"{field}__icontains": domain}).only("pk", field):
-                if BlockedDomain.blocks_url(getattr(row, field)):
-                    row.delete()
+        near = Q(remote_id__icontains=domain) | Q(inbox__icontains=domain) | Q(shared_inbox__icontains=domain)
+        for follower in Follower.objects.filter(near).only("pk", "remote_id", "inbox", "shared_inbox"):
+            if any(blocked.covers(url) for url in (follower.remote_id, follower.inbox, follower.shared_inbox) if url):
+                follower.delete()
+        for remote in RemoteActor.objects.filter(uri__icontains=domain).only("pk", "uri"):
+            if blocked.covers(remote.uri):
+                remote.delete()
         for delivery in ActivityDelivery.objects.undelivered().filter(inbox__icontains=domain).only("pk", "inbox"):
-            if BlockedDomain.blocks_url(delivery.inbox):
+            if blocked.covers(delivery.inbox):
                 delivery.delete()
     return blocked
 
 
 def post_activity_owe(*, post: Post, change: str, url: str = "") -> list[int]:
-    """
-    Owe a post's change to its author's followers, each server's shared
-    inbox once: "create" (it became public), "update" (edited while public)
-    or "delete" (no longer public; `url` its address, the post may be gone).
-    Nothing while federation is off or before the author has followers.
-    """
-    if not settings.FEDERATION_ENABLED:
-        return []
-    actor = Actor.objects.filter(user_id=post.author_id).select_related("user").first()
-    if actor is None:
-        return []
-    inboxes = {follower.shared_inbox or follower.inbox for follower in actor.followers.only("inbox", "shared_inbox")}
-    if not inboxes:
-        return []
-    if change == "create":
-        activity = documents.create_activity(post, actor)
-    elif change == "update":
-        activity = documents.update_activity(post, actor)
-    else:
-        activity = documents.delete_activity(
-            url=url or settings.SITE_URL + post.get_absolute_url(), actor=actor, at=timezone.now()
-        )
-    return activity_owe(actor=actor, activity=activity, inboxes=inboxes)
+    """Owe a post's change to its author's followers (owing.post_activity_rows_owe), sent once this commits."""
+    ids = owing.post_activity_rows_owe(post=post, change=change, url=url)
+    deliveries_queue_on_commit(kind=ACTIVITY, ids=ids)
+    return ids

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,10 +51,6 @@ def activity_json(document: dict, *, content_type: str = documents.ACTIVITY_JSON
     return response
 
 
-def _site_host() -> str:
-    return urlsplit(settings.SITE_URL).netloc.lower()
-
-
 def actor_of(pk: int) -> Actor:
     """The actor of an active account that publishes; Http404 for anyone else."""
     user = get_user_model().objects.filter(pk=pk, is_active=True).first()
@@ -73,13 +68,13 @@ def webfinger(request: HttpRequest) -> HttpResponse:
     actor = None
     if resource.lower().startswith("acct:"):
         handle, _, host = resource[5:].lstrip("@").rpartition("@")
-        if host.lower() == _site_host():
+        if host.lower() == documents.site_host():
             actor = Actor.objects.filter(handle=handle.lower()).select_related("user").first()
     elif (kwargs := documents.local_route(resource, "blog:author-detail")) is not None:
         actor = Actor.objects.select_related("user").filter(user_id=kwargs["pk"]).first()
     if actor is None or not actor.user.is_active or not roles.may_publish(actor.user):
         return JsonResponse({"error": "No such account here."}, status=404)
-    return activity_json(documents.webfinger(actor, host=_site_host()), content_type=JRD)
+    return activity_json(documents.webfinger(actor, host=documents.site_host()), content_type=JRD)
 
 
 def actor(request: HttpRequest, pk: int) -> HttpResponse:
@@ -118,7 +113,7 @@ def outbox(request: HttpRequest, pk: int) -> HttpResponse:
 @federated
 def followers(request: HttpRequest, pk: int) -> HttpResponse:
     found = actor_of(pk)
-    return activity_json(documents.followers_collection(found, total=found.followers.count()))
+    return activity_json(documents.followers_collection(found, total=found.followers.accepted().count()))
 
 
 # Each remote server (by its address) gets this many deliveries a window; Mastodon sends a few per post.

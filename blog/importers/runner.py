@@ -286,7 +286,8 @@ def _post_import(run: _Run, item: Item) -> str:
     post.published_at = None if item.state in (DRAFT, PENDING) else item.published_at
     post.submitted_at = timezone.now() if item.state == PENDING else None
     if item.state == PUBLISHED:
-        post.subscribers_owed_at = timezone.now()  # Old news: nobody is mailed.
+        # Old news: nobody is mailed, and no follower in the fediverse is sent it.
+        post.subscribers_owed_at = post.fediverse_owed_at = timezone.now()
     post.prepare()  # Rendering is CPU work: before the transaction, never inside it.
     try:
         with transaction.atomic():

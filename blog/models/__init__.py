@@ -3,10 +3,12 @@
 from blog.models.federation import (
     ACTIVITY_OWED_DAYS,
     HANDLE_MAX_LENGTH,
+    INBOX_REMEMBERS_DAYS,
     ActivityDelivery,
     Actor,
     BlockedDomain,
     Follower,
+    InboxActivity,
     Reaction,
     RemoteActor,
 )
@@ -48,6 +50,8 @@ from blog.models.versions import VERSIONS_KEPT, PostVersion
 
 __all__ = [
     "ACTIVITY_OWED_DAYS",
+    "INBOX_REMEMBERS_DAYS",
+    "InboxActivity",
     "BlockedDomain",
     "Reaction",
     "RemoteActor",

@@ -25,6 +25,12 @@ class Actor(models.Model):
     handle = models.CharField(max_length=HANDLE_MAX_LENGTH, unique=True)
     public_key_pem = models.TextField(editable=False)
     private_key_pem = models.TextField(editable=False)
+    approves_follows = models.BooleanField(
+        "approve followers by hand",
+        default=False,
+        db_default=False,
+        help_text="Each follow request waits for the author's approval on their dashboard.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -45,11 +51,30 @@ class Actor(models.Model):
     def key_id(self) -> str:
         return self.uri + "#main-key"
 
+    @property
+    def handle_settled(self) -> bool:
+        """Once anyone has followed, servers elsewhere know @handle: it no longer changes."""
+        return self.followers.exists() or self.deliveries.exists()
+
 
 class FollowerQuerySet(models.QuerySet):
     def of(self, author: models.Model) -> FollowerQuerySet:
-        """Who follows `author` (an account) from the fediverse."""
+        """Who follows `author` (an account) from the fediverse, or asked to."""
         return self.filter(actor__user=author)
+
+    def accepted(self) -> FollowerQuerySet:
+        return self.filter(accepted_at__isnull=False)
+
+    def pending(self) -> FollowerQuerySet:
+        """Follow requests waiting for the author's approval."""
+        return self.filter(accepted_at__isnull=True)
+
+    def reachable(self) -> FollowerQuerySet:
+        """Accepted, and its server not given up on: where a post is delivered."""
+        return self.accepted().filter(unreachable_at__isnull=True)
+
+    def at_inboxes(self, inboxes: list[str]) -> FollowerQuerySet:
+        return self.filter(models.Q(inbox__in=inboxes) | models.Q(shared_inbox__in=inboxes))
 
 
 class Follower(models.Model):
@@ -59,7 +84,14 @@ class Follower(models.Model):
     remote_id = models.URLField("follower", max_length=500)
     inbox = models.URLField(max_length=500)
     shared_inbox = models.URLField(max_length=500, blank=True, default="")
+    # The Follow's id, answered by the Accept (or Reject) the author sends.
+    follow_id = models.URLField(max_length=500, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Unset while the request waits for the author's approval.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # Set when nothing reached its inbox for ACTIVITY_OWED_DAYS: no more is sent
+    # until its server is heard from again (it signs a request to us).
+    unreachable_at = models.DateTimeField(null=True, blank=True)
 
     objects = FollowerQuerySet.as_manager()
 
@@ -152,6 +184,10 @@ class BlockedDomain(models.Model):
     def get_absolute_url(self) -> str:
         return f"https://{self.domain}/"
 
+    def covers(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+        return host == self.domain or host.endswith("." + self.domain)
+
     @classmethod
     def blocks(cls, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -162,6 +198,28 @@ class BlockedDomain(models.Model):
     @classmethod
     def blocks_url(cls, url: str) -> bool:
         return cls.blocks(urlsplit(url).hostname or "")
+
+
+# Activity ids taken by the inbox are remembered this long: a server's retry
+# (or a replay) of one already acted on changes nothing.
+INBOX_REMEMBERS_DAYS = 7
+
+
+class InboxActivity(models.Model):
+    """An activity the inbox acted on, by its id: taken once however often it arrives."""
+
+    activity_id = models.URLField(max_length=500, unique=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "inbox activities"
+
+    def __str__(self) -> str:
+        return self.activity_id
+
+    def get_absolute_url(self) -> str:
+        return self.activity_id
 
 
 class ReactionQuerySet(models.QuerySet):

@@ -62,6 +62,10 @@ def authors(*, at: datetime | None = None) -> models.QuerySet:
     return get_user_model().objects.filter(Exists(published), is_active=True)
 
 
+# The post's delivery bookkeeping: each written by its own conditional UPDATE, never by a save.
+OWED = frozenset({"subscribers_owed_at", "subscribers_owing_until", "fediverse_owed_at"})
+
+
 class PostQuerySet(models.QuerySet):
     def published(self) -> PostQuerySet:
         return self.filter(published_q())
@@ -89,6 +93,18 @@ class PostQuerySet(models.QuerySet):
     def scheduled(self) -> PostQuerySet:
         """Given a publish time that has not come yet."""
         return self.filter(published_at__isnull=False).exclude(due_q())
+
+    def awaiting_fediverse(self) -> PostQuerySet:
+        """Public, and its Create not yet owed to its author's followers (scheduled, re-published, reactivated)."""
+        return self.published().filter(fediverse_owed_at__isnull=True)
+
+    def withdrawn_from_fediverse(self) -> PostQuerySet:
+        """
+        Sent to followers as public, and public no longer because its author
+        was suspended or deactivated: its Delete is owed. (Unpublishing or
+        deleting a post owes its Delete there and then.)
+        """
+        return self.filter(fediverse_owed_at__isnull=False, author__is_active=False)
 
     def awaiting_mail(self) -> PostQuerySet:
         """Published, and its subscribers not yet owed its mail."""
@@ -221,6 +237,10 @@ class Post(models.Model):
     # A lease on that fan-out, so one consumer thread does it at a time; one
     # killed mid-way leaves it to the next after the lease runs out.
     subscribers_owing_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when its Create is owed to the author's followers (or there was no
+    # one to owe it to); cleared when it stops being public (its Delete is
+    # owed), so being public again is a Create again (blog/federation/).
+    fediverse_owed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -228,7 +248,15 @@ class Post(models.Model):
         # Every list walks (published_at, id) backwards, newest first: an
         # index both engines can read in order, with no sort of all posts.
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["published_at", "id"], name="blog_post_published_id")]
+        indexes = [
+            models.Index(fields=["published_at", "id"], name="blog_post_published_id"),
+            # The reconciler asks every minute which public posts await their Create: a handful among 100,000.
+            models.Index(
+                fields=["published_at"],
+                condition=Q(fediverse_owed_at__isnull=True),
+                name="blog_post_fediverse_awaiting",
+            ),
+        ]
         permissions = [
             ("publish_post", "Can publish and schedule own posts"),
             ("edit_any_post", "Can edit, publish and unpublish anyone's posts"),
@@ -268,6 +296,12 @@ class Post(models.Model):
             self._text_loaded = (self.title, self.content)
 
     def _row_save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # What was owed is kept by single UPDATEs beside the post's own writes: a post saved from
+            # memory (read before its Create was owed, say) never writes an old value back.
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields if not field.primary_key and field.name not in OWED
+            ]
         if kwargs.get("update_fields") is not None and {"content", "markup"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}
         if self.published_at is None or self.published_at > timezone.now():

@@ -6,15 +6,18 @@ a real HTTP server on loopback, and checks each signature with the actor's key.
 
 import json
 import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
 from blog import services
 from blog.federation.deliveries import ACTIVITY
 from blog.federation.services import activity_owe, actor_ensure
 from blog.models import ActivityDelivery
+from site.models import SendPace
 from site.outbox import Outcome, deliveries_send
 from site.signatures import signature_parse, verify
 from users.roles import Role
@@ -24,13 +27,14 @@ class Inbox:
     """An inbox on loopback that keeps what it is sent and answers `status`."""
 
     def __init__(self, status=202):
-        self.status, self.received = status, []
+        self.status, self.received, self.arrivals = status, [], []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 outer.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                outer.arrivals.append(time.monotonic())
                 self.send_response(outer.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -108,7 +112,12 @@ def test_a_private_inbox_is_refused_for_good_unless_allowed(inbox, actor, settin
 
 def _followed(actor, *inboxes):
     for n, (inbox, shared) in enumerate(inboxes):
-        actor.followers.create(remote_id=f"https://social{n}.example/users/f{n}", inbox=inbox, shared_inbox=shared)
+        actor.followers.create(
+            remote_id=f"https://social{n}.example/users/f{n}",
+            inbox=inbox,
+            shared_inbox=shared,
+            accepted_at=timezone.now(),
+        )
 
 
 def test_a_post_becoming_public_is_owed_to_each_server_once_then_its_edit_and_removal(actor, settings):
@@ -141,3 +150,39 @@ def test_nothing_is_owed_while_federation_is_off(actor, settings):
     _followed(actor, ("https://a.example/users/1/inbox", ""))
     services.post_create(author=actor.user, title="Quiet", content="x", publish=True)
     assert not ActivityDelivery.objects.exists()
+
+
+def test_a_failing_server_is_tried_once_a_batch_and_other_servers_are_not_held_back(inbox, actor):
+    inbox.status = 503
+    healthy = Inbox()
+    try:
+        down = [inbox.url.replace("/users/bo/", f"/users/{n}/") for n in range(3)]
+        ids = []
+        for n, url in enumerate([*down, healthy.url]):
+            ids += activity_owe(actor=actor, activity=_accept(actor, n), inboxes=[url])
+        results = deliveries_send(kind=ACTIVITY, ids=ids)
+        assert len(inbox.received) == 1  # The others wait for their retry, not for each to fail too.
+        assert [results[pk].outcome for pk in ids] == [Outcome.RETRY] * 3 + [Outcome.SENT]
+        assert "failed earlier in this batch" in ActivityDelivery.objects.get(pk=ids[2]).last_error
+    finally:
+        healthy.httpd.shutdown()
+
+
+def test_each_server_keeps_its_own_pace(inbox, actor, settings):
+    settings.FEDERATION_HOST_MAX_PER_SECOND = 2
+    settings.EMAIL_MAX_PER_SECOND = 0  # Mail's pace is not the fediverse's.
+    other = Inbox()
+    try:
+        ids = [
+            *activity_owe(actor=actor, activity=_accept(actor, 1), inboxes=[inbox.url]),
+            *activity_owe(actor=actor, activity=_accept(actor, 2), inboxes=[inbox.url.replace("bo", "cy")]),
+            *activity_owe(actor=actor, activity=_accept(actor, 3), inboxes=[other.url]),
+        ]
+        deliveries_send(kind=ACTIVITY, ids=ids)
+        assert len(inbox.received) == 2 and len(other.received) == 1
+        paces = set(SendPace.objects.values_list("name", flat=True))
+        assert paces == {f"fediverse:{url.split('/')[2]}" for url in (inbox.url, other.url)}
+        # Two at this server, spaced at least a turn apart at 2 a second (a slow machine only spaces them more).
+        assert inbox.arrivals[1] - inbox.arrivals[0] >= 0.5
+    finally:
+        other.httpd.shutdown()

@@ -7,6 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.management import call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,9 @@ def ann(make_user):
     user = make_user(email="ann@example.com", verified=True, role=Role.AUTHOR, display_name="Ann Author")
     services.post_create(author=user, title="Small servers", content="A [box](/about/) under the desk.", publish=True)
     return user
+
+
+NOW = timezone.now()
 
 
 def _json(response):
@@ -118,8 +122,12 @@ def test_the_outbox_holds_the_authors_public_posts_as_create_article(client, ann
 
 
 def test_the_followers_collection_gives_its_size_only(client, ann):
+    """Accepted followers only: a request waiting for the author's approval does not follow yet."""
     actor = actor_ensure(user=ann)
-    actor.followers.create(remote_id="https://social.example/users/bo", inbox="https://social.example/users/bo/inbox")
+    actor.followers.create(
+        remote_id="https://social.example/users/bo", inbox="https://social.example/users/bo/inbox", accepted_at=NOW
+    )
+    actor.followers.create(remote_id="https://social.example/users/cy", inbox="https://social.example/users/cy/inbox")
     followers = _json(client.get(f"/authors/{ann.pk}/followers/"))
     assert followers["totalItems"] == 1 and "orderedItems" not in followers and "social.example" not in str(followers)
 

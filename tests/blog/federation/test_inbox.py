@@ -5,109 +5,20 @@ site checks each one, acts on it, and owes the Accept back.
 """
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog import services
 from blog.federation.deliveries import ACTIVITY
-from blog.federation.keys import key_pair_make
-from blog.federation.services import actor_ensure, domain_block
+from blog.federation.services import domain_block
 from blog.models import ActivityDelivery, Follower, Reaction, RemoteActor
 from site.outbox import deliveries_send
 from site.signatures import sign, signature_parse, verify
-from users.roles import Role
+from tests.blog.federation.remote import PAIRS, follow_of
 
-_pair = key_pair_make  # The site's own pairs (blog/federation/keys.py).
-
-
-PAIRS = [_pair(), _pair()]
-
-
-class Remote:
-    """A fediverse server on loopback with one actor, bo: its document, its key, its inbox."""
-
-    def __init__(self):
-        self.private, self.public = PAIRS[0]
-        self.received, self.fetches = [], 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.fetches += 1
-                body = json.dumps(outer.document()).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/activity+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                outer.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(202)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.uri = f"{self.base}/users/bo"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def document(self):
-        return {
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": self.uri,
-            "type": "Person",
-            "preferredUsername": "bo",
-            "inbox": f"{self.uri}/inbox",
-            "endpoints": {"sharedInbox": f"{self.base}/inbox"},
-            "publicKey": {"id": f"{self.uri}#main-key", "owner": self.uri, "publicKeyPem": self.public},
-        }
-
-    def post(self, client, path, activity, *, private=None, now=None, body=None, headers=None):
-        body = body if body is not None else json.dumps(activity).encode()
-        signed = sign(
-            method="POST", path=path, host="testserver", body=body, key_id=f"{self.uri}#main-key",
-            private_key_pem=private or self.private, now=now or datetime.now(UTC),
-        )  # fmt: skip
-        extra = {
-            f"HTTP_{name.upper()}": value for name, value in {**signed, **(headers or {})}.items() if name != "Host"
-        }
-        return client.post(path, body, content_type="application/activity+json", **extra)
-
-
-@pytest.fixture
-def remote(settings):
-    settings.FEDERATION_ENABLED = settings.FEDERATION_ALLOW_PRIVATE = True
-    settings.SITE_URL = "http://testserver"
-    made = Remote()
-    yield made
-    made.httpd.shutdown()
-
-
-@pytest.fixture
-def ann(make_user):
-    user = make_user(email="ann@example.com", verified=True, role=Role.AUTHOR, display_name="Ann")
-    services.post_create(author=user, title="Small servers", content="A box.", publish=True)
-    return actor_ensure(user=user)
-
-
-def _follow(remote, ann, n=1):
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{remote.uri}#follows/{n}",
-        "type": "Follow",
-        "actor": remote.uri,
-        "object": ann.uri,
-    }
+_follow = follow_of
 
 
 def test_a_follow_is_kept_and_accepted_with_a_signed_accept(client, remote, ann):
