@@ -380,9 +380,11 @@ def post_delete(*, by: User, post: Post) -> None:
     """Delete a post with its tallies; the tags it leaves unused stay for its writer's next post."""
     _change_check(by, post)
     public, url = post.is_published, settings.SITE_URL + post.get_absolute_url()
-    if public:
-        post_activity_owe(post=post, change="delete", url=url)  # Owed while the post still names its author.
     with transaction.atomic():
+        if public:
+            # Owed with the deletion (the Delete is a few lines of JSON): between the two, the reconciler
+            # would take the post, public and no longer owed, for one awaiting its Create.
+            post_activity_owe(post=post, change="delete", url=url)
         images_unlinked(post_ids=[post.pk])  # Its pictures were in use until now: kept another IMAGES_UNUSED_DAYS.
         post.delete()
     if public:

@@ -100,10 +100,14 @@ def fetch(
     refuse; FetchFailed if it does not complete or answers more than `max_bytes`.
     """
     allow_private = settings.FEDERATION_ALLOW_PRIVATE
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        plain = bool(parts.hostname) and parts.username is None and parts.password is None
+    except ValueError as exc:
+        raise FetchRefused("the address does not parse") from exc
     if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
         raise FetchRefused(f"only https addresses are fetched, not {parts.scheme or 'none'}")
-    if not parts.hostname or parts.username is not None or parts.password is not None:
+    if not plain or not parts.hostname:
         raise FetchRefused("the address names no plain host")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)

@@ -21,6 +21,8 @@ from blog.models import Actor, Follower
 from users import roles
 
 FOLLOWERS_SHOWN = 100
+# A flood of requests (a server can make actors at will) shows its oldest hundred, and how many wait.
+PENDING_SHOWN = 100
 
 
 def _own_actor(request: HttpRequest) -> Actor:
@@ -56,7 +58,8 @@ def actor_edit(request: HttpRequest) -> HttpResponse:
         "actor": actor,
         "address": f"@{actor.handle}@{site_host()}",
         "settled": settled,
-        "pending": followers.pending().order_by("created_at", "id"),
+        "pending": followers.pending().order_by("created_at", "id")[:PENDING_SHOWN],
+        "pending_count": followers.pending().count(),
         "followers": followers.accepted().order_by("-accepted_at", "-id")[:FOLLOWERS_SHOWN],
         "follower_count": followers.accepted().count(),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -10,6 +11,12 @@ from blog.federation.reconcile import fediverse_reconcile
 from blog.models import ActivityDelivery
 from site.registry import DeliveryKind, Priority, RetryPolicy
 from site.transports import SIGNED_POST, SignedPost
+
+
+def server_bucket(inbox: str) -> str:
+    """The pace bucket of an inbox's server (a digest of a name too long to keep as it is)."""
+    server = urlsplit(inbox).netloc.lower()
+    return f"fediverse:{server if len(server) <= 250 else hashlib.sha256(server.encode()).hexdigest()}"
 
 
 def activity_render(row: ActivityDelivery) -> SignedPost:
@@ -31,7 +38,7 @@ ACTIVITY = DeliveryKind(
     # A follower waits for its Accept as a reader waits for a confirmation; posts are bulk behind it.
     priority=Priority.TEAM,
     # Each server its own pace, so one big instance is never flooded and a slow one holds back no other.
-    rate_bucket=lambda message: f"fediverse:{urlsplit(message.inbox).netloc.lower()}",
+    rate_bucket=lambda message: server_bucket(message.inbox),
     rate=lambda: settings.FEDERATION_HOST_MAX_PER_SECOND,
     # A minute, then doubling to six hours between tries; the reconciler keeps it owed for ACTIVITY_OWED_DAYS.
     retry=RetryPolicy(base_seconds=60, cap_seconds=6 * 3600, budget=12),

@@ -6,6 +6,7 @@ the views look up what goes in.
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -104,6 +105,16 @@ def _stamp(moment: object) -> str:
     return str(int(moment.timestamp())) if hasattr(moment, "timestamp") else "0"
 
 
+def _activity_id(actor: Actor, kind: str, url: str, *stamps: object) -> str:
+    """
+    An activity's id: under its actor, naming its object by a digest of the
+    object's address (a post's address, percent-encoded, can be long; an id
+    is kept in 255 characters), and when.
+    """
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return f"{actor.uri}#{kind}/{digest}-" + "-".join(_stamp(stamp) for stamp in stamps)
+
+
 def create_activity(post: Post, actor: Actor, *, again_at: object = None) -> dict:
     """
     The Create of a post: its id is stable for this publication (the post's
@@ -115,7 +126,7 @@ def create_activity(post: Post, actor: Actor, *, again_at: object = None) -> dic
     body = article(post, actor)
     return {
         "@context": CONTEXT[0],
-        "id": f"{body['id']}#create-{_stamp(post.published_at)}" + (f"-{_stamp(again_at)}" if again_at else ""),
+        "id": _activity_id(actor, "create", body["id"], post.published_at, *([again_at] if again_at else [])),
         "type": "Create",
         "actor": actor.uri,
         "published": body["published"],
@@ -179,7 +190,7 @@ def update_activity(post: Post, actor: Actor) -> dict:
     body = article(post, actor)
     return {
         "@context": CONTEXT[0],
-        "id": f"{body['id']}#update-{_stamp(post.updated_at)}",
+        "id": _activity_id(actor, "update", body["id"], post.updated_at),
         "type": "Update",
         "actor": actor.uri,
         "to": body["to"],
@@ -192,7 +203,7 @@ def delete_activity(*, url: str, actor: Actor, at: object) -> dict:
     """A post no longer public (unpublished or deleted): a Tombstone in its place."""
     return {
         "@context": CONTEXT[0],
-        "id": f"{url}#delete-{_stamp(at)}",
+        "id": _activity_id(actor, "delete", url, at),
         "type": "Delete",
         "actor": actor.uri,
         "to": [PUBLIC],

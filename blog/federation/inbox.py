@@ -2,8 +2,8 @@
 What arrives in an inbox: a signed activity from a remote server. Checked
 (its signature with the signer's key, fetched and kept; the signer is the
 activity's actor; its server not blocked), then acted on: Follow (kept, an
-Accept owed back), Undo of a Follow, Delete of an actor, Like and Announce of
-a post. Anything else is taken and ignored.
+Accept owed back), Undo of a Follow, Like or Announce, Delete of an actor,
+Like and Announce of a post. Anything else is taken and ignored.
 
 Fetching a key and checking a signature are network and CPU work: done
 before any transaction; each change is one short write.
@@ -46,6 +46,7 @@ class Taken:
 # so requests signed with nonsense cannot make the server fetch a key each time.
 KEY_REFETCH_AFTER = timedelta(minutes=5)
 URL_MAX_LENGTH = 500
+REACTIONS = {"Like": Reaction.Kind.LIKE, "Announce": Reaction.Kind.BOOST}
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,19 @@ class Fetched:
     shared_inbox: str
 
 
-def _address(value: object) -> str:
-    """A URL a document gave, if it is one we can keep and send to; "" otherwise."""
-    if isinstance(value, str) and len(value) <= URL_MAX_LENGTH and urlsplit(value).scheme in ("https", "http"):
-        return value
-    return ""
+def _host(url: str) -> str:
+    """The host and port of `url` ("" for one that does not parse)."""
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return ""
+
+
+def _address(value: object, *, on: str) -> str:
+    """A URL a document gave, on the same server as `on`, if it is one we can keep and send to; "" otherwise."""
+    if not isinstance(value, str) or len(value) > URL_MAX_LENGTH or not value.startswith(("https://", "http://")):
+        return ""
+    return value if _host(value) and _host(value) == _host(on) else ""
 
 
 def _actor_fetch(key_id: str) -> Fetched:
@@ -92,10 +101,11 @@ def _actor_fetch(key_id: str) -> Fetched:
     # The document at the key's address is that actor, and the key is its own: no one else's can be claimed.
     if document.get("id") != uri or key.get("id") != key_id or key.get("owner", uri) != uri:
         raise InboxRefused(401, "the signer's document is not the actor its key names")
-    inbox = _address(document.get("inbox"))
+    # Its inboxes are on its own server: an actor cannot have the site deliver to, or speak for, another's.
+    inbox = _address(document.get("inbox"), on=uri)
     endpoints = document.get("endpoints")
-    shared = _address(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else ""
-    if not inbox or not _address(uri) or len(key_id) > URL_MAX_LENGTH:
+    shared = _address(endpoints.get("sharedInbox"), on=uri) if isinstance(endpoints, dict) else ""
+    if not inbox or not _address(uri, on=uri) or len(key_id) > URL_MAX_LENGTH:
         raise InboxRefused(401, "the signer's document does not hold together")
     return Fetched(uri=uri, key_id=key_id, public_key_pem=key["publicKeyPem"], inbox=inbox, shared_inbox=shared)
 
@@ -185,13 +195,14 @@ def inbox_receive(*, method: str, path: str, headers: dict[str, str], body: byte
         raise InboxRefused(400, "the body is not an activity")
     if activity.get("actor") != signer.uri:
         raise InboxRefused(401, "the activity's actor did not sign it")
-    follower_heard_from(remote=signer)
     given = activity.get("id")
+    if isinstance(given, str) and given and (len(given) > URL_MAX_LENGTH or _host(given) != _host(signer.uri)):
+        # An id is its server's: another's id (a Delete or Undo to come, say) cannot be taken ahead of it.
+        raise InboxRefused(400, "the activity's id is not on its actor's server")
+    follower_heard_from(remote=signer)
     try:
         with transaction.atomic():
             if isinstance(given, str) and given:
-                if len(given) > URL_MAX_LENGTH:
-                    raise InboxRefused(400, "the activity's id is too long")
                 # Taken once: a server's retry, or a replay within the signature's window, changes nothing.
                 InboxActivity.objects.create(activity_id=given)
             return _act(activity, signer)
@@ -212,16 +223,26 @@ def _act(activity: dict, signer: RemoteActor) -> Taken:
             follow_id=given if isinstance(given, str) else "",
         )
         return Taken("follow")
-    if kind == "Undo" and isinstance(activity.get("object"), dict) and activity["object"].get("type") == "Follow":
-        if (actor := _local_actor(_object_id(activity["object"].get("object")))) is not None:
-            Follower.objects.filter(actor=actor, remote_id=signer.uri).delete()
+    undone = activity.get("object") if kind == "Undo" else None
+    if kind == "Undo" and isinstance(undone, str):  # The Follow by its id alone.
+        if Follower.objects.filter(remote_id=signer.uri, follow_id=undone).delete()[0]:
             return Taken("undo")
+    undone = undone if isinstance(undone, dict) else {}
+    if undone.get("type") == "Follow" and (actor := _local_actor(_object_id(undone.get("object")))) is not None:
+        following = Follower.objects.filter(actor=actor, remote_id=signer.uri)
+        if isinstance(undone.get("id"), str):
+            # An Undo of an older Follow (a late retry) leaves the Follow made since.
+            following = following.filter(follow_id__in=(undone["id"], ""))
+        following.delete()
+        return Taken("undo")
+    if undone.get("type") in REACTIONS and (post := _local_post(_object_id(undone.get("object")))) is not None:
+        Reaction.objects.filter(post=post, kind=REACTIONS[undone["type"]], remote_actor=signer.uri).delete()
+        return Taken("undo")
     if kind == "Delete" and _object_id(activity.get("object")) == signer.uri:
         Follower.objects.filter(remote_id=signer.uri).delete()
         RemoteActor.objects.filter(pk=signer.pk).delete()
         return Taken("delete")
-    if kind in ("Like", "Announce") and (post := _local_post(_object_id(activity.get("object")))) is not None:
-        reaction = Reaction.Kind.LIKE if kind == "Like" else Reaction.Kind.BOOST
-        Reaction.objects.get_or_create(post=post, kind=reaction, remote_actor=signer.uri)  # Once per actor.
-        return Taken(reaction.value)
+    if kind in REACTIONS and (post := _local_post(_object_id(activity.get("object")))) is not None:
+        Reaction.objects.get_or_create(post=post, kind=REACTIONS[kind], remote_actor=signer.uri)  # Once per actor.
+        return Taken(REACTIONS[kind].value)
     return Taken("ignored")

@@ -6,8 +6,10 @@ what the services could not see (blog/federation/reconcile.py).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +19,19 @@ from blog.federation import documents
 from blog.models import ActivityDelivery, Actor, BlockedDomain, Post
 
 
+def _interleaved(inboxes: Iterable[str]) -> list[str]:
+    """
+    The inboxes one server at a time in turn (a, b, c, a, b, c…): rows are
+    sent in batches of consecutive ids, and each server has its own pace, so
+    a batch of one server's twenty inboxes would wait out that pace alone.
+    """
+    by_server: dict[str, list[str]] = {}
+    for inbox in sorted(inboxes):
+        by_server.setdefault(urlsplit(inbox).netloc.lower(), []).append(inbox)
+    turns = itertools.zip_longest(*by_server.values())
+    return [inbox for turn in turns for inbox in turn if inbox is not None]
+
+
 def activity_rows_owe(*, actor: Actor, activity: dict, inboxes: Iterable[str]) -> list[int]:
     """
     Owe `activity` (it has its id) to each inbox once: rows of the activity
@@ -24,7 +39,7 @@ def activity_rows_owe(*, actor: Actor, activity: dict, inboxes: Iterable[str]) -
     it already is not owed it twice. The ids owed, for the caller to queue.
     """
     body = json.dumps(activity, ensure_ascii=False, separators=(",", ":"))
-    wanted = sorted(inbox for inbox in set(inboxes) if not BlockedDomain.blocks_url(inbox))
+    wanted = _interleaved(inbox for inbox in set(inboxes) if not BlockedDomain.blocks_url(inbox))
     with transaction.atomic():
         ActivityDelivery.objects.bulk_create(
             [ActivityDelivery(actor=actor, inbox=inbox, activity=body, message_id=activity["id"]) for inbox in wanted],
@@ -51,7 +66,8 @@ def post_activity_rows_owe(*, post: Post, change: str, url: str = "") -> list[in
     was_sent = Post.objects.filter(pk=post.pk, fediverse_owed_at__isnull=False).exists()
     if change == "delete" and not was_sent:
         return []  # Never sent: there is nothing to delete.
-    if change == "update" and not was_sent:
+    edit = change == "update"
+    if edit and not was_sent:
         change = "create"
     actor = Actor.objects.filter(user_id=post.author_id).select_related("user").first()
     inboxes: set[str] = set()
@@ -59,11 +75,14 @@ def post_activity_rows_owe(*, post: Post, change: str, url: str = "") -> list[in
         followers = actor.followers.reachable().only("inbox", "shared_inbox")
         inboxes = {follower.shared_inbox or follower.inbox for follower in followers}
     activity: dict = {}
+    update: dict = {}
     if inboxes and actor is not None:  # The document is made before the write.
         if change == "create":
             activity = documents.create_activity(post, actor)
             if ActivityDelivery.objects.filter(message_id=activity["id"]).exists():
                 activity = documents.create_activity(post, actor, again_at=timezone.now())
+            if edit:  # Should the reconciler owe the Create first (of the text before this edit): this edit's Update.
+                update = documents.update_activity(post, actor)
         elif change == "update":
             activity = documents.update_activity(post, actor)
         else:
@@ -77,7 +96,9 @@ def post_activity_rows_owe(*, post: Post, change: str, url: str = "") -> list[in
             if not Post.objects.filter(pk=post.pk, fediverse_owed_at__isnull=True).update(
                 fediverse_owed_at=timezone.now()
             ):
-                return []
+                if not edit or not activity:
+                    return []
+                activity = update
         elif change == "delete":
             # Public again later, it is a Create again.
             if not Post.objects.filter(pk=post.pk, fediverse_owed_at__isnull=False).update(fediverse_owed_at=None):

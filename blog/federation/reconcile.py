@@ -10,14 +10,18 @@ ids old enough to forget.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from blog.federation.owing import post_activity_rows_owe
 from blog.models import ACTIVITY_OWED_DAYS, INBOX_REMEMBERS_DAYS, ActivityDelivery, Follower, InboxActivity, Post
+
+logger = logging.getLogger(__name__)
 
 # Posts looked at per run: a suspended author with thousands of posts is withdrawn over a few minutes.
 POSTS_PER_RUN = 200
@@ -33,7 +37,8 @@ def followers_unreachable_mark() -> int:
     now = timezone.now()
     cutoff = now - timedelta(days=ACTIVITY_OWED_DAYS)
     expired = (
-        ActivityDelivery.objects.filter(sent_at__isnull=True, created_at__lte=cutoff)
+        # Ran out of time, not refused: one activity a server refuses for good says nothing of its inbox.
+        ActivityDelivery.objects.filter(sent_at__isnull=True, failed_at__isnull=True, created_at__lte=cutoff)
         .filter(created_at__gt=cutoff - timedelta(days=1))
         .values_list("inbox", flat=True)
         .distinct()
@@ -63,5 +68,13 @@ def fediverse_reconcile() -> Iterator[list[int]]:
         ("create", Post.objects.awaiting_fediverse()),
     ):
         for post in posts.order_by("pk")[:POSTS_PER_RUN]:
-            if owed := post_activity_rows_owe(post=post, change=change):
+            try:
+                owed = post_activity_rows_owe(post=post, change=change)
+            except DatabaseError:
+                # One post that cannot be owed must not stop the rest, nor the kinds reconciled after this one.
+                logger.exception(
+                    "could not owe the fediverse the %s of post %s; the next run tries again", change, post.pk
+                )
+                continue
+            if owed:
                 yield owed

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -87,7 +87,12 @@ def actor_settings_save(*, by: User, actor: Actor, handle: str, approves_follows
             )
     try:
         with transaction.atomic():
-            Actor.objects.filter(pk=actor.pk).update(handle=handle, approves_follows=approves_follows)
+            rows = Actor.objects.filter(pk=actor.pk)
+            if handle != actor.handle:
+                # Settled the moment anyone follows: a Follow taken since the check above keeps the handle.
+                rows = rows.exclude(Exists(Follower.objects.filter(actor=OuterRef("pk"))))
+            if not rows.update(handle=handle, approves_follows=approves_follows):
+                raise ValidationError(f"@{actor.handle} has just been followed, so it stays.", code="settled")
     except IntegrityError:
         raise ValidationError(f"@{handle} is taken; choose another.", code="taken") from None
     actor.refresh_from_db()

@@ -185,7 +185,10 @@ class BlockedDomain(models.Model):
         return f"https://{self.domain}/"
 
     def covers(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").rstrip(".")
+        try:
+            host = (urlsplit(url).hostname or "").rstrip(".")
+        except ValueError:
+            return False
         return host == self.domain or host.endswith("." + self.domain)
 
     @classmethod
@@ -197,7 +200,11 @@ class BlockedDomain(models.Model):
 
     @classmethod
     def blocks_url(cls, url: str) -> bool:
-        return cls.blocks(urlsplit(url).hostname or "")
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:  # Not an address at all: nothing to block, and nothing will be fetched from it.
+            return False
+        return cls.blocks(host)
 
 
 # Activity ids taken by the inbox are remembered this long: a server's retry

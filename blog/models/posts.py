@@ -295,13 +295,19 @@ class Post(models.Model):
         if "content" in self.__dict__ and "title" in self.__dict__:
             self._text_loaded = (self.title, self.content)
 
+    # Django's own hook, its arguments passed through as they come (they differ between releases).
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, *rest, **more) -> bool:  # type: ignore[override]  # noqa: ANN001, E501
+        """
+        What was owed is kept by single UPDATEs beside the post's own writes:
+        a whole post saved from memory (read before its Create was owed, say)
+        never writes an old value of it back. (A post deleted meanwhile is
+        inserted again whole, as Django does.)
+        """
+        if update_fields is None:
+            values = [value for value in values if value[0].name not in OWED]
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, *rest, **more)  # type: ignore[return-value]
+
     def _row_save(self, *args, **kwargs) -> None:
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            # What was owed is kept by single UPDATEs beside the post's own writes: a post saved from
-            # memory (read before its Create was owed, say) never writes an old value back.
-            kwargs["update_fields"] = [
-                field.name for field in self._meta.concrete_fields if not field.primary_key and field.name not in OWED
-            ]
         if kwargs.get("update_fields") is not None and {"content", "markup"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "content_html", "excerpt", "word_count"}
         if self.published_at is None or self.published_at > timezone.now():

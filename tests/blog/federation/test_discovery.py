@@ -113,7 +113,8 @@ def test_the_outbox_holds_the_authors_public_posts_as_create_article(client, ann
     (create,) = page["orderedItems"]
     article = create["object"]
     assert create["type"] == "Create" and create["actor"] == f"https://blog.example/authors/{ann.pk}/"
-    assert create["id"].startswith(article["id"] + "#create-")
+    # Its id is under the actor (a post's address can be too long to hold one), and fits the 255 kept.
+    assert create["id"].startswith(create["actor"] + "#create/") and len(create["id"]) < 255
     assert article["type"] == "Article" and article["name"] == "Small servers"
     assert 'href="https://blog.example/about/"' in article["content"]  # Links made absolute.
     assert article["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
