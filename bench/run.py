@@ -18,6 +18,7 @@ from bench import (
     contention,
     environment,
     fan_out,
+    federation,
     import_scale,
     pages_scale,
     peers,
@@ -53,6 +54,7 @@ SECTIONS = (
     "search",
     "import",
     "pictures",
+    "fediverse",
 )
 
 
@@ -135,6 +137,8 @@ def main():
             results["import"] = import_scale.run(10_000)
         if "pictures" in sections:
             results["pictures"] = pictures.run(tmp / "pictures", static_root)
+        if "fediverse" in sections:
+            results["fediverse"] = federation.run(tmp / "fediverse", static_root)
     if args.only and args.merge:
         # Sections keep their own start time in the document, so a merged one says when it ran.
         merged = json.loads((ROOT / "docs" / "benchmarks.json").read_text())

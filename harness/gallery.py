@@ -104,6 +104,7 @@ PAGES = [
     ("write", "/write/", "ada@example.com", 200, SCHEMES),
     ("edit-draft", "/posts/{draft}/edit/", "ada@example.com", 200, SCHEMES),
     ("dashboard", "/dashboard/", "ada@example.com", 200, SCHEMES),
+    ("fediverse", "/dashboard/fediverse/", "ada@example.com", 200, SCHEMES),
     ("pictures", "/pictures/", "ada@example.com", 200, SCHEMES),
     ("profile", "/accounts/profile/", "ada@example.com", 200, SCHEMES),
     ("review", "/review/", "edna@example.org", 200, SCHEMES),
@@ -124,10 +125,29 @@ def shell(site, code):
     return done.stdout.strip().splitlines()[-1]
 
 
+# Ada is followed from the fediverse, and asked by a few who wait for her approval (long addresses included).
+SEED_FOLLOWERS = """
+from django.utils import timezone
+from blog.federation.services import actor_ensure
+from blog.models import Actor, Follower
+from users.models import User
+actor = actor_ensure(user=User.objects.get(email="ada@example.com"))
+Actor.objects.filter(pk=actor.pk).update(approves_follows=True)
+for n, name in enumerate(["reader", "a_reader_with_a_very_long_name_indeed", "bo"]):
+    Follower.objects.create(actor=actor, remote_id=f"https://social{n}.example/users/{name}",
+                            inbox=f"https://social{n}.example/users/{name}/inbox", accepted_at=timezone.now())
+for n in range(2):
+    Follower.objects.create(actor=actor, remote_id=f"https://mastodon.example/users/waiting_reader_{n}",
+                            inbox=f"https://mastodon.example/users/waiting_reader_{n}/inbox")
+print("ok")
+"""
+
+
 def seed(site):
     """Fill the site; the addresses of what was made, by name."""
     site.manage("seed_demo")
     made = json.loads(shell(site, f"PW = {PASSWORD!r}\n" + SEED))
+    shell(site, SEED_FOLLOWERS)
     owed = "from blog.models import Image; print(Image.objects.filter(variants_at=None).count())"
     wait_for(lambda: shell(site, owed) == "0", 60, interval=0.5, message="the picture's variants")
     return made | json.loads(shell(site, f"WIDE = {WIDE!r}\n" + SEED_PICTURE))
@@ -184,7 +204,7 @@ def main():
     out = parser.parse_args().out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="qp-gallery-") as tmp, SmtpServer() as smtp:
-        site = LiveSite(Path(tmp) / "site", smtp.port, collectstatic(Path(tmp) / "static"))
+        site = LiveSite(Path(tmp) / "site", smtp.port, collectstatic(Path(tmp) / "static"), {"FEDERATION_ENABLED": "1"})
         try:
             site.migrate()
             site.start_web()

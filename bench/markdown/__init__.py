@@ -2,6 +2,7 @@
 
 from bench.markdown.common import ratio, row, target
 from bench.markdown.fan_out import fan_out_lines
+from bench.markdown.fediverse import fediverse_lines
 from bench.markdown.imports import import_lines
 from bench.markdown.pages import pages_lines, planning_lines
 from bench.markdown.peers import peers_lines
@@ -168,5 +169,7 @@ def write_markdown(r, path):
         lines += import_lines(imported)
     if shown := r.get("pictures"):
         lines += pictures_lines(shown)
+    if fediverse := r.get("fediverse"):
+        lines += fediverse_lines(fediverse)
     lines += lessons_lines()
     path.write_text("\n".join(lines))
