@@ -44,24 +44,28 @@ run: $(VENV)/.runtime
 # loopback) beside it, its output in $(PG_LOG) and its summary printed last.
 # The PostgreSQL pass's multi-consumer fault tests (four minutes of waiting
 # out heartbeats and scheduled minutes) run as a third process on a server of
-# their own. They share the two cores. What does not depend on the engine
-# (browser pages, validators, the README's deploy) runs in the SQLite pass only.
+# their own, and the pages in a browser (SQLite) as a fourth: most of the
+# suite waits on real processes, so the two cores are shared four ways. What
+# does not depend on the engine (browser pages, validators, the README's
+# deploy) runs in the SQLite passes only.
 PG_LOG := test-artifacts/pytest-postgresql.log
 FLEET_LOG := test-artifacts/pytest-postgresql-consumers.log
+BROWSER_LOG := test-artifacts/pytest-browser.log
 FLEET := tests/stack/test_consumers.py
 test: lint typecheck postgresql caddy validators samples peer
 	@mkdir -p test-artifacts; \
-	echo "The PostgreSQL pass runs beside this one; its output: $(PG_LOG) and $(FLEET_LOG)"; \
+	echo "The PostgreSQL and browser passes run beside this one; their output: $(PG_LOG), $(FLEET_LOG), $(BROWSER_LOG)"; \
 	$(PY) -m harness.postgres -- $(PY) -m pytest -p no:cacheprovider --ignore=$(FLEET) $(PYTEST_ARGS) >$(PG_LOG) 2>&1 & pg=$$!; \
 	$(PY) -m harness.postgres -- $(PY) -m pytest -p no:cacheprovider $(FLEET) $(PYTEST_ARGS) >$(FLEET_LOG) 2>&1 & fleet=$$!; \
-	trap 'kill $$pg $$fleet 2>/dev/null' INT TERM; \
-	$(PY) -m pytest --ignore=$(FLEET) $(PYTEST_ARGS); sqlite=$$?; \
-	wait $$pg; postgres=$$?; wait $$fleet; consumers=$$?; \
-	[ $$consumers = 5 ] && consumers=0; \
-	echo "=== The same suite on PostgreSQL (full output: $(PG_LOG), $(FLEET_LOG)) ==="; \
-	grep -hE '^(FAILED|ERROR) ' $(PG_LOG) $(FLEET_LOG) || true; \
-	tail -n 1 $(PG_LOG); tail -n 1 $(FLEET_LOG); \
-	exit $$(( sqlite || postgres || consumers ))
+	$(PY) -m pytest -p no:cacheprovider -m browser $(PYTEST_ARGS) >$(BROWSER_LOG) 2>&1 & pages=$$!; \
+	trap 'kill $$pg $$fleet $$pages 2>/dev/null' INT TERM; \
+	$(PY) -m pytest --ignore=$(FLEET) -m "not browser" $(PYTEST_ARGS); sqlite=$$?; \
+	wait $$pages; browser=$$?; wait $$pg; postgres=$$?; wait $$fleet; consumers=$$?; \
+	[ $$consumers = 5 ] && consumers=0; [ $$browser = 5 ] && browser=0; \
+	echo "=== Pages in a browser, and the same suite on PostgreSQL (full output: $(BROWSER_LOG), $(PG_LOG), $(FLEET_LOG)) ==="; \
+	grep -hE '^(FAILED|ERROR) ' $(BROWSER_LOG) $(PG_LOG) $(FLEET_LOG) || true; \
+	tail -n 1 $(BROWSER_LOG); tail -n 1 $(PG_LOG); tail -n 1 $(FLEET_LOG); \
+	exit $$(( sqlite || browser || postgres || consumers ))
 
 # Debian's PostgreSQL server for the suite's second pass (it starts its own
 # throwaway cluster; the package's service is not used).

@@ -149,8 +149,9 @@ def deliveries_send(*, kind: DeliveryKind, ids: Sequence[int]) -> dict[int, Send
                 results[row.pk] = _failed(kind, row, exc)
                 continue
             try:
-                # Rendered first, so the turn is spent on sending alone. Waiting
+                # Rendered and connected first, so the turn is spent on sending alone. Waiting
                 # is part of this one attempt: being held back never costs a retry.
+                session.ready()
                 send_turn_wait(kind.bucket_of(message), kind.rate())
                 session.send(message, stable_id=row.message_id)
             except Exception as exc:  # Any failure leaves the row owed or marks it.

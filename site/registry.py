@@ -51,6 +51,8 @@ class RetryPolicy:
 class Session(Protocol):
     """One open channel of a transport (an SMTP connection), used for a batch of deliveries."""
 
+    def ready(self) -> None: ...  # Connect ahead of the send's paced turn (may raise as a send would).
+
     def send(self, message: Any, *, stable_id: str) -> None: ...  # noqa: ANN401 (each transport its own message type)
 
 

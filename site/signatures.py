@@ -101,6 +101,8 @@ def signature_parse(value: str) -> Signature:
         position = found.end()
     if not parameters.get("keyid") or not parameters.get("signature"):
         raise SignatureRefused("the Signature header names no key or no signature")
+    if not parameters["keyid"].isprintable():  # A key is named by an address: no control characters, no NUL.
+        raise SignatureRefused("the key's name is not an address")
     algorithm = parameters.get("algorithm", "rsa-sha256").lower()
     if algorithm not in ("rsa-sha256", "hs2019"):
         raise SignatureRefused(f"the algorithm {algorithm!r} is not taken")

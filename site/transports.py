@@ -30,14 +30,23 @@ class SmtpSession:
     def __init__(self) -> None:
         self.connection: BaseEmailBackend | None = None
 
+    def ready(self) -> None:
+        """
+        Connected, before the send's turn is taken: a slow first connection
+        then never bunches the batch's first mail up against the next ones in
+        the second a provider counts.
+        """
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
+
     def send(self, message: EmailMessage, *, stable_id: str) -> None:
         # Stored at the first attempt and sent with every one: a retry after a
         # timeout (the server may have taken the first) is then the same mail
         # to the receiver, which many mail systems collapse.
         message.extra_headers["Message-ID"] = stable_id
-        if self.connection is None:
-            self.connection = get_connection()
-            self.connection.open()
+        self.ready()
+        assert self.connection is not None
         message.connection = self.connection
         try:
             message.send()
@@ -106,6 +115,9 @@ class SignedPostSession:
 
     def __init__(self) -> None:
         self.down: set[str] = set()
+
+    def ready(self) -> None:
+        """Each POST makes its own connection: nothing to open ahead of the turn."""
 
     def send(self, message: SignedPost, *, stable_id: str) -> None:
         parts = urlsplit(message.inbox)

@@ -75,13 +75,8 @@ def _address(value: object, *, on: str) -> str:
     return value if _host(value) and _host(value) == _host(on) else ""
 
 
-def _actor_fetch(key_id: str) -> Fetched:
-    """
-    The signer's actor document, from the address its key names (the
-    key's id without its fragment): it must be that very actor (its id that
-    address, its key that id, owned by it). InboxRefused otherwise.
-    """
-    uri = key_id.split("#", 1)[0]
+def _document(uri: str) -> dict:
+    """The ActivityStreams document at `uri`; InboxRefused if it cannot be had."""
     try:
         answer = fetch(uri, headers={"Accept": ACTIVITY_JSON}, max_bytes=ACTOR_MAX_BYTES, timeout=10)
     except FetchRefused as exc:
@@ -94,12 +89,39 @@ def _actor_fetch(key_id: str) -> Fetched:
         raise InboxRefused(401, "the signer's document is not JSON") from exc
     if answer.status != 200 or not isinstance(document, dict):
         raise InboxRefused(401, f"the signer's document answered {answer.status}")
-    key = document.get("publicKey")
+    return document
+
+
+def _key_of(document: dict) -> dict:
+    """The document's public key (the first, if it lists several), or the document itself if it is a key."""
+    key = document.get("publicKey", document)
     key = key[0] if isinstance(key, list) and key else key
     if not isinstance(key, dict) or not isinstance(key.get("publicKeyPem"), str):
         raise InboxRefused(401, "the signer's document has no public key")
-    # The document at the key's address is that actor, and the key is its own: no one else's can be claimed.
-    if document.get("id") != uri or key.get("id") != key_id or key.get("owner", uri) != uri:
+    return key
+
+
+def _actor_fetch(key_id: str) -> Fetched:
+    """
+    The signer's actor, from the address its key names: the actor itself
+    (Mastodon's `actor#main-key`), its id that address and the key its own;
+    or the key's own document (GoToSocial's `actor/main-key`), whose owner,
+    on the same server, is an actor naming that very key in its document. No
+    one else's actor or key can be claimed either way. InboxRefused otherwise.
+    """
+    uri = key_id.split("#", 1)[0]
+    document = _document(uri)
+    key = _key_of(document)
+    if document.get("id") != uri or (key is document and key.get("owner", uri) != uri):
+        owner = key.get("owner")
+        if key.get("id") != key_id or not isinstance(owner, str) or not _address(owner, on=key_id):
+            raise InboxRefused(401, "the signer's document is not the actor its key names")
+        uri, document = owner, _document(owner)
+        key = _key_of(document)
+        if document.get("id") != uri:
+            raise InboxRefused(401, "the key's owner is not the actor its document says")
+    # The key is the actor's own, and is the key that signed.
+    if key.get("id") != key_id or key.get("owner", uri) != uri:
         raise InboxRefused(401, "the signer's document is not the actor its key names")
     # Its inboxes are on its own server: an actor cannot have the site deliver to, or speak for, another's.
     inbox = _address(document.get("inbox"), on=uri)
@@ -193,6 +215,13 @@ def inbox_receive(*, method: str, path: str, headers: dict[str, str], body: byte
         raise InboxRefused(400, "the body is not JSON") from exc
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
         raise InboxRefused(400, "the body is not an activity")
+    text = json.dumps(activity, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:  # A lone surrogate (\ud800): no database keeps it.
+        raise InboxRefused(400, "the activity is not text") from exc
+    if "\x00" in text:  # PostgreSQL keeps no NUL in text.
+        raise InboxRefused(400, "the activity is not text")
     if activity.get("actor") != signer.uri:
         raise InboxRefused(401, "the activity's actor did not sign it")
     given = activity.get("id")

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from site import outbox
 from site.claims import CLAIM_LEASE
 from site.outbox import Outcome
 from site.registry import DeliveryKind, Priority, RetryPolicy, kind_get, kind_register, kind_unregister, kinds
@@ -30,16 +31,20 @@ class RecordingTransport:
     name = "recording"
 
     def __init__(self):
-        self.sent, self.sessions, self.fail_with, self.ids = [], 0, [], 0
+        self.sent, self.sessions, self.fail_with, self.ids, self.steps = [], 0, [], 0, []
 
     @contextmanager
     def session(self):
         self.sessions += 1
         yield self
 
+    def ready(self):
+        self.steps.append("ready")
+
     def send(self, message, *, stable_id):
         if self.fail_with:
             raise self.fail_with.pop(0)
+        self.steps.append("send")
         self.sent.append((message, stable_id))
 
     def stable_id(self):
@@ -140,3 +145,11 @@ def test_a_dead_consumers_claim_on_a_new_kind_is_freed_and_sent(ping, transport,
     assert delivery_send_task.call_local("ping", [row.pk]) == {row.pk: "skipped"}  # Claimed: not sent twice.
     assert reconciled(ping) == [row.pk]  # Its consumer never beat: the claim is freed.
     assert delivery_send_task.call_local("ping", [row.pk]) == {row.pk: "sent"}
+
+
+def test_the_session_is_ready_before_a_send_takes_its_paced_turn(ping, transport, owed_verification, monkeypatch):
+    """A slow first connection made after the turn would bunch the batch's first mail up against the next."""
+    monkeypatch.setattr(outbox, "send_turn_wait", lambda *args: transport.steps.append("turn") or 0.0)
+    row = owed_verification()
+    delivery_send_task.call_local("ping", [row.pk])
+    assert transport.steps == ["ready", "turn", "send"]

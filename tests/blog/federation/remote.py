@@ -25,7 +25,7 @@ class Remote:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 outer.fetches += 1
-                body = json.dumps(outer.document()).encode()
+                body = json.dumps(outer.document_at(self.path)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/activity+json")
                 self.send_header("Content-Length", str(len(body)))
@@ -47,6 +47,14 @@ class Remote:
         self.uri = f"{self.base}/users/bo"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    @property
+    def key_id(self):
+        return f"{self.uri}#main-key"
+
+    def document_at(self, path):
+        """What a GET of `path` answers: the actor, wherever asked (its key is in it)."""
+        return self.document()
+
     def document(self):
         return {
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
@@ -55,13 +63,13 @@ class Remote:
             "preferredUsername": "bo",
             "inbox": f"{self.uri}/inbox",
             "endpoints": {"sharedInbox": f"{self.base}/inbox"},
-            "publicKey": {"id": f"{self.uri}#main-key", "owner": self.uri, "publicKeyPem": self.public},
+            "publicKey": {"id": self.key_id, "owner": self.uri, "publicKeyPem": self.public},
         }
 
     def post(self, client, path, activity, *, private=None, now=None, body=None, headers=None):
         body = body if body is not None else json.dumps(activity).encode()
         signed = sign(
-            method="POST", path=path, host="testserver", body=body, key_id=f"{self.uri}#main-key",
+            method="POST", path=path, host="testserver", body=body, key_id=self.key_id,
             private_key_pem=private or self.private, now=now or datetime.now(UTC),
         )  # fmt: skip
         extra = {

@@ -189,3 +189,28 @@ def test_no_key_id_is_a_500(client, remote, ann, key_id):
         HTTP_SIGNATURE=f'keyId="{key_id}",headers="(request-target) date",signature="AAAA"',
     )  # fmt: skip
     assert answer.status_code in (400, 401, 403)
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tail=st.text(min_size=1, max_size=20),
+    field=st.sampled_from(["id", "object", "undo"]),
+)
+def test_no_text_in_an_activity_is_a_500_on_either_engine(client, remote, ann, tail, field):
+    """
+    NUL and lone surrogates (\\u0000, \\ud800) parse as JSON but no database
+    keeps them (PostgreSQL refuses both): refused as 400, never a 500, in the
+    id, the object, or the Follow an Undo names.
+    """
+    follow = follow_of(remote, ann)
+    if field == "id":
+        activity = {**follow, "id": f"{remote.uri}#{tail}"}
+    elif field == "object":
+        activity = {**follow, "id": f"{remote.uri}#like", "type": "Like", "object": f"{ann.uri}{tail}"}
+    else:
+        activity = {**follow, "id": f"{remote.uri}#undo", "type": "Undo", "object": f"{remote.uri}#{tail}"}
+    body = json.dumps(activity).encode()  # \\ud800 and \\u0000 travel escaped, as JSON allows.
+    answer = remote.post(client, "/inbox/", activity, body=body)
+    assert answer.status_code in (202, 400), answer.content
+    if answer.status_code == 400:
+        assert "\x00" in tail or any(0xD800 <= ord(c) <= 0xDFFF for c in tail)

@@ -16,7 +16,7 @@ from blog.federation.services import domain_block
 from blog.models import ActivityDelivery, Follower, Reaction, RemoteActor
 from site.outbox import deliveries_send
 from site.signatures import sign, signature_parse, verify
-from tests.blog.federation.remote import PAIRS, follow_of
+from tests.blog.federation.remote import PAIRS, Remote, follow_of
 
 _follow = follow_of
 
@@ -147,7 +147,9 @@ def test_a_document_elsewhere_on_the_same_server_cannot_speak_for_an_actor(clien
     eve_private, eve_public = PAIRS[1]
     forged_key = f"{remote.base}/media/eve-upload.json#k"
     document = {**remote.document(), "publicKey": {"id": forged_key, "owner": remote.uri, "publicKeyPem": eve_public}}
-    remote.document = lambda: document  # Whatever is asked for, this claims to be bo with eve's key.
+    genuine = remote.document()
+    # A file uploaded elsewhere on bo's server claims to be bo, with eve's key; bo's own document names bo's key.
+    remote.document_at = lambda path: document if path.startswith("/media/") else genuine
     delete = {"id": f"{remote.uri}#delete", "type": "Delete", "actor": remote.uri, "object": remote.uri}
     body = json.dumps(delete).encode()
     signed = sign(
@@ -204,3 +206,38 @@ def test_the_dashboard_shows_followers_and_each_posts_likes_and_boosts(client, r
     client.force_login(ann.user)
     page = client.get("/dashboard/").content.decode()
     assert "1 follower in the fediverse" in page and "1 like, 1 boost" in page
+
+
+class KeyApart(Remote):
+    """A server that publishes each key as a document of its own (GoToSocial's `…/main-key`), owned by the actor."""
+
+    owner_names = None  # The key the actor's own document names (this key unless a test says otherwise).
+
+    @property
+    def key_id(self):
+        return f"{self.uri}/main-key"
+
+    def document_at(self, path):
+        actor = self.document()
+        if path.endswith("/main-key"):
+            return {"id": self.uri, "type": "Person", "publicKey": actor["publicKey"]}
+        if self.owner_names:
+            actor["publicKey"] = {**actor["publicKey"], "id": self.owner_names}
+        return actor
+
+
+def test_a_key_published_apart_from_its_actor_is_taken_when_the_actor_names_it(client, remote, ann):
+    apart = KeyApart()
+    try:
+        answer = apart.post(client, f"/authors/{ann.user_id}/inbox/", _follow(apart, ann))
+        assert answer.status_code == 202
+        kept = RemoteActor.objects.get()
+        assert (kept.uri, kept.key_id, kept.inbox) == (apart.uri, apart.key_id, f"{apart.uri}/inbox")
+        assert Follower.objects.get().remote_id == apart.uri
+        # An actor whose own document names another key does not own this one.
+        RemoteActor.objects.all().delete()
+        apart.owner_names = f"{apart.uri}/other-key"
+        assert apart.post(client, f"/authors/{ann.user_id}/inbox/", _follow(apart, ann, 2)).status_code == 401
+        assert not RemoteActor.objects.exists()
+    finally:
+        apart.httpd.shutdown()
