@@ -220,7 +220,7 @@ def inbox_receive(*, method: str, path: str, headers: dict[str, str], body: byte
         text.encode()
     except UnicodeEncodeError as exc:  # A lone surrogate (\ud800): no database keeps it.
         raise InboxRefused(400, "the activity is not text") from exc
-    if "\x00" in text:  # PostgreSQL keeps no NUL in text.
+    if "\\u0000" in text:  # PostgreSQL keeps no NUL in text (json.dumps writes it escaped, whatever ensure_ascii).
         raise InboxRefused(400, "the activity is not text")
     if activity.get("actor") != signer.uri:
         raise InboxRefused(401, "the activity's actor did not sign it")

@@ -79,6 +79,16 @@ class Peer:
             return None
         return CryptographicIdentifier.from_public_key(key)
 
+    def activity(self, kind: str, obj: object) -> dict:
+        """An activity of this actor's, with an id of its own."""
+        return {
+            "@context": CONTEXT[0],
+            "id": f"{self.base}/activities/{uuid.uuid4()}",
+            "type": kind,
+            "actor": self.actor_id,
+            "object": obj,
+        }
+
     async def post(self, inbox: str, activity: dict) -> int:
         response = await self.client().post(inbox, json.dumps(activity))
         return response.status
@@ -115,37 +125,19 @@ class Peer:
 
     async def follow(self, request: web.Request) -> web.Response:
         target = await self.remote_actor((await request.json())["account"])
-        follow = {
-            "@context": CONTEXT[0],
-            "id": f"{self.base}/activities/{uuid.uuid4()}",
-            "type": "Follow",
-            "actor": self.actor_id,
-            "object": target["id"],
-        }
+        follow = self.activity("Follow", target["id"])
         self.follows[follow["id"]] = {"follow": follow, "inbox": target["inbox"]}
         status = await self.post(target["inbox"], follow)
         return web.json_response({"follow_id": follow["id"], "actor": target, "status": status})
 
     async def unfollow(self, request: web.Request) -> web.Response:
         known = self.follows[(await request.json())["follow_id"]]
-        undo = {
-            "@context": CONTEXT[0],
-            "id": f"{self.base}/activities/{uuid.uuid4()}",
-            "type": "Undo",
-            "actor": self.actor_id,
-            "object": known["follow"],
-        }
+        undo = self.activity("Undo", known["follow"])
         return web.json_response({"status": await self.post(known["inbox"], undo)})
 
     async def like(self, request: web.Request) -> web.Response:
         wanted = await request.json()
-        like = {
-            "@context": CONTEXT[0],
-            "id": f"{self.base}/activities/{uuid.uuid4()}",
-            "type": "Like",
-            "actor": self.actor_id,
-            "object": wanted["object"],
-        }
+        like = self.activity("Like", wanted["object"])
         return web.json_response({"status": await self.post(wanted["inbox"], like)})
 
     async def received_get(self, request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -196,6 +196,10 @@ def test_no_key_id_is_a_500(client, remote, ann, key_id):
     tail=st.text(min_size=1, max_size=20),
     field=st.sampled_from(["id", "object", "undo"]),
 )
+@example(tail="\x00", field="id")
+@example(tail="a\x00b", field="undo")
+@example(tail="\ud800", field="object")
+@example(tail="\udfff", field="id")
 def test_no_text_in_an_activity_is_a_500_on_either_engine(client, remote, ann, tail, field):
     """
     NUL and lone surrogates (\\u0000, \\ud800) parse as JSON but no database
