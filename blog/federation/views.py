@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from blog.federation import documents
 from blog.federation.inbox import INBOX_MAX_BYTES, InboxRefused, inbox_receive
-from blog.federation.services import actor_ensure
+from blog.federation.services import HANDLE, actor_ensure
 from blog.models import Actor, Post
 from site.http import client_key
 from site.models import site_settings
@@ -68,7 +68,7 @@ def webfinger(request: HttpRequest) -> HttpResponse:
     actor = None
     if resource.lower().startswith("acct:"):
         handle, _, host = resource[5:].lstrip("@").rpartition("@")
-        if host.lower() == documents.site_host():
+        if host.lower() == documents.site_host() and HANDLE.fullmatch(handle.lower()):
             actor = Actor.objects.filter(handle=handle.lower()).select_related("user").first()
     elif (kwargs := documents.local_route(resource, "blog:author-detail")) is not None:
         actor = Actor.objects.select_related("user").filter(user_id=kwargs["pk"]).first()
